@@ -1,0 +1,46 @@
+package domain
+
+import "time"
+
+// Conversation states.
+const (
+	StateBot      = "bot"
+	StateQueued   = "queued"
+	StateAssigned = "assigned"
+	StateWrapUp   = "wrap_up"
+	StateSurvey   = "survey"
+	StateClosed   = "closed"
+)
+
+// Conversation modes: inside the 24-hour window (session) or outside it.
+const (
+	ModeSession      = "session"
+	ModeTemplateOnly = "template_only"
+)
+
+// DefaultSessionWindow is WhatsApp's customer-service window.
+const DefaultSessionWindow = 24 * time.Hour
+
+// Conversation as stored and returned by the API.
+type Conversation struct {
+	ID              string     `json:"id" db:"id"`
+	WorkflowID      string     `json:"workflow_id" db:"workflow_id"`
+	AccountID       string     `json:"account_id" db:"account_id"`
+	NumberID        string     `json:"number_id" db:"number_id"`
+	CustomerE164    string     `json:"customer_e164" db:"customer_e164"`
+	ProfileName     string     `json:"profile_name" db:"profile_name"`
+	WorkstreamID    *string    `json:"workstream_id" db:"workstream_id"`
+	QueueID         *string    `json:"queue_id" db:"queue_id"`
+	AgentID         *string    `json:"agent_id" db:"agent_id"`
+	State           string     `json:"state" db:"state"`
+	Mode            string     `json:"mode" db:"mode"`
+	WindowExpiresAt *time.Time `json:"window_expires_at" db:"window_expires_at"`
+	CloseReason     *string    `json:"close_reason" db:"close_reason"`
+	CreatedAt       time.Time  `json:"created_at" db:"created_at"`
+	ClosedAt        *time.Time `json:"closed_at" db:"closed_at"`
+}
+
+// ConversationWorkflowID is the one workflow per (number, customer).
+func ConversationWorkflowID(numberID, customerE164 string) string {
+	return "conv:" + numberID + ":" + customerE164
+}

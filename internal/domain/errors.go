@@ -1,0 +1,52 @@
+// Package domain holds Switchboard's vocabulary: the types, rules and error
+// codes shared by the API, the workflows, the activities and the store.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error code returned to API clients.
+type Code string
+
+const (
+	CodeInvalid            Code = "INVALID_ARGUMENT"
+	CodeNotFound           Code = "NOT_FOUND"
+	CodeConflict           Code = "CONFLICT"
+	CodeUnauthorized       Code = "UNAUTHORIZED"
+	CodeForbidden          Code = "FORBIDDEN"
+	CodeWindowClosed       Code = "WINDOW_CLOSED"
+	CodeConversationClosed Code = "CONVERSATION_CLOSED"
+	CodeAttachmentsOff     Code = "ATTACHMENTS_DISABLED"
+	CodeUnavailable        Code = "UNAVAILABLE"
+	CodeTwilio             Code = "TWILIO_ERROR"
+	CodeInternal           Code = "INTERNAL"
+	CodeTooLarge           Code = "PAYLOAD_TOO_LARGE"
+)
+
+// Error is a domain error carrying a Code; the API maps codes to HTTP status
+// in one place (api/errors.go).
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// Errorf builds a domain error.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the domain code of err, or CodeInternal.
+func ErrorCode(err error) Code {
+	var de *Error
+	if errors.As(err, &de) {
+		return de.Code
+	}
+	return CodeInternal
+}
+
+// ErrNotFound is returned by stores when a row does not exist.
+var ErrNotFound = &Error{Code: CodeNotFound, Message: "not found"}
