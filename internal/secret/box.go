@@ -1,0 +1,165 @@
+// Package secret encrypts Twilio auth tokens at rest with AES-256-GCM and
+// supports key rotation: the first key encrypts, every key decrypts.
+package secret
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+const version = "v1"
+
+// Errors returned by Decrypt; test them with errors.Is.
+var (
+	ErrMalformed  = errors.New("secret: malformed ciphertext")
+	ErrUnknownKey = errors.New("secret: ciphertext was encrypted with a key that is not configured")
+	ErrTampered   = errors.New("secret: ciphertext failed authentication (tampered, or wrong key)")
+)
+
+type key struct {
+	id   string // first 8 hex digits of sha256(key)
+	aead cipher.AEAD
+}
+
+// Box encrypts and decrypts short secrets. It is safe for concurrent use and
+// never prints its keys.
+type Box struct {
+	keys []key // keys[0] is the primary (encrypting) key
+}
+
+// NewBox takes one or more base64-encoded 32-byte keys (standard or URL
+// alphabet, padded or not). The first key encrypts; all keys decrypt.
+func NewBox(keys ...string) (*Box, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("secret: no key given (want base64 of 32 bytes, e.g. from `openssl rand -base64 32`)")
+	}
+	b := &Box{}
+	seen := map[string][]byte{}
+	for i, s := range keys {
+		raw, err := decodeKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("secret: key %d of %d: %w", i+1, len(keys), err)
+		}
+		id := keyID(raw)
+		if prev, ok := seen[id]; ok {
+			if string(prev) == string(raw) {
+				continue // the same key listed twice is harmless
+			}
+			return nil, fmt.Errorf("secret: key %d of %d has the same id %s as an earlier key; generate another", i+1, len(keys), id)
+		}
+		seen[id] = raw
+		block, err := aes.NewCipher(raw)
+		if err != nil {
+			return nil, fmt.Errorf("secret: key %d of %d: %w", i+1, len(keys), err)
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("secret: key %d of %d: %w", i+1, len(keys), err)
+		}
+		b.keys = append(b.keys, key{id: id, aead: aead})
+	}
+	return b, nil
+}
+
+// decodeKey accepts the four base64 variants; the error never contains the key.
+func decodeKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("is empty (want base64 of 32 bytes)")
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		raw, err := enc.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		if len(raw) != 32 {
+			return nil, fmt.Errorf("decodes to %d bytes, want 32", len(raw))
+		}
+		return raw, nil
+	}
+	return nil, errors.New("is not valid base64 (want base64 of 32 bytes)")
+}
+
+func keyID(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:4])
+}
+
+// Encrypt seals plaintext with the primary key: "v1:<keyid>:<base64(nonce|ciphertext)>".
+// The "v1:<keyid>" header is authenticated too.
+func (b *Box) Encrypt(plaintext string) (string, error) {
+	k := b.keys[0]
+	header := version + ":" + k.id
+	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plaintext)+k.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("secret: reading random nonce: %w", err)
+	}
+	sealed := k.aead.Seal(nonce, nonce, []byte(plaintext), []byte(header))
+	return header + ":" + base64.StdEncoding.EncodeToString(sealed), nil
+}
+
+// Decrypt opens a value produced by Encrypt with whichever configured key made it.
+func (b *Box) Decrypt(ciphertext string) (string, error) {
+	ver, id, payload, ok := split(ciphertext)
+	if !ok || ver != version {
+		return "", ErrMalformed
+	}
+	k, ok := b.find(id)
+	if !ok {
+		return "", fmt.Errorf("%w (key id %s)", ErrUnknownKey, id)
+	}
+	sealed, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil || len(sealed) < k.aead.NonceSize()+k.aead.Overhead() {
+		return "", ErrMalformed
+	}
+	n := k.aead.NonceSize()
+	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], []byte(ver+":"+id))
+	if err != nil {
+		return "", ErrTampered
+	}
+	return string(plain), nil
+}
+
+// NeedsRotation reports whether ciphertext was not produced by the primary key
+// (including values that are not ciphertexts at all), so callers can re-encrypt.
+func (b *Box) NeedsRotation(ciphertext string) bool {
+	ver, id, _, ok := split(ciphertext)
+	return !ok || ver != version || id != b.keys[0].id
+}
+
+func (b *Box) find(id string) (key, bool) {
+	for _, k := range b.keys {
+		if k.id == id {
+			return k, true
+		}
+	}
+	return key{}, false
+}
+
+func split(s string) (ver, id, payload string, ok bool) {
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// String and GoString keep keys out of logs and panics.
+func (b *Box) String() string   { return fmt.Sprintf("secret.Box{keys: %d}", len(b.keys)) }
+func (b *Box) GoString() string { return b.String() }
+
+// GenerateKey returns a new random key, base64 (standard, padded) of 32 bytes.
+func GenerateKey() string {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		panic("secret: crypto/rand failed: " + err.Error())
+	}
+	return base64.StdEncoding.EncodeToString(raw)
+}

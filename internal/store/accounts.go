@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// NewAccount is what CreateAccount stores; the token is already encrypted.
+type NewAccount struct {
+	Name         string
+	AccountSID   string
+	AuthTokenEnc string
+	Sandbox      bool
+	Numbers      []NewNumber
+}
+
+// NewNumber is a sender to add to an account.
+type NewNumber struct {
+	Name string
+	E164 string
+}
+
+// AccountSecret is an account's Twilio identity as stored.
+type AccountSecret struct {
+	ID           string `db:"id"`
+	AccountSID   string `db:"twilio_account_sid"`
+	AuthTokenEnc string `db:"auth_token_enc"`
+}
+
+// CreateAccount stores an account with its numbers, all or nothing.
+func (s *Store) CreateAccount(ctx context.Context, in NewAccount) (domain.Account, error) {
+	var acc domain.Account
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		id := uuid.NewString()
+		err := tx.GetContext(ctx, &acc, `
+			INSERT INTO accounts (id, name, twilio_account_sid, auth_token_enc, sandbox)
+			VALUES ($1, $2, $3, $4, $5)
+			RETURNING id, name, twilio_account_sid, sandbox, created_at, updated_at`,
+			id, in.Name, in.AccountSID, in.AuthTokenEnc, in.Sandbox)
+		if err != nil {
+			return err
+		}
+		for _, n := range in.Numbers {
+			var num domain.Number
+			err := tx.GetContext(ctx, &num, `
+				INSERT INTO numbers (id, account_id, name, e164) VALUES ($1, $2, $3, $4)
+				RETURNING id, account_id, name, e164, workstream_id, created_at`,
+				uuid.NewString(), id, n.Name, n.E164)
+			if isUniqueViolation(err) {
+				return domain.Errorf(domain.CodeConflict, "number %s is already connected to an account", n.E164)
+			}
+			if err != nil {
+				return err
+			}
+			acc.Numbers = append(acc.Numbers, num)
+		}
+		return nil
+	})
+	return acc, err
+}
+
+// ListAccounts returns every account with its numbers, oldest first.
+func (s *Store) ListAccounts(ctx context.Context) ([]domain.Account, error) {
+	var accs []domain.Account
+	if err := s.db.SelectContext(ctx, &accs, `
+		SELECT id, name, twilio_account_sid, sandbox, created_at, updated_at
+		FROM accounts ORDER BY created_at, id`); err != nil {
+		return nil, err
+	}
+	var nums []domain.Number
+	if err := s.db.SelectContext(ctx, &nums, `
+		SELECT id, account_id, name, e164, workstream_id, created_at
+		FROM numbers ORDER BY created_at, id`); err != nil {
+		return nil, err
+	}
+	byAcc := map[string][]domain.Number{}
+	for _, n := range nums {
+		byAcc[n.AccountID] = append(byAcc[n.AccountID], n)
+	}
+	for i := range accs {
+		accs[i].Numbers = byAcc[accs[i].ID]
+		if accs[i].Numbers == nil {
+			accs[i].Numbers = []domain.Number{}
+		}
+	}
+	return accs, nil
+}
+
+// GetAccount returns one account with its numbers.
+func (s *Store) GetAccount(ctx context.Context, id string) (domain.Account, error) {
+	var acc domain.Account
+	if !validUUID(id) {
+		return acc, domain.Errorf(domain.CodeNotFound, "account %s not found", id)
+	}
+	err := s.db.GetContext(ctx, &acc, `
+		SELECT id, name, twilio_account_sid, sandbox, created_at, updated_at
+		FROM accounts WHERE id = $1`, id)
+	if err != nil {
+		return acc, notFound(err, "account "+id)
+	}
+	acc.Numbers = []domain.Number{}
+	err = s.db.SelectContext(ctx, &acc.Numbers, `
+		SELECT id, account_id, name, e164, workstream_id, created_at
+		FROM numbers WHERE account_id = $1 ORDER BY created_at, id`, id)
+	return acc, err
+}
+
+// AccountSecret returns the Twilio SID and encrypted token of an account.
+func (s *Store) AccountSecret(ctx context.Context, id string) (AccountSecret, error) {
+	var a AccountSecret
+	if !validUUID(id) {
+		return a, domain.Errorf(domain.CodeNotFound, "account %s not found", id)
+	}
+	err := s.db.GetContext(ctx, &a, `SELECT id, twilio_account_sid, auth_token_enc FROM accounts WHERE id = $1`, id)
+	return a, notFound(err, "account "+id)
+}
+
+// NumberByE164 finds the sender of an account by its number.
+func (s *Store) NumberByE164(ctx context.Context, accountID, e164 string) (domain.Number, error) {
+	var n domain.Number
+	err := s.db.GetContext(ctx, &n, `
+		SELECT id, account_id, name, e164, workstream_id, created_at
+		FROM numbers WHERE account_id = $1 AND e164 = $2`, accountID, e164)
+	return n, notFound(err, "number "+domain.Mask(e164))
+}
+
+// GetNumber returns one number.
+func (s *Store) GetNumber(ctx context.Context, id string) (domain.Number, error) {
+	var n domain.Number
+	if !validUUID(id) {
+		return n, domain.Errorf(domain.CodeNotFound, "number %s not found", id)
+	}
+	err := s.db.GetContext(ctx, &n, `
+		SELECT id, account_id, name, e164, workstream_id, created_at
+		FROM numbers WHERE id = $1`, id)
+	return n, notFound(err, "number "+id)
+}
+
+func validUUID(s string) bool { _, err := uuid.Parse(s); return err == nil }
+
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}
+
+func nowUTC() time.Time { return time.Now().UTC() }

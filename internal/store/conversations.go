@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+const conversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name,
+	workstream_id, queue_id, agent_id, state, mode, window_expires_at, close_reason, created_at, closed_at`
+
+// ConversationRecord is what the workflow writes about its conversation.
+type ConversationRecord struct {
+	ID              string
+	WorkflowID      string
+	AccountID       string
+	NumberID        string
+	CustomerE164    string
+	ProfileName     string
+	WorkstreamID    string
+	State           string
+	Mode            string
+	WindowExpiresAt *time.Time
+	CloseReason     string
+}
+
+// InboundResult tells the workflow whether the message was new.
+type InboundResult struct {
+	MessageID string
+	Inserted  bool
+}
+
+// RecordInbound attaches an inbound message to its conversation, creating the
+// conversation and contact when needed, and marks the inbox row delivered.
+// Replaying it is harmless: a MessageSid is stored once.
+func (s *Store) RecordInbound(ctx context.Context, conv ConversationRecord, m domain.InboundMessage) (InboundResult, error) {
+	var res InboundResult
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := upsertConversation(ctx, tx, conv); err != nil {
+			return err
+		}
+		media, err := json.Marshal(nonNilMedia(m.Media))
+		if err != nil {
+			return err
+		}
+		id := uuid.NewString()
+		rows, err := tx.QueryContext(ctx, `
+			INSERT INTO messages (id, conversation_id, direction, author, body, media, twilio_sid, status, created_at)
+			VALUES ($1, $2, 'inbound', 'customer', $3, $4, $5, 'received', $6)
+			ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`,
+			id, conv.ID, m.Body, media, m.MessageSID, m.ReceivedAt)
+		if err != nil {
+			return err
+		}
+		res.Inserted = rows.Next()
+		rows.Close()
+		if res.Inserted {
+			res.MessageID = id
+		} else if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
+			return err
+		}
+		if m.InboxID != 0 {
+			_, err = tx.ExecContext(ctx, `UPDATE inbound_inbox SET signalled_at = now() WHERE id = $1 AND signalled_at IS NULL`, m.InboxID)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE inbound_inbox SET signalled_at = now() WHERE message_sid = $1 AND signalled_at IS NULL`, m.MessageSID)
+		}
+		return err
+	})
+	return res, err
+}
+
+// SaveConversation creates the conversation or updates its state, mode,
+// window and close reason.
+func (s *Store) SaveConversation(ctx context.Context, conv ConversationRecord) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return upsertConversation(ctx, tx, conv) })
+}
+
+func upsertConversation(ctx context.Context, tx *sqlx.Tx, c ConversationRecord) error {
+	var contactID string
+	err := tx.GetContext(ctx, &contactID, `
+		INSERT INTO contacts (id, e164, profile_name) VALUES ($1, $2, $3)
+		ON CONFLICT (e164) DO UPDATE SET
+			profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name ELSE contacts.profile_name END,
+			last_seen_at = now()
+		RETURNING id`, uuid.NewString(), c.CustomerE164, c.ProfileName)
+	if err != nil {
+		return fmt.Errorf("upsert contact: %w", err)
+	}
+	var closedAt *time.Time
+	if c.State == domain.StateClosed {
+		now := nowUTC()
+		closedAt = &now
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO conversations (id, workflow_id, account_id, number_id, contact_id, customer_e164, profile_name,
+			workstream_id, state, mode, window_expires_at, close_reason, closed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $13)
+		ON CONFLICT (id) DO UPDATE SET
+			profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name ELSE conversations.profile_name END,
+			state = EXCLUDED.state,
+			mode = EXCLUDED.mode,
+			window_expires_at = EXCLUDED.window_expires_at,
+			close_reason = COALESCE(EXCLUDED.close_reason, conversations.close_reason),
+			closed_at = COALESCE(conversations.closed_at, EXCLUDED.closed_at),
+			updated_at = now()`,
+		c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
+		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt)
+	if err != nil {
+		return fmt.Errorf("upsert conversation: %w", err)
+	}
+	return nil
+}
+
+// GetConversation returns one conversation.
+func (s *Store) GetConversation(ctx context.Context, id string) (domain.Conversation, error) {
+	var c domain.Conversation
+	if !validUUID(id) {
+		return c, domain.Errorf(domain.CodeNotFound, "conversation %s not found", id)
+	}
+	err := s.db.GetContext(ctx, &c, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, id)
+	return c, notFound(err, "conversation "+id)
+}
+
+// ConversationFilter narrows ListConversations; zero values match everything.
+type ConversationFilter struct {
+	State    string
+	Mode     string
+	NumberID string
+	Customer string
+	Limit    int
+	Before   time.Time // paging: conversations created strictly before
+}
+
+// ListConversations returns conversations, newest first.
+func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]domain.Conversation, error) {
+	where := []string{"true"}
+	args := []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.State != "" {
+		add("state = $%d", f.State)
+	}
+	if f.Mode != "" {
+		add("mode = $%d", f.Mode)
+	}
+	if f.NumberID != "" {
+		if !validUUID(f.NumberID) {
+			return []domain.Conversation{}, nil
+		}
+		add("number_id = $%d", f.NumberID)
+	}
+	if f.Customer != "" {
+		add("customer_e164 = $%d", f.Customer)
+	}
+	if !f.Before.IsZero() {
+		add("created_at < $%d", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	args = append(args, f.Limit)
+	q := fmt.Sprintf(`SELECT %s FROM conversations WHERE %s ORDER BY created_at DESC, id LIMIT $%d`,
+		conversationColumns, strings.Join(where, " AND "), len(args))
+	out := []domain.Conversation{}
+	err := s.db.SelectContext(ctx, &out, q, args...)
+	return out, err
+}
+
+func nullUUID(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nonNilMedia(m []domain.Media) []domain.Media {
+	if m == nil {
+		return []domain.Media{}
+	}
+	return m
+}

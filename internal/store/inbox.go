@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// InboxInsert is the outcome of storing an inbound webhook.
+type InboxInsert struct {
+	ID       int64
+	Inserted bool // false: Twilio retried a MessageSid we already have
+	// OlderPending: an earlier message of the same workflow is still waiting
+	// for Temporal, so this one must be delivered after it, not alone.
+	OlderPending bool
+}
+
+// InsertInbound stores an inbound message in the inbox, once per MessageSid.
+func (s *Store) InsertInbound(ctx context.Context, workflowID string, m domain.InboundMessage) (InboxInsert, error) {
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return InboxInsert{}, err
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		WITH ins AS (
+			INSERT INTO inbound_inbox (message_sid, account_id, number_id, workflow_id, payload, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (message_sid) DO NOTHING
+			RETURNING id
+		)
+		SELECT ins.id, EXISTS (
+			SELECT 1 FROM inbound_inbox p
+			WHERE p.workflow_id = $4 AND p.signalled_at IS NULL AND p.id < ins.id
+		) FROM ins`,
+		m.MessageSID, m.AccountID, m.NumberID, workflowID, payload, m.ReceivedAt)
+	if err != nil {
+		return InboxInsert{}, err
+	}
+	defer rows.Close()
+	var res InboxInsert
+	if rows.Next() {
+		res.Inserted = true
+		if err := rows.Scan(&res.ID, &res.OlderPending); err != nil {
+			return res, err
+		}
+	}
+	return res, rows.Err()
+}
+
+// PendingInbound is an inbox row not yet handed to Temporal.
+type PendingInbound struct {
+	WorkflowID string
+	Message    domain.InboundMessage
+}
+
+// PendingInbound returns up to limit undelivered messages received before
+// the cut-off, in arrival order. workflowID "" means any workflow.
+func (s *Store) PendingInbound(ctx context.Context, workflowID string, before time.Time, limit int) ([]PendingInbound, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, workflow_id, payload FROM inbound_inbox
+		WHERE signalled_at IS NULL AND received_at <= $1 AND ($2 = '' OR workflow_id = $2)
+		ORDER BY id LIMIT $3`, before, workflowID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PendingInbound
+	for rows.Next() {
+		var p PendingInbound
+		var id int64
+		var payload []byte
+		if err := rows.Scan(&id, &p.WorkflowID, &payload); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(payload, &p.Message); err != nil {
+			return nil, err
+		}
+		p.Message.InboxID = id
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// MarkSignalled records that Temporal has these inbox rows.
+func (s *Store) MarkSignalled(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE inbound_inbox SET signalled_at = now()
+		WHERE id = ANY($1) AND signalled_at IS NULL`, pq.Array(ids))
+	return err
+}
+
+// MarkAttemptFailed counts a failed hand-over to Temporal.
+func (s *Store) MarkAttemptFailed(ctx context.Context, id int64, reason string) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE inbound_inbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, truncate(reason, 500))
+	return err
+}
+
+// CountInbox returns how many rows the inbox holds for a MessageSid (tests, ops).
+func (s *Store) CountInbox(ctx context.Context, messageSID string) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM inbound_inbox WHERE message_sid = $1`, messageSID)
+	return n, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+const messageColumns = `id, conversation_id, direction, author, body, media, template, twilio_sid,
+	status, error_code, error_message, created_at`
+
+type messageRow struct {
+	domain.Message
+	MediaJSON    []byte `db:"media"`
+	TemplateJSON []byte `db:"template"`
+}
+
+func (r messageRow) decode() (domain.Message, error) {
+	m := r.Message
+	m.Media = []domain.Media{}
+	if len(r.MediaJSON) > 0 {
+		if err := json.Unmarshal(r.MediaJSON, &m.Media); err != nil {
+			return m, err
+		}
+	}
+	if len(r.TemplateJSON) > 0 {
+		m.Template = &domain.TemplateUse{}
+		if err := json.Unmarshal(r.TemplateJSON, m.Template); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// CreateOutbound stores an outbound message before it is sent. The id comes
+// from the caller, so a retried insert returns the row already there.
+func (s *Store) CreateOutbound(ctx context.Context, m domain.Message) (domain.Message, error) {
+	media, err := json.Marshal(nonNilMedia(m.Media))
+	if err != nil {
+		return m, err
+	}
+	var tmpl []byte
+	if m.Template != nil {
+		if tmpl, err = json.Marshal(m.Template); err != nil {
+			return m, err
+		}
+	}
+	if m.Status == "" {
+		m.Status = domain.StatusQueued
+	}
+	_, err = s.db.ExecContext(ctx, `
+		INSERT INTO messages (id, conversation_id, direction, author, body, media, template, status)
+		VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7)
+		ON CONFLICT (id) DO NOTHING`,
+		m.ID, m.ConversationID, m.Author, m.Body, media, tmpl, m.Status)
+	if err != nil {
+		return m, err
+	}
+	return s.GetMessage(ctx, m.ID)
+}
+
+// GetMessage returns one message.
+func (s *Store) GetMessage(ctx context.Context, id string) (domain.Message, error) {
+	var r messageRow
+	if !validUUID(id) {
+		return domain.Message{}, domain.Errorf(domain.CodeNotFound, "message %s not found", id)
+	}
+	if err := s.db.GetContext(ctx, &r, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id); err != nil {
+		return domain.Message{}, notFound(err, "message "+id)
+	}
+	return r.decode()
+}
+
+// ListMessages returns a conversation's transcript, oldest first.
+func (s *Store) ListMessages(ctx context.Context, conversationID string) ([]domain.Message, error) {
+	out := []domain.Message{}
+	if !validUUID(conversationID) {
+		return out, nil
+	}
+	var rows []messageRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+messageColumns+`
+		FROM messages WHERE conversation_id = $1 ORDER BY created_at, id`, conversationID); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		m, err := r.decode()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// RecordSendResult stores the Twilio SID of a sent message, then applies any
+// status callback that arrived before the SID was known.
+func (s *Store) RecordSendResult(ctx context.Context, id, sid string, status domain.MessageStatus) (domain.Message, error) {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE messages SET twilio_sid = $2,
+				status = CASE WHEN message_status_rank(status) < message_status_rank($3) THEN $3 ELSE status END,
+				updated_at = now()
+			WHERE id = $1`, id, sid, string(status))
+		if err != nil {
+			return err
+		}
+		return applyBestEvent(ctx, tx, sid)
+	})
+	if err != nil {
+		return domain.Message{}, err
+	}
+	return s.GetMessage(ctx, id)
+}
+
+// MarkSendFailed records a final refusal by Twilio.
+func (s *Store) MarkSendFailed(ctx context.Context, id string, code int, message string) (domain.Message, error) {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE messages SET status = 'failed', error_code = NULLIF($2, 0), error_message = NULLIF($3, ''), updated_at = now()
+		WHERE id = $1`, id, code, truncate(message, 500))
+	if err != nil {
+		return domain.Message{}, err
+	}
+	return s.GetMessage(ctx, id)
+}
+
+// StatusUpdate is the outcome of a status callback.
+type StatusUpdate struct {
+	Known          bool // a message with this SID exists
+	Applied        bool // the message moved to this status
+	MessageID      string
+	ConversationID string
+	WorkflowID     string
+	Status         domain.MessageStatus // the message's status after the callback
+}
+
+// ApplyStatus records a status callback; the message only moves forward.
+func (s *Store) ApplyStatus(ctx context.Context, sid string, status domain.MessageStatus, code int, message string) (StatusUpdate, error) {
+	var up StatusUpdate
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO message_status_events (twilio_sid, status, error_code, error_message)
+			VALUES ($1, $2, NULLIF($3, 0), NULLIF($4, ''))
+			ON CONFLICT DO NOTHING`, sid, string(status), code, truncate(message, 500))
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE messages SET status = $2, error_code = COALESCE(NULLIF($3, 0), error_code),
+				error_message = COALESCE(NULLIF($4, ''), error_message), updated_at = now()
+			WHERE twilio_sid = $1 AND message_status_rank(status) < message_status_rank($2)`,
+			sid, string(status), code, truncate(message, 500))
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		up.Applied = n > 0
+		err = tx.QueryRowxContext(ctx, `
+			SELECT m.id, m.conversation_id, c.workflow_id, m.status
+			FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.twilio_sid = $1`, sid).Scan(&up.MessageID, &up.ConversationID, &up.WorkflowID, &up.Status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		up.Known = err == nil
+		return err
+	})
+	return up, err
+}
+
+func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE messages m SET status = e.status,
+			error_code = COALESCE(e.error_code, m.error_code),
+			error_message = COALESCE(e.error_message, m.error_message), updated_at = now()
+		FROM (SELECT status, error_code, error_message FROM message_status_events
+		      WHERE twilio_sid = $1 ORDER BY message_status_rank(status) DESC LIMIT 1) e
+		WHERE m.twilio_sid = $1 AND message_status_rank(m.status) < message_status_rank(e.status)`, sid)
+	return err
+}
