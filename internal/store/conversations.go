@@ -16,73 +16,62 @@ import (
 const conversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name,
 	workstream_id, queue_id, agent_id, state, mode, window_expires_at, close_reason, created_at, closed_at`
 
-// ConversationRecord is what the workflow writes about its conversation.
-type ConversationRecord struct {
-	ID              string
-	WorkflowID      string
-	AccountID       string
-	NumberID        string
-	CustomerE164    string
-	ProfileName     string
-	WorkstreamID    string
-	State           string
-	Mode            string
-	WindowExpiresAt *time.Time
-	CloseReason     string
-}
-
-// InboundResult tells the workflow whether the message was new.
-type InboundResult struct {
-	MessageID string
-	Inserted  bool
-}
-
-// RecordInbound attaches an inbound message to its conversation, creating the
-// conversation and contact when needed, and marks the inbox row delivered.
-// Replaying it is harmless: a MessageSid is stored once.
-func (s *Store) RecordInbound(ctx context.Context, conv ConversationRecord, m domain.InboundMessage) (InboundResult, error) {
-	var res InboundResult
+// RecordInbound attaches inbound messages to their conversation, creating the
+// conversation and contact when needed, and marks their inbox rows delivered.
+// Replaying it is harmless: a MessageSid is stored once, and Inserted tells
+// the workflow which messages are new.
+func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecord, msgs []domain.InboundMessage) ([]domain.InboundResult, error) {
+	var out []domain.InboundResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		out = out[:0]
 		if err := upsertConversation(ctx, tx, conv); err != nil {
 			return err
 		}
-		media, err := json.Marshal(nonNilMedia(m.Media))
-		if err != nil {
-			return err
+		for _, m := range msgs {
+			res, err := insertInbound(ctx, tx, conv.ID, m)
+			if err != nil {
+				return err
+			}
+			out = append(out, res)
 		}
-		id := uuid.NewString()
-		rows, err := tx.QueryContext(ctx, `
-			INSERT INTO messages (id, conversation_id, direction, author, body, media, twilio_sid, status, created_at)
-			VALUES ($1, $2, 'inbound', 'customer', $3, $4, $5, 'received', $6)
-			ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`,
-			id, conv.ID, m.Body, media, m.MessageSID, m.ReceivedAt)
-		if err != nil {
-			return err
-		}
-		res.Inserted = rows.Next()
-		rows.Close()
-		if res.Inserted {
-			res.MessageID = id
-		} else if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
-			return err
-		}
-		if m.InboxID != 0 {
-			_, err = tx.ExecContext(ctx, `UPDATE inbound_inbox SET signalled_at = now() WHERE id = $1 AND signalled_at IS NULL`, m.InboxID)
-		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE inbound_inbox SET signalled_at = now() WHERE message_sid = $1 AND signalled_at IS NULL`, m.MessageSID)
-		}
-		return err
+		return nil
 	})
+	return out, err
+}
+
+func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m domain.InboundMessage) (domain.InboundResult, error) {
+	res := domain.InboundResult{MessageSID: m.MessageSID}
+	media, err := json.Marshal(nonNilMedia(m.Media))
+	if err != nil {
+		return res, err
+	}
+	id := uuid.NewString()
+	rows, err := tx.QueryContext(ctx, `
+		INSERT INTO messages (id, conversation_id, direction, author, body, media, twilio_sid, status, created_at)
+		VALUES ($1, $2, 'inbound', 'customer', $3, $4, $5, 'received', $6)
+		ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`,
+		id, conversationID, m.Body, media, m.MessageSID, m.ReceivedAt)
+	if err != nil {
+		return res, err
+	}
+	res.Inserted = rows.Next()
+	rows.Close()
+	if res.Inserted {
+		res.MessageID = id
+	} else if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
+		return res, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE inbound_inbox SET signalled_at = now() WHERE message_sid = $1 AND signalled_at IS NULL`, m.MessageSID)
 	return res, err
 }
 
 // SaveConversation creates the conversation or updates its state, mode,
 // window and close reason.
-func (s *Store) SaveConversation(ctx context.Context, conv ConversationRecord) error {
+func (s *Store) SaveConversation(ctx context.Context, conv domain.ConversationRecord) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return upsertConversation(ctx, tx, conv) })
 }
 
-func upsertConversation(ctx context.Context, tx *sqlx.Tx, c ConversationRecord) error {
+func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationRecord) error {
 	var contactID string
 	err := tx.GetContext(ctx, &contactID, `
 		INSERT INTO contacts (id, e164, profile_name) VALUES ($1, $2, $3)

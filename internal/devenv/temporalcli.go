@@ -1,0 +1,153 @@
+package devenv
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The pinned Temporal CLI (server 1.29 with UI). It has to be built from
+// source with `go install`; release binaries cannot be downloaded here.
+const (
+	TemporalCLIModule  = "github.com/temporalio/cli/cmd/temporal"
+	TemporalCLIVersion = "v1.5.1"
+)
+
+// EnsureTemporalCLI returns the path of a Temporal CLI binary: $TEMPORAL_CLI
+// when set, else <root>/bin/temporal, building it with `go install` when it is
+// missing or not the pinned version. Concurrent callers (parallel test
+// packages) serialise on <root>/bin/.temporal.lock so only one builds.
+func EnsureTemporalCLI(ctx context.Context, root string, out io.Writer) (string, error) {
+	if out == nil {
+		out = io.Discard
+	}
+	if p := os.Getenv("TEMPORAL_CLI"); p != "" {
+		if _, err := exec.LookPath(p); err != nil {
+			return "", fmt.Errorf("TEMPORAL_CLI=%s: %w", p, err)
+		}
+		if !cliVersionOK(ctx, p) {
+			fmt.Fprintf(out, "warning: TEMPORAL_CLI=%s is not Temporal CLI %s; using it anyway\n", p, TemporalCLIVersion)
+		}
+		return p, nil
+	}
+	binDir := filepath.Join(root, "bin")
+	bin := filepath.Join(binDir, "temporal")
+	if cliVersionOK(ctx, bin) {
+		return bin, nil
+	}
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return "", err
+	}
+	unlock, err := lockFile(ctx, filepath.Join(binDir, ".temporal.lock"), out)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if cliVersionOK(ctx, bin) { // built by whoever held the lock
+		return bin, nil
+	}
+	if err := buildCLI(ctx, binDir, out); err != nil {
+		return "", err
+	}
+	if !cliVersionOK(ctx, bin) {
+		return "", fmt.Errorf("built %s but it does not report Temporal CLI %s", bin, TemporalCLIVersion)
+	}
+	return bin, nil
+}
+
+// cliVersionOK reports whether bin is the pinned CLI. `go install` builds
+// report "0.0.0-DEV" from --version (the release version is set by ldflags),
+// so the module version recorded in the binary is checked first.
+func cliVersionOK(ctx context.Context, bin string) bool {
+	if st, err := os.Stat(bin); err != nil || st.IsDir() {
+		return false
+	}
+	if info, err := buildinfo.ReadFile(bin); err == nil &&
+		info.Main.Path == "github.com/temporalio/cli" && info.Main.Version == TemporalCLIVersion {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	b, err := exec.CommandContext(ctx, bin, "--version").Output()
+	want := strings.TrimPrefix(TemporalCLIVersion, "v")
+	return err == nil && strings.Contains(" "+string(b)+" ", " "+want+" ")
+}
+
+// buildCLI runs `go install` into a scratch GOBIN inside binDir, then renames
+// the result into place so a half-written binary is never visible.
+func buildCLI(ctx context.Context, binDir string, out io.Writer) error {
+	gobin, err := os.MkdirTemp(binDir, ".temporal-build-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(gobin)
+	fmt.Fprintf(out, "building Temporal CLI %s into bin/ (first time only, about 6 minutes on 2 cores)...\n", TemporalCLIVersion)
+	start := time.Now()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "go", "install", TemporalCLIModule+"@"+TemporalCLIVersion)
+	cmd.Dir = binDir
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("go install %s: %w", TemporalCLIModule, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for running := true; running; {
+		select {
+		case <-tick.C:
+			fmt.Fprintf(out, "  still building Temporal CLI (%s elapsed)\n", time.Since(start).Round(time.Second))
+		case err = <-done:
+			running = false
+		}
+	}
+	if err != nil {
+		out.Write(stderr.Bytes())
+		return fmt.Errorf("go install %s@%s failed: %w", TemporalCLIModule, TemporalCLIVersion, err)
+	}
+	if err := os.Rename(filepath.Join(gobin, "temporal"), filepath.Join(binDir, "temporal")); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "built Temporal CLI in %s\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// lockFile takes an exclusive flock on path, polling so ctx can cancel.
+func lockFile(ctx context.Context, path string, out io.Writer) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	waiting := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if !waiting {
+			waiting = true
+			fmt.Fprintf(out, "waiting for another Temporal CLI build to finish (%s)...\n", path)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const apiVersion = "2010-04-01"
+
+// SentMessage is an outbound message the emulator accepted (answered 201).
+// Status and ErrorCode follow the message's lifecycle.
+type SentMessage struct {
+	SID              string            `json:"sid"`
+	AccountSID       string            `json:"account_sid"`
+	From             string            `json:"from"`
+	To               string            `json:"to"`
+	Body             string            `json:"body"`
+	StatusCallback   string            `json:"status_callback,omitempty"`
+	ContentSID       string            `json:"content_sid,omitempty"`
+	ContentVariables map[string]string `json:"content_variables,omitempty"`
+	MediaURLs        []string          `json:"media_urls,omitempty"`
+	BasicAuthOK      bool              `json:"basic_auth_ok"`
+	ReceivedAt       time.Time         `json:"received_at"`
+	Status           string            `json:"status"`
+	ErrorCode        int               `json:"error_code,omitempty"`
+}
+
+func (s SentMessage) clone() SentMessage {
+	s.ContentVariables = maps.Clone(s.ContentVariables)
+	s.MediaURLs = slices.Clone(s.MediaURLs)
+	return s
+}
+
+// message is the stored state of an outbound message.
+type message struct {
+	SentMessage
+	messagingServiceSID string
+	errorMessage        string
+	dateUpdated         time.Time
+	dateSent            time.Time
+	asyncError          int // injected asynchronous failure code, 0 = deliver
+}
+
+// Messages returns a copy of the accepted messages, in arrival order.
+func (e *Emulator) Messages() []SentMessage {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.messagesLocked()
+}
+
+func (e *Emulator) messagesLocked() []SentMessage {
+	out := make([]SentMessage, len(e.messages))
+	for i, m := range e.messages {
+		out[i] = m.SentMessage.clone()
+	}
+	return out
+}
+
+// WaitForMessages blocks until at least n messages were accepted, then returns them
+// all, or returns ctx's error.
+func (e *Emulator) WaitForMessages(ctx context.Context, n int) ([]SentMessage, error) {
+	for {
+		e.mu.Lock()
+		if len(e.messages) >= n {
+			out := e.messagesLocked()
+			e.mu.Unlock()
+			return out, nil
+		}
+		ch := e.changed
+		e.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("emulator: waiting for %d messages: %w", n, ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// handleCreate serves POST /2010-04-01/Accounts/{AccountSid}/Messages.json.
+func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
+	acct, ok := e.authenticate(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, 20001, "Could not parse the request body")
+		return
+	}
+	m, code := e.validate(acct, r.PostForm)
+	if code != 0 {
+		e.log.Info("send rejected", "account_sid", acct, "code", code)
+		writeError(w, http.StatusBadRequest, code, errorMessage(code))
+		return
+	}
+	if f, ok := e.takeFailure(m.To); ok {
+		if f.Delay > 0 {
+			t := time.NewTimer(f.Delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			case <-e.ctx.Done():
+				t.Stop()
+			}
+		}
+		if f.HTTPStatus != 0 {
+			code := f.ErrorCode
+			if code == 0 {
+				code = defaultCode(f.HTTPStatus)
+			}
+			e.log.Info("injected send failure", "to", maskNumber(m.To), "status", f.HTTPStatus, "code", code)
+			writeError(w, f.HTTPStatus, code, errorMessage(code))
+			return
+		}
+		m.asyncError = f.ErrorCode
+	}
+	if !e.accept(m) {
+		e.log.Info("send rate limited", "from", maskNumber(m.From))
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, 20429, errorMessage(20429))
+		return
+	}
+	e.log.Info("message accepted", "sid", m.SID, "from", maskNumber(m.From), "to", maskNumber(m.To))
+	e.wg.Add(1)
+	go e.runLifecycle(m)
+	e.mu.Lock()
+	res := e.resourceLocked(m)
+	e.mu.Unlock()
+	writeJSON(w, http.StatusCreated, res)
+}
+
+// validate checks a create request like Twilio and returns the draft message or a
+// Twilio error code (all answered with 400).
+func (e *Emulator) validate(acct string, f url.Values) (*message, int) {
+	to := strings.TrimSpace(f.Get("To"))
+	from := strings.TrimSpace(f.Get("From"))
+	msid := strings.TrimSpace(f.Get("MessagingServiceSid"))
+	switch {
+	case to == "":
+		return nil, 21604
+	case from == "" && msid == "":
+		return nil, 21603
+	case !validE164(bareNumber(to)):
+		return nil, 21211
+	case !strings.HasPrefix(to, whatsappPrefix):
+		return nil, 21910
+	}
+	if from == "" {
+		from = e.firstSender(acct)
+	}
+	if !strings.HasPrefix(from, whatsappPrefix) || !e.isSender(acct, bareNumber(from)) {
+		return nil, 63007
+	}
+	body := f.Get("Body")
+	media := f["MediaUrl"]
+	contentSID := f.Get("ContentSid")
+	if body == "" && len(media) == 0 && contentSID == "" {
+		return nil, 21619
+	}
+	if len([]rune(body)) > 1600 {
+		return nil, 21617
+	}
+	var vars map[string]string
+	if cv := f.Get("ContentVariables"); cv != "" {
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(cv), &raw); err != nil {
+			return nil, 21656
+		}
+		vars = make(map[string]string, len(raw))
+		for k, v := range raw {
+			if s, ok := v.(string); ok {
+				vars[k] = s
+			} else {
+				vars[k] = fmt.Sprint(v)
+			}
+		}
+	}
+	cb := f.Get("StatusCallback")
+	if cb != "" {
+		u, err := url.Parse(cb)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, 21609
+		}
+	}
+	now := time.Now()
+	return &message{
+		SentMessage: SentMessage{
+			SID: newSID("SM"), AccountSID: acct, From: from, To: to, Body: body,
+			StatusCallback: cb, ContentSID: contentSID, ContentVariables: vars,
+			MediaURLs: slices.Clone(media), BasicAuthOK: true, ReceivedAt: now, Status: "queued",
+		},
+		messagingServiceSID: msid,
+		dateUpdated:         now,
+	}, 0
+}
+
+func (e *Emulator) isSender(acct, number string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.senders[acct][number]
+	return ok
+}
+
+// firstSender picks the sender for a MessagingServiceSid-only send.
+func (e *Emulator) firstSender(acct string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	nums := slices.Sorted(maps.Keys(e.senders[acct]))
+	if len(nums) == 0 {
+		return ""
+	}
+	return whatsappPrefix + nums[0]
+}
+
+// accept applies the per-sender rate limit and stores m. It returns false when the
+// sender is over its rate.
+func (e *Emulator) accept(m *message) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rate > 0 {
+		cutoff := m.ReceivedAt.Add(-time.Second)
+		recent := e.sendTimes[m.From]
+		i := 0
+		for i < len(recent) && !recent[i].After(cutoff) {
+			i++
+		}
+		recent = recent[i:]
+		if len(recent) >= e.rate {
+			e.sendTimes[m.From] = recent
+			return false
+		}
+		e.sendTimes[m.From] = append(recent, m.ReceivedAt)
+	}
+	e.messages = append(e.messages, m)
+	e.bySID[m.SID] = m
+	e.notifyLocked()
+	return true
+}
+
+// handleFetch serves GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json.
+func (e *Emulator) handleFetch(w http.ResponseWriter, r *http.Request) {
+	sid, isJSON := strings.CutSuffix(r.PathValue("Sid"), ".json")
+	if !isJSON {
+		writeNotFound(w, r)
+		return
+	}
+	acct, ok := e.authenticate(w, r)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	m, found := e.bySID[sid]
+	if !found || m.AccountSID != acct {
+		e.mu.Unlock()
+		writeNotFound(w, r)
+		return
+	}
+	res := e.resourceLocked(m)
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, res)
+}
+
+// messageResource is Twilio's Message JSON (fields in Twilio's alphabetical order).
+type messageResource struct {
+	AccountSid          string            `json:"account_sid"`
+	APIVersion          string            `json:"api_version"`
+	Body                string            `json:"body"`
+	DateCreated         string            `json:"date_created"`
+	DateSent            *string           `json:"date_sent"`
+	DateUpdated         string            `json:"date_updated"`
+	Direction           string            `json:"direction"`
+	ErrorCode           *int              `json:"error_code"`
+	ErrorMessage        *string           `json:"error_message"`
+	From                string            `json:"from"`
+	MessagingServiceSid *string           `json:"messaging_service_sid"`
+	NumMedia            string            `json:"num_media"`
+	NumSegments         string            `json:"num_segments"`
+	Price               *string           `json:"price"`
+	PriceUnit           string            `json:"price_unit"`
+	Sid                 string            `json:"sid"`
+	Status              string            `json:"status"`
+	SubresourceUris     map[string]string `json:"subresource_uris"`
+	To                  string            `json:"to"`
+	URI                 string            `json:"uri"`
+}
+
+// resourceLocked renders m. URIs are relative to the API root, as Twilio's are.
+// e.mu must be held.
+func (e *Emulator) resourceLocked(m *message) messageResource {
+	base := "/2010-04-01/Accounts/" + m.AccountSID + "/Messages/" + m.SID
+	res := messageResource{
+		AccountSid: m.AccountSID, APIVersion: apiVersion, Body: m.Body,
+		DateCreated: rfc2822(m.ReceivedAt), DateUpdated: rfc2822(m.dateUpdated),
+		Direction: "outbound-api", From: m.From, To: m.To,
+		NumMedia: strconv.Itoa(len(m.MediaURLs)), NumSegments: "1",
+		PriceUnit: "USD", Sid: m.SID, Status: m.Status, URI: base + ".json",
+		SubresourceUris: map[string]string{
+			"media":    base + "/Media.json",
+			"feedback": base + "/Feedback.json",
+		},
+	}
+	if !m.dateSent.IsZero() {
+		s := rfc2822(m.dateSent)
+		res.DateSent = &s
+	}
+	if m.ErrorCode != 0 {
+		code, msg := m.ErrorCode, m.errorMessage
+		res.ErrorCode, res.ErrorMessage = &code, &msg
+	}
+	if m.messagingServiceSID != "" {
+		s := m.messagingServiceSID
+		res.MessagingServiceSid = &s
+	}
+	return res
+}
