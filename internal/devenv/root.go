@@ -55,7 +55,8 @@ func modulePath(gomod string) string {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+		line, _, _ := strings.Cut(sc.Text(), "//")
+		line = strings.TrimSpace(line)
 		if rest, ok := strings.CutPrefix(line, "module"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
 			return strings.Trim(strings.TrimSpace(rest), `"`)
 		}

@@ -2,7 +2,7 @@ package emulator
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -88,20 +88,23 @@ func (e *Emulator) postStatus(m *message) {
 	token, _ := e.token(m.AccountSID)
 	status := params.Get("MessageStatus")
 	code, err := e.postSigned(e.ctx, target, token, params, callbackAttempts)
-	if err != nil {
-		e.log.Warn("status callback failed", "sid", m.SID, "status", status, "err", err)
+	if err != nil || code >= 500 {
+		e.log.Warn("status callback failed", "sid", m.SID, "status", status, "http_status", code, "err", err)
 		return
 	}
 	e.log.Debug("status callback posted", "sid", m.SID, "status", status, "http_status", code)
 }
 
 // postSigned POSTs a form signed like Twilio, retrying on 5xx and connection errors.
-// It returns the last HTTP status.
+// It returns the last HTTP status; err is set only when no answer was received.
 func (e *Emulator) postSigned(ctx context.Context, target, token string, params url.Values, attempts int) (int, error) {
 	sig := Sign(token, target, params)
 	idem := newSID("")
 	body := params.Encode()
-	var lastErr error
+	var (
+		lastErr  error
+		lastCode int
+	)
 	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			t := time.NewTimer(time.Duration(attempt) * 50 * time.Millisecond)
@@ -122,17 +125,18 @@ func (e *Emulator) postSigned(ctx context.Context, target, token string, params 
 		req.Header.Set("User-Agent", "TwilioProxy/1.1")
 		resp, err := e.httpClient.Do(req)
 		if err != nil {
-			lastErr = err
+			lastCode, lastErr = 0, err
 			if ctx.Err() != nil {
 				return 0, err
 			}
 			continue
 		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
+		lastCode, lastErr = resp.StatusCode, nil
 		if resp.StatusCode < 500 {
-			return resp.StatusCode, nil
+			break
 		}
-		lastErr = fmt.Errorf("webhook answered %d", resp.StatusCode)
 	}
-	return 0, lastErr
+	return lastCode, lastErr
 }

@@ -151,3 +151,26 @@ func isUniqueViolation(err error) bool {
 }
 
 func nowUTC() time.Time { return time.Now().UTC() }
+
+// WebhookTarget is what an inbound webhook needs: the account's token to
+// check the signature, and the number the customer wrote to.
+type WebhookTarget struct {
+	AccountSID   string  `db:"twilio_account_sid"`
+	AuthTokenEnc string  `db:"auth_token_enc"`
+	NumberID     *string `db:"number_id"`
+	NumberE164   *string `db:"number_e164"`
+}
+
+// WebhookTarget loads an account and, when toE164 is one of its numbers,
+// that number, in one query.
+func (s *Store) WebhookTarget(ctx context.Context, accountID, toE164 string) (WebhookTarget, error) {
+	var t WebhookTarget
+	if !validUUID(accountID) {
+		return t, domain.Errorf(domain.CodeNotFound, "account %s not found", accountID)
+	}
+	err := s.db.GetContext(ctx, &t, `
+		SELECT a.twilio_account_sid, a.auth_token_enc, n.id AS number_id, n.e164 AS number_e164
+		FROM accounts a LEFT JOIN numbers n ON n.account_id = a.id AND n.e164 = $2
+		WHERE a.id = $1`, accountID, toE164)
+	return t, notFound(err, "account "+accountID)
+}

@@ -1,0 +1,43 @@
+// Package activities holds everything the conversation workflow does to the
+// outside world: database writes (run as local activities) and Twilio sends.
+package activities
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// Store is the part of the store the activities use.
+type Store interface {
+	RecordInbound(ctx context.Context, conv domain.ConversationRecord, msgs []domain.InboundMessage) ([]domain.InboundResult, error)
+	SaveConversation(ctx context.Context, conv domain.ConversationRecord) error
+	CreateOutbound(ctx context.Context, m domain.Message) (domain.Message, error)
+	GetMessage(ctx context.Context, id string) (domain.Message, error)
+	RecordSendResult(ctx context.Context, id, sid string, status domain.MessageStatus) (domain.Message, error)
+	MarkSendFailed(ctx context.Context, id string, code int, message string) (domain.Message, error)
+}
+
+// Credentials resolves the Twilio credentials of an account (decrypted).
+type Credentials interface {
+	Credentials(ctx context.Context, accountID string) (domain.Credentials, error)
+}
+
+// Activities is registered with the worker; workflows call its methods
+// through a nil *Activities, as the Temporal SDK allows.
+type Activities struct {
+	Store       Store
+	Credentials Credentials
+	Twilio      Sender
+	// StatusCallbackURL returns where Twilio posts delivery statuses for an account.
+	StatusCallbackURL func(accountID string) string
+	Logger            *slog.Logger
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a.Logger == nil {
+		return slog.Default()
+	}
+	return a.Logger
+}

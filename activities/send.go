@@ -1,0 +1,130 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/twilio"
+)
+
+// Sender sends one message through Twilio.
+type Sender interface {
+	Send(ctx context.Context, req twilio.SendRequest) (twilio.SendResult, error)
+}
+
+// SendInput is one outbound message to hand to Twilio; its row exists already.
+type SendInput struct {
+	MessageID        string
+	AccountID        string
+	From             string // our number, E.164
+	To               string // the customer, E.164
+	Body             string
+	MediaURLs        []string
+	ContentSID       string
+	ContentVariables map[string]string
+}
+
+// SendOutput is the message after Twilio accepted or refused it.
+type SendOutput struct {
+	Message      domain.Message
+	ErrorCode    int
+	WindowClosed bool // Twilio answered 63016: only templates until the customer writes
+}
+
+// Error types an activity returns; the workflow reads them from ApplicationError.Type.
+const (
+	ErrTypeConfig = "CONFIG" // the account or its credentials are gone: retrying cannot help
+)
+
+// SendMessage hands one stored outbound message to Twilio, at most once per
+// known SID: when a previous attempt got a SID (kept in the row or in the
+// activity heartbeat) it returns that result instead of sending again.
+func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput, error) {
+	msg, err := a.Store.GetMessage(ctx, in.MessageID)
+	if err != nil {
+		return SendOutput{}, err
+	}
+	if msg.TwilioSID != nil || msg.Status.IsFailure() {
+		return SendOutput{Message: msg}, nil
+	}
+	if activity.HasHeartbeatDetails(ctx) {
+		var sid string
+		if err := activity.GetHeartbeatDetails(ctx, &sid); err == nil && sid != "" {
+			return a.recordSID(ctx, in.MessageID, sid, domain.StatusQueued)
+		}
+	}
+	creds, err := a.Credentials.Credentials(ctx, in.AccountID)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			return SendOutput{}, temporal.NewNonRetryableApplicationError("account is gone", ErrTypeConfig, err)
+		}
+		return SendOutput{}, err
+	}
+	req := twilio.SendRequest{
+		Credentials:      creds,
+		From:             in.From,
+		To:               in.To,
+		Body:             in.Body,
+		MediaURLs:        in.MediaURLs,
+		ContentSID:       in.ContentSID,
+		ContentVariables: in.ContentVariables,
+	}
+	if a.StatusCallbackURL != nil {
+		req.StatusCallback = a.StatusCallbackURL(in.AccountID)
+	}
+	res, err := a.Twilio.Send(ctx, req)
+	if err != nil {
+		te := twilio.Classify(err)
+		if res.SID != "" {
+			// Created and refused at once: keep the SID so nothing resends it.
+			activity.RecordHeartbeat(ctx, res.SID)
+			if _, err := a.recordSID(ctx, in.MessageID, res.SID, domain.StatusFailed); err != nil {
+				return SendOutput{}, err
+			}
+		} else if te.Kind == twilio.Retryable {
+			return SendOutput{}, fmt.Errorf("twilio: %w", te)
+		}
+		a.logger().Warn("twilio refused a message", "message_id", in.MessageID, "code", te.Code, "status", te.HTTPStatus)
+		failed, err := a.Store.MarkSendFailed(ctx, in.MessageID, te.Code, te.Message)
+		if err != nil {
+			return SendOutput{}, err
+		}
+		return SendOutput{Message: failed, ErrorCode: te.Code, WindowClosed: te.Kind == twilio.WindowClosed}, nil
+	}
+	// From here Twilio has the message: the SID must never be lost, or a retry
+	// would send it twice. The heartbeat keeps it even if the database is down.
+	activity.RecordHeartbeat(ctx, res.SID)
+	return a.recordSID(ctx, in.MessageID, res.SID, res.Status)
+}
+
+func (a *Activities) recordSID(ctx context.Context, id, sid string, status domain.MessageStatus) (SendOutput, error) {
+	if status == "" {
+		status = domain.StatusQueued
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		msg, err := a.Store.RecordSendResult(ctx, id, sid, status)
+		if err == nil {
+			return SendOutput{Message: msg}, nil
+		}
+		if ctx.Err() != nil {
+			return SendOutput{}, errors.Join(err, ctx.Err())
+		}
+		a.logger().Warn("recording a Twilio SID failed; retrying", "message_id", id, "err", err)
+		activity.RecordHeartbeat(ctx, sid)
+		select {
+		case <-ctx.Done():
+			return SendOutput{}, ctx.Err()
+		case <-time.After(backoff):
+		}
+		if backoff < 5*time.Second {
+			backoff *= 2
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+func (s *Server) listConversations(c *fiber.Ctx) error {
+	f := store.ConversationFilter{
+		State:    c.Query("state"),
+		Mode:     c.Query("mode"),
+		NumberID: c.Query("number_id"),
+	}
+	if v := c.Query("customer"); v != "" {
+		e164, err := domain.NormalizeE164(v)
+		if err != nil {
+			return invalid("customer: %s", err.(*domain.Error).Message)
+		}
+		f.Customer = e164
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return invalid("limit must be a number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	if v := c.Query("before"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return invalid("before must be an RFC 3339 time (the created_at of the last item of the previous page)")
+		}
+		f.Before = t
+	}
+	convs, err := s.store.ListConversations(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": convs})
+}
+
+func (s *Server) getConversation(c *fiber.Ctx) error {
+	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(conv)
+}
+
+func (s *Server) listMessages(c *fiber.Ctx) error {
+	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	msgs, err := s.store.ListMessages(c.UserContext(), conv.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": msgs})
+}
+
+type sendInput struct {
+	Text      string   `json:"text"`
+	MediaURLs []string `json:"media_urls"`
+}
+
+// adminSend lets an admin reply in a conversation (before agents exist, and
+// for supervisors after). It answers once Twilio accepted or refused the
+// message, or 202 with the message still queued after SendWait.
+func (s *Server) adminSend(c *fiber.Ctx) error {
+	var in sendInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Text == "" && len(in.MediaURLs) == 0 {
+		return invalid("text or media_urls is required")
+	}
+	if len(in.Text) > 4096 {
+		return invalid("text is longer than WhatsApp's 4096 characters")
+	}
+	if len(in.MediaURLs) > 10 {
+		return invalid("at most 10 media_urls")
+	}
+	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	req := workflows.SendRequest{
+		MessageID:      uuid.NewString(),
+		ConversationID: conv.ID,
+		Author:         domain.AuthorAdmin,
+		Text:           in.Text,
+		MediaURLs:      in.MediaURLs,
+	}
+	return s.send(c, conv, req)
+}
+
+func (s *Server) send(c *fiber.Ctx, conv domain.Conversation, req workflows.SendRequest) error {
+	if conv.State == domain.StateClosed {
+		return domain.Errorf(domain.CodeConversationClosed, "the conversation is closed")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.SendWait)
+	defer cancel()
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   conv.WorkflowID,
+		UpdateID:     req.MessageID,
+		UpdateName:   workflows.UpdateSend,
+		Args:         []any{req},
+		WaitForStage: client.WorkflowUpdateStageAccepted,
+	})
+	if err != nil {
+		return workflowError(err)
+	}
+	var msg domain.Message
+	if err := handle.Get(ctx, &msg); err != nil {
+		if ctx.Err() != nil {
+			// Accepted but Twilio has not answered yet: the workflow keeps trying.
+			stored, gerr := s.store.GetMessage(context.WithoutCancel(ctx), req.MessageID)
+			if gerr != nil {
+				return gerr
+			}
+			return c.Status(fiber.StatusAccepted).JSON(stored)
+		}
+		return workflowError(err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(msg)
+}
+
+type closeInput struct {
+	Reason string `json:"reason"`
+	Notes  string `json:"notes"`
+}
+
+func (s *Server) adminClose(c *fiber.Ctx) error {
+	in := closeInput{}
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	if in.Reason == "" {
+		in.Reason = "closed_by_admin"
+	}
+	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if conv.State == domain.StateClosed {
+		return domain.Errorf(domain.CodeConversationClosed, "the conversation is already closed")
+	}
+	req := workflows.CloseRequest{Reason: in.Reason, By: "admin", Notes: in.Notes}
+	if err := s.temporal.SignalWorkflow(c.UserContext(), conv.WorkflowID, "", workflows.SignalClose, req); err != nil {
+		return workflowError(err)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "closing"})
+}
+
+// workflowError turns Temporal client errors into domain errors: an update
+// refused by the workflow's validator carries its domain code as the
+// ApplicationError type.
+func workflowError(err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		if _, known := httpStatus[domain.Code(appErr.Type())]; known {
+			return &domain.Error{Code: domain.Code(appErr.Type()), Message: appErr.Message()}
+		}
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return domain.Errorf(domain.CodeConversationClosed, "the conversation has ended")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return domain.Errorf(domain.CodeUnavailable, "Temporal did not answer in time; retry")
+	}
+	var unavailable *serviceerror.Unavailable
+	if errors.As(err, &unavailable) {
+		return domain.Errorf(domain.CodeUnavailable, "Temporal is unavailable; retry")
+	}
+	return err
+}

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// httpStatus maps domain codes to HTTP statuses, in one place.
+var httpStatus = map[domain.Code]int{
+	domain.CodeInvalid:            http.StatusBadRequest,
+	domain.CodeNotFound:           http.StatusNotFound,
+	domain.CodeConflict:           http.StatusConflict,
+	domain.CodeUnauthorized:       http.StatusUnauthorized,
+	domain.CodeForbidden:          http.StatusForbidden,
+	domain.CodeWindowClosed:       http.StatusConflict,
+	domain.CodeConversationClosed: http.StatusConflict,
+	domain.CodeAttachmentsOff:     http.StatusUnprocessableEntity,
+	domain.CodeUnavailable:        http.StatusServiceUnavailable,
+	domain.CodeTwilio:             http.StatusBadGateway,
+	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	domain.CodeInternal:           http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error domain.Error `json:"error"`
+}
+
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var de *domain.Error
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &de):
+	case errors.As(err, &fe):
+		de = &domain.Error{Code: codeForStatus(fe.Code), Message: fe.Message}
+	default:
+		s.logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		de = &domain.Error{Code: domain.CodeInternal, Message: "internal error"}
+	}
+	status, ok := httpStatus[de.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return c.Status(status).JSON(errorBody{Error: *de})
+}
+
+func codeForStatus(status int) domain.Code {
+	for code, st := range httpStatus {
+		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed {
+			return code
+		}
+	}
+	if status >= 500 {
+		return domain.CodeInternal
+	}
+	return domain.CodeInvalid
+}
+
+func invalid(format string, args ...any) error {
+	return domain.Errorf(domain.CodeInvalid, format, args...)
+}
+
+func notFoundError(msg string) error {
+	return &domain.Error{Code: domain.CodeNotFound, Message: msg}
+}

@@ -1,0 +1,86 @@
+// Package api serves Switchboard's HTTP surface with Fiber: the Twilio
+// webhooks, the admin API and the health endpoints.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/client"
+
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/relay"
+	"github.com/switchboard/switchboard/internal/secret"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// maxBody caps every request body: Twilio's forms and our JSON are small.
+const maxBody = 1 << 20
+
+// Server holds the API's dependencies.
+type Server struct {
+	cfg      config.Config
+	store    *store.Store
+	temporal client.Client
+	box      *secret.Box
+	tokens   *secret.Tokens
+	relay    *relay.Relay
+	logger   *slog.Logger
+	// SendWait bounds how long a send request waits for Twilio's answer
+	// before answering 202 with the message still queued.
+	SendWait time.Duration
+}
+
+// New returns a Server.
+func New(cfg config.Config, st *store.Store, tc client.Client, box *secret.Box, rl *relay.Relay, logger *slog.Logger) *Server {
+	tokens := secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
+		a, err := st.AccountSecret(ctx, id)
+		return secret.StoredToken{AccountSID: a.AccountSID, AuthTokenEnc: a.AuthTokenEnc}, err
+	}, box)
+	return &Server{cfg: cfg, store: st, temporal: tc, box: box, tokens: tokens, relay: rl, logger: logger, SendWait: 10 * time.Second}
+}
+
+// App builds the Fiber application with every route.
+func (s *Server) App() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "switchboard",
+		BodyLimit:             maxBody,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          s.errorHandler,
+		DisableStartupMessage: true,
+	})
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+
+	tw := app.Group("/twilio/whatsapp/:account_id")
+	tw.Post("/inbound", s.inboundWebhook)
+	tw.Post("/status", s.statusWebhook)
+
+	admin := app.Group("/api/v1", s.requireAdmin)
+	admin.Post("/whatsapp-accounts", s.createAccount)
+	admin.Get("/whatsapp-accounts", s.listAccounts)
+	admin.Get("/whatsapp-accounts/:id", s.getAccount)
+	admin.Get("/conversations", s.listConversations)
+	admin.Get("/conversations/:id", s.getConversation)
+	admin.Get("/conversations/:id/messages", s.listMessages)
+	admin.Post("/conversations/:id/messages", s.adminSend)
+	admin.Post("/conversations/:id/close", s.adminClose)
+
+	app.Use(func(c *fiber.Ctx) error {
+		return notFoundError("no route for " + c.Method() + " " + c.Path())
+	})
+	return app
+}
+
+func (s *Server) inboundURL(accountID string) string {
+	return s.cfg.PublicURL("/twilio/whatsapp/" + accountID + "/inbound")
+}
+
+// StatusCallbackURL is where Twilio posts delivery statuses for an account.
+func (s *Server) StatusCallbackURL(accountID string) string {
+	return s.cfg.PublicURL("/twilio/whatsapp/" + accountID + "/status")
+}

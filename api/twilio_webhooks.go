@@ -1,0 +1,199 @@
+package api
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/twilio"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+// inboundFields are copied to InboundMessage.Extra when present.
+var inboundExtraFields = []string{
+	"WaId", "ButtonText", "ButtonPayload", "Latitude", "Longitude", "Address", "Label",
+	"OriginalRepliedMessageSid", "MessagingServiceSid", "NumSegments",
+}
+
+// twilioForm parses and authenticates a Twilio webhook: the form, and the
+// X-Twilio-Signature over PUBLIC_BASE_URL + path with the account's token.
+// It never trusts the Host header.
+func (s *Server) twilioForm(c *fiber.Ctx, toE164 func(url.Values) string) (url.Values, store.WebhookTarget, error) {
+	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
+		return nil, store.WebhookTarget{}, invalid("Twilio webhooks are application/x-www-form-urlencoded")
+	}
+	form := url.Values{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { form.Add(string(k), string(v)) })
+	accountID := c.Params("account_id")
+	target, err := s.store.WebhookTarget(c.UserContext(), accountID, toE164(form))
+	if err != nil {
+		return nil, target, err
+	}
+	token, err := s.tokens.Decrypt(target.AuthTokenEnc)
+	if err != nil {
+		return nil, target, err
+	}
+	sig := c.Get("X-Twilio-Signature")
+	if sig == "" || !twilio.ValidateSignature(token, s.cfg.PublicURL(c.OriginalURL()), form, sig) {
+		s.logger.Warn("twilio webhook with a bad signature refused", "account_id", accountID, "path", c.Path(), "has_signature", sig != "")
+		return nil, target, domain.Errorf(domain.CodeForbidden, "invalid X-Twilio-Signature")
+	}
+	if got := form.Get("AccountSid"); got != "" && got != target.AccountSID {
+		return nil, target, domain.Errorf(domain.CodeForbidden, "AccountSid does not belong to this account")
+	}
+	return form, target, nil
+}
+
+func normalizedTo(form url.Values) string {
+	to, err := domain.NormalizeE164(form.Get("To"))
+	if err != nil {
+		return ""
+	}
+	return to
+}
+
+// inboundWebhook stores a customer's message, then hands it to its
+// conversation workflow. Twilio gets its 200 only once the message is in
+// PostgreSQL; if Temporal does not answer, the relay delivers it later.
+func (s *Server) inboundWebhook(c *fiber.Ctx) error {
+	form, target, err := s.twilioForm(c, normalizedTo)
+	if err != nil {
+		return err
+	}
+	msg, err := parseInbound(form)
+	if err != nil {
+		return err
+	}
+	if target.NumberID == nil {
+		return domain.Errorf(domain.CodeNotFound, "%s is not a number of this account", domain.Mask(msg.To))
+	}
+	msg.AccountID = c.Params("account_id")
+	msg.NumberID = *target.NumberID
+	msg.ReceivedAt = time.Now().UTC()
+	wfID := workflows.ConversationID(msg.NumberID, msg.From)
+
+	ins, err := s.store.InsertInbound(c.UserContext(), wfID, msg)
+	if err != nil {
+		s.logger.Error("storing an inbound message failed; Twilio will retry", "err", err)
+		return domain.Errorf(domain.CodeUnavailable, "message not stored; retry")
+	}
+	if ins.Inserted {
+		msg.InboxID = ins.ID
+		ctx := context.WithoutCancel(c.UserContext())
+		if ins.OlderPending {
+			err = s.relay.Flush(ctx, wfID)
+		} else {
+			err = s.relay.Signal(ctx, wfID, msg)
+		}
+		if err != nil {
+			s.logger.Warn("Temporal did not take an inbound message; it waits in the inbox", "inbox_id", ins.ID, "err", err)
+		}
+	}
+	c.Set(fiber.HeaderContentType, "text/xml")
+	return c.SendString(emptyTwiML)
+}
+
+func parseInbound(form url.Values) (domain.InboundMessage, error) {
+	var m domain.InboundMessage
+	m.MessageSID = form.Get("MessageSid")
+	if m.MessageSID == "" {
+		m.MessageSID = form.Get("SmsMessageSid")
+	}
+	if m.MessageSID == "" {
+		return m, invalid("MessageSid is required")
+	}
+	from, err := domain.NormalizeE164(form.Get("From"))
+	if err != nil {
+		return m, invalid("From: %s", err.(*domain.Error).Message)
+	}
+	to, err := domain.NormalizeE164(form.Get("To"))
+	if err != nil {
+		return m, invalid("To: %s", err.(*domain.Error).Message)
+	}
+	m.From, m.To = from, to
+	m.Body = form.Get("Body")
+	m.ProfileName = form.Get("ProfileName")
+	m.MessageType = form.Get("MessageType")
+	n := 0
+	if v := form.Get("NumMedia"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil || n < 0 || n > 10 {
+			return m, invalid("NumMedia=%q is not a number from 0 to 10", v)
+		}
+	}
+	for i := range n {
+		u := form.Get("MediaUrl" + strconv.Itoa(i))
+		if u == "" {
+			return m, invalid("MediaUrl%d is missing (NumMedia=%d)", i, n)
+		}
+		m.Media = append(m.Media, domain.Media{URL: u, ContentType: form.Get("MediaContentType" + strconv.Itoa(i))})
+	}
+	for _, k := range inboundExtraFields {
+		if v := form.Get(k); v != "" {
+			setExtra(&m, k, v)
+		}
+	}
+	for k := range form {
+		if strings.HasPrefix(k, "Referral") {
+			setExtra(&m, k, form.Get(k))
+		}
+	}
+	return m, nil
+}
+
+func setExtra(m *domain.InboundMessage, k, v string) {
+	if m.Extra == nil {
+		m.Extra = map[string]string{}
+	}
+	m.Extra[k] = v
+}
+
+// statusWebhook records a delivery status; a message only moves forward,
+// whatever order callbacks arrive in. Failures reach the workflow.
+func (s *Server) statusWebhook(c *fiber.Ctx) error {
+	form, _, err := s.twilioForm(c, func(url.Values) string { return "" })
+	if err != nil {
+		return err
+	}
+	sid := form.Get("MessageSid")
+	if sid == "" {
+		sid = form.Get("SmsSid")
+	}
+	status := domain.MessageStatus(form.Get("MessageStatus"))
+	if status == "" {
+		status = domain.MessageStatus(form.Get("SmsStatus"))
+	}
+	if sid == "" || status == "" {
+		return invalid("MessageSid and MessageStatus are required")
+	}
+	if _, ok := domain.StatusRank(status); !ok {
+		s.logger.Info("status callback with an unknown status ignored", "status", string(status))
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	code := 0
+	if v := form.Get("ErrorCode"); v != "" {
+		if code, err = strconv.Atoi(v); err != nil {
+			return invalid("ErrorCode=%q is not a number", v)
+		}
+	}
+	up, err := s.store.ApplyStatus(c.UserContext(), sid, status, code, form.Get("ErrorMessage"))
+	if err != nil {
+		return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
+	}
+	if up.Known && up.Applied && status.IsFailure() {
+		d := workflows.DeliveryUpdate{MessageID: up.MessageID, Status: status, ErrorCode: code}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 5*time.Second)
+		defer cancel()
+		if err := s.temporal.SignalWorkflow(ctx, up.WorkflowID, "", workflows.SignalDelivery, d); err != nil {
+			s.logger.Warn("telling the conversation about a failed delivery failed", "message_id", up.MessageID, "err", err)
+		}
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,9 @@
+package devenv
+
+import "syscall"
+
+// groupAttr puts a child in its own process group (so it and its children can
+// be signalled together) and kills it if this process dies.
+func groupAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,51 @@
+// Package workflows holds the conversation workflow: one durable workflow per
+// (WhatsApp number, customer) that keeps the 24-hour window and sends replies.
+package workflows
+
+import (
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// TaskQueue is where conversation workflows and their activities run.
+const TaskQueue = "switchboard-conversations"
+
+// Workflow, signal, query and update names, as operators type them in the UI.
+const (
+	ConversationWorkflowName = "Conversation"
+	SignalInbound            = "inbound"
+	SignalDelivery           = "delivery"
+	SignalClose              = "close"
+	QueryState               = "state"
+	UpdateSend               = "send"
+)
+
+// ConversationID returns the workflow ID of a (number, customer) pair.
+func ConversationID(numberID, customerE164 string) string {
+	return domain.ConversationWorkflowID(numberID, customerE164)
+}
+
+// Search attributes operators filter on in the Temporal UI.
+var (
+	SAAccount         = temporal.NewSearchAttributeKeyKeyword("SbAccount")
+	SANumber          = temporal.NewSearchAttributeKeyKeyword("SbNumber")
+	SACustomer        = temporal.NewSearchAttributeKeyKeyword("SbCustomer")
+	SAQueue           = temporal.NewSearchAttributeKeyKeyword("SbQueue")
+	SAAgent           = temporal.NewSearchAttributeKeyKeyword("SbAgent")
+	SAState           = temporal.NewSearchAttributeKeyKeyword("SbState")
+	SAMode            = temporal.NewSearchAttributeKeyKeyword("SbMode")
+	SAWindowExpiresAt = temporal.NewSearchAttributeKeyTime("SbWindowExpiresAt")
+)
+
+// StartSearchAttributes are set when a conversation starts, so that it is
+// findable before its first workflow task runs.
+func StartSearchAttributes(in ConversationInput) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		SAAccount.ValueSet(in.AccountID),
+		SANumber.ValueSet(in.NumberID),
+		SACustomer.ValueSet(in.CustomerE164),
+		SAState.ValueSet(domain.StateQueued),
+		SAMode.ValueSet(domain.ModeTemplateOnly),
+	)
+}

@@ -1,0 +1,141 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboard/switchboard/activities"
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// sendTimeout bounds how long a message may wait for Twilio (retries
+// included) before it is marked failed.
+const sendTimeout = time.Hour
+
+func appError(code domain.Code, msg string) error {
+	return temporal.NewApplicationError(msg, string(code))
+}
+
+// validateSend refuses, before anything is written to history, what the
+// conversation cannot send: the `send` update's validator.
+func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error {
+	switch {
+	case c.st.State == domain.StateClosed,
+		req.ConversationID != "" && req.ConversationID != c.st.ConversationID:
+		return appError(domain.CodeConversationClosed, "the conversation is closed")
+	case req.MessageID == "":
+		return appError(domain.CodeInvalid, "message_id is required")
+	case req.Template == nil && req.Text == "" && len(req.MediaURLs) == 0:
+		return appError(domain.CodeInvalid, "a message needs text, media or a template")
+	case req.Template != nil && (req.Text != "" || len(req.MediaURLs) > 0):
+		return appError(domain.CodeInvalid, "send either a template or text and media, not both")
+	case req.Template == nil && c.st.Mode == domain.ModeTemplateOnly:
+		return appError(domain.CodeWindowClosed, c.windowClosedMessage())
+	}
+	return nil
+}
+
+func (c *conversation) windowClosedMessage() string {
+	if c.st.WindowExpiresAt.IsZero() {
+		return "the customer has not written yet: only approved templates can be sent"
+	}
+	return "the 24-hour window closed at " + c.st.WindowExpiresAt.UTC().Format(time.RFC3339) +
+		" (" + c.st.ModeReason + "): only approved templates can be sent until the customer writes again"
+}
+
+// send stores the message, hands it to Twilio and returns it as Twilio left
+// it: accepted (queued, with its SID) or refused (failed, with the error code).
+func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Message, error) {
+	msg := domain.Message{
+		ID:             req.MessageID,
+		ConversationID: c.st.ConversationID,
+		Direction:      domain.Outbound,
+		Author:         req.Author,
+		Body:           req.Text,
+		Template:       req.Template,
+		Status:         domain.StatusQueued,
+	}
+	if req.Template != nil {
+		msg.Body = req.TemplateBody
+	}
+	for _, u := range req.MediaURLs {
+		msg.Media = append(msg.Media, domain.Media{URL: u})
+	}
+	var stored domain.Message
+	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.CreateOutbound, msg).Get(ctx, &stored); err != nil {
+		return domain.Message{}, err
+	}
+	if stored.TwilioSID != nil || stored.Status.IsFailure() {
+		return stored, nil // the same update delivered twice: it was handled
+	}
+
+	in := activities.SendInput{
+		MessageID: msg.ID,
+		AccountID: c.st.AccountID,
+		From:      c.in.NumberE164,
+		To:        c.st.CustomerE164,
+		Body:      msg.Body,
+		MediaURLs: req.MediaURLs,
+	}
+	if req.Template != nil && req.Template.ContentSID != "" {
+		in.Body = ""
+		in.ContentSID = req.Template.ContentSID
+		in.ContentVariables = contentVariables(req.Template.Variables)
+	}
+	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: sendTimeout,
+		HeartbeatTimeout:       0,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeConfig},
+		},
+	})
+	var out activities.SendOutput
+	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, in).Get(ctx, &out); err != nil {
+		c.logger.Warn("send gave up", "message_id", msg.ID, "error", err)
+		var failed domain.Message
+		mark := activities.MarkFailedInput{MessageID: msg.ID, Reason: "not sent: " + err.Error()}
+		if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.MarkSendFailed, mark).Get(ctx, &failed); err != nil {
+			return domain.Message{}, err
+		}
+		return failed, nil
+	}
+	c.st.OutboundCount++
+	if out.WindowClosed {
+		c.toTemplateOnly(ctx, "twilio_63016")
+		c.publish(ctx)
+	}
+	return out.Message, nil
+}
+
+// contentVariables turns ordered template variables into Twilio's
+// ContentVariables object {"1": "...", "2": "..."}.
+func contentVariables(vars []string) map[string]string {
+	if len(vars) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(vars))
+	for i, v := range vars {
+		m[itoa(i+1)] = v
+	}
+	return m
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
