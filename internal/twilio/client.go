@@ -63,7 +63,10 @@ func NewClient(cfg Config) *Client {
 			c.log.Error("invalid Twilio API base URL", "error", c.baseErr)
 		}
 	}
-	c.transport = http.DefaultTransport.(*http.Transport).Clone()
+	c.transport = http.DefaultTransport
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		c.transport = t.Clone()
+	}
 	return c
 }
 
