@@ -3,6 +3,8 @@ package workflows
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -52,7 +54,7 @@ func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
 		c.st.Runs++
 	} else {
 		c.st = ConversationState{
-			ConversationID: info.WorkflowExecution.RunID,
+			ConversationID: conversationIDFor(info.WorkflowExecution.RunID),
 			WorkflowID:     info.WorkflowExecution.ID,
 			AccountID:      in.AccountID,
 			NumberID:       in.NumberID,
@@ -205,4 +207,14 @@ func (c *conversation) save(ctx workflow.Context) {
 	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.SaveConversation, c.record()).Get(ctx, nil); err != nil {
 		c.logger.Warn("saving the conversation failed", "error", err)
 	}
+}
+
+// conversationIDFor names a conversation after the run that opened it, so
+// operators find one from the other. Run IDs are UUIDs; anything else (the
+// SDK's test environment) is mapped to a stable UUID.
+func conversationIDFor(runID string) string {
+	if id, err := uuid.Parse(runID); err == nil {
+		return id.String()
+	}
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("switchboard:run:"+runID)).String()
 }

@@ -92,7 +92,7 @@ func TestCreateDropDatabase(t *testing.T) {
 		t.Skipf("local PostgreSQL refused: %v", err)
 	}
 	name := fmt.Sprintf("devenv test %d", time.Now().UnixNano()) // needs quoting
-	for range 2 {                                                    // idempotent
+	for range 2 {                                                // idempotent
 		if err := CreateDatabase(ctx, base, name); err != nil {
 			t.Fatal(err)
 		}

@@ -187,8 +187,9 @@ func TestTwilioGoClient(t *testing.T) {
 func TestWaitForMessages(t *testing.T) {
 	e, srv := newTestEmulator(t, Config{})
 	done := make(chan []SentMessage, 1)
+	ctx := testCtx(t)
 	go func() {
-		msgs, err := e.WaitForMessages(testCtx(t), 2)
+		msgs, err := e.WaitForMessages(ctx, 2)
 		if err != nil {
 			t.Error(err)
 		}
