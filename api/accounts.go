@@ -98,7 +98,7 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 }
 
 func (s *Server) withURLs(a domain.Account) domain.Account {
-	a.InboundURL = s.inboundURL(a.ID)
-	a.StatusCallbackURL = s.StatusCallbackURL(a.ID)
+	a.InboundURL = s.cfg.InboundURL(a.ID)
+	a.StatusCallbackURL = s.cfg.StatusCallbackURL(a.ID)
 	return a
 }

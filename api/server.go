@@ -75,12 +75,3 @@ func (s *Server) App() *fiber.App {
 	})
 	return app
 }
-
-func (s *Server) inboundURL(accountID string) string {
-	return s.cfg.PublicURL("/twilio/whatsapp/" + accountID + "/inbound")
-}
-
-// StatusCallbackURL is where Twilio posts delivery statuses for an account.
-func (s *Server) StatusCallbackURL(accountID string) string {
-	return s.cfg.PublicURL("/twilio/whatsapp/" + accountID + "/status")
-}

@@ -105,3 +105,14 @@ func (c Config) Validate() error {
 func (c Config) PublicURL(path string) string {
 	return strings.TrimRight(c.PublicBaseURL, "/") + path
 }
+
+// InboundURL is the webhook to paste into Twilio as the sender's
+// "A message comes in" URL.
+func (c Config) InboundURL(accountID string) string {
+	return c.PublicURL("/twilio/whatsapp/" + accountID + "/inbound")
+}
+
+// StatusCallbackURL is where Twilio posts delivery statuses for an account.
+func (c Config) StatusCallbackURL(accountID string) string {
+	return c.PublicURL("/twilio/whatsapp/" + accountID + "/status")
+}

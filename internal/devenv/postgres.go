@@ -48,11 +48,11 @@ func EnsurePostgres(ctx context.Context, root string, out io.Writer) (dsn string
 	if err != nil {
 		return "", nil, errors.New(noPostgresMsg)
 	}
-	c, err := startCluster(ctx, bin, filepath.Join(root, ".data", "postgres"), out)
+	c, stop, err := sharedCluster(ctx, bin, filepath.Join(root, ".data", "postgres"), out)
 	if err != nil {
 		return "", nil, err
 	}
-	return c.DSN(), c.Stop, nil
+	return c.DSN(), stop, nil
 }
 
 // localPostgres tries 127.0.0.1:5432 as $PGUSER, postgres, then the OS user.

@@ -182,3 +182,37 @@ func TestPrivateCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSharedCluster(t *testing.T) {
+	bin, err := findPGBin()
+	if err != nil {
+		t.Skipf("skipping: no PostgreSQL server binaries installed (%v)", err)
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), ".data", "postgres")
+	a, stopA, err := sharedCluster(ctx, bin, dir, logWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, stopB, err := sharedCluster(ctx, bin, dir, logWriter{t})
+	if err != nil {
+		stopA()
+		t.Fatal(err)
+	}
+	if a.Port != b.Port {
+		t.Errorf("second user got port %d, want %d", b.Port, a.Port)
+	}
+	if err := stopA(); err != nil {
+		t.Fatal(err)
+	}
+	if err := pingDSN(ctx, b.DSN(), 5*time.Second); err != nil {
+		t.Fatalf("cluster stopped while still in use: %v", err)
+	}
+	if err := stopB(); err != nil {
+		t.Fatal(err)
+	}
+	if err := pingDSN(ctx, b.DSN(), time.Second); err == nil {
+		b.Stop()
+		t.Fatal("last user's stop left the cluster running")
+	}
+}

@@ -2,6 +2,9 @@ package devenv
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,6 +117,8 @@ func TestTemporalRestartKeepsState(t *testing.T) {
 	s := startTemporal(t, TemporalOptions{CLIPath: temporalCLI(t), DBFile: db, UI: true})
 	if s.UIURL == "" {
 		t.Error("no UI URL")
+	} else if err := waitHTTP(s.UIURL, 10*time.Second); err != nil {
+		t.Errorf("UI: %v", err)
 	}
 	c := dialTest(t, s)
 	ctx := context.Background()
@@ -202,4 +207,57 @@ func TestTemporalExistingDBWithoutAttributes(t *testing.T) {
 	s := startTemporal(t, TemporalOptions{CLIPath: cli, Port: port, DBFile: db})
 	assertSearchAttributes(t, dialTest(t, s), "default")
 	s.Stop()
+}
+
+func TestLockFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".lock")
+	unlock, err := lockFile(context.Background(), path, io.Discard, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	if _, err := lockFile(ctx, path, logWriter{t}, "the first holder"); err == nil {
+		t.Fatal("second lock acquired while held")
+	}
+	unlock()
+	unlock2, err := lockFile(context.Background(), path, io.Discard, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock2()
+}
+
+// TestEnsureTemporalCLIBuild exercises the real `go install` into a fresh
+// root; it takes minutes cold, so it only runs with DEVENV_TEST_BUILD=1.
+func TestEnsureTemporalCLIBuild(t *testing.T) {
+	if os.Getenv("DEVENV_TEST_BUILD") == "" {
+		t.Skip("set DEVENV_TEST_BUILD=1 to test building the Temporal CLI")
+	}
+	t.Setenv("TEMPORAL_CLI", "")
+	root := t.TempDir()
+	begin := time.Now()
+	cli, err := EnsureTemporalCLI(context.Background(), root, logWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built %s in %s", cli, time.Since(begin).Round(time.Second))
+	if cli != filepath.Join(root, "bin", "temporal") {
+		t.Fatalf("unexpected path %s", cli)
+	}
+}
+
+func waitHTTP(url string, timeout time.Duration) error {
+	var err error
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		var resp *http.Response
+		if resp, err = http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("GET %s: %s", url, resp.Status)
+		}
+	}
+	return err
 }

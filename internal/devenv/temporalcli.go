@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"debug/buildinfo"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -47,7 +45,7 @@ func EnsureTemporalCLI(ctx context.Context, root string, out io.Writer) (string,
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", err
 	}
-	unlock, err := lockFile(ctx, filepath.Join(binDir, ".temporal.lock"), out)
+	unlock, err := lockFile(ctx, filepath.Join(binDir, ".temporal.lock"), out, "another Temporal CLI build")
 	if err != nil {
 		return "", err
 	}
@@ -121,33 +119,4 @@ func buildCLI(ctx context.Context, binDir string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "built Temporal CLI in %s\n", time.Since(start).Round(time.Second))
 	return nil
-}
-
-// lockFile takes an exclusive flock on path, polling so ctx can cancel.
-func lockFile(ctx context.Context, path string, out io.Writer) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	waiting := false
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		if !waiting {
-			waiting = true
-			fmt.Fprintf(out, "waiting for another Temporal CLI build to finish (%s)...\n", path)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }

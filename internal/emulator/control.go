@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -92,7 +93,7 @@ func (e *Emulator) handleControlInbound(w http.ResponseWriter, r *http.Request) 
 
 // handleControlInboundList serves GET /emulator/inbound[?from=+E164].
 func (e *Emulator) handleControlInboundList(w http.ResponseWriter, r *http.Request) {
-	from := bareNumber(r.URL.Query().Get("from"))
+	from := queryNumber(r, "from")
 	e.mu.Lock()
 	out := []inboundRecord{}
 	for _, rec := range e.inbound {
@@ -106,7 +107,7 @@ func (e *Emulator) handleControlInboundList(w http.ResponseWriter, r *http.Reque
 
 // handleControlMessages serves GET /emulator/messages[?to=...]: accepted sends.
 func (e *Emulator) handleControlMessages(w http.ResponseWriter, r *http.Request) {
-	to := bareNumber(r.URL.Query().Get("to"))
+	to := queryNumber(r, "to")
 	out := []SentMessage{}
 	for _, m := range e.Messages() {
 		if to == "" || bareNumber(m.To) == to {
@@ -165,8 +166,8 @@ type threadEntry struct {
 // handleControlThread serves GET /emulator/thread?customer=+E164[&sender=+E164]: the
 // conversation as the customer's phone shows it, oldest first.
 func (e *Emulator) handleControlThread(w http.ResponseWriter, r *http.Request) {
-	customer := bareNumber(r.URL.Query().Get("customer"))
-	sender := bareNumber(r.URL.Query().Get("sender"))
+	customer := queryNumber(r, "customer")
+	sender := queryNumber(r, "sender")
 	out := []threadEntry{}
 	for _, m := range e.Messages() {
 		if bareNumber(m.To) != customer || (sender != "" && bareNumber(m.From) != sender) {
@@ -204,4 +205,14 @@ func (e *Emulator) handleControlMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveMedia(w, m)
+}
+
+// queryNumber reads a phone number query parameter, forgiving an unescaped "+"
+// (decoded as a space) and the "whatsapp:" prefix.
+func queryNumber(r *http.Request, key string) string {
+	n := strings.TrimSpace(strings.TrimPrefix(r.URL.Query().Get(key), whatsappPrefix))
+	if n != "" && !strings.HasPrefix(n, "+") {
+		n = "+" + n
+	}
+	return n
 }

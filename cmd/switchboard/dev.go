@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/devenv"
+	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/secret"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// The demo account lives in the emulator: no Twilio credentials needed.
+const (
+	demoAccountSID = "ACdecafdecafdecafdecafdecafdecaf00"
+	demoNumber     = "+15550100001"
+	demoCustomer   = "+33612345678"
+)
+
+type devFlags struct {
+	httpAddr, emulatorAddr string
+	temporalPort, uiPort   int
+}
+
+func devCmd() *cobra.Command {
+	var f devFlags
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything on this machine: Temporal dev server + UI, PostgreSQL, API, worker and the Twilio emulator",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDev(cmd.Context(), cmd.OutOrStdout(), f)
+		},
+	}
+	cmd.Flags().StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "API listen address")
+	cmd.Flags().StringVar(&f.emulatorAddr, "emulator-addr", "127.0.0.1:8081", "Twilio emulator listen address")
+	cmd.Flags().IntVar(&f.temporalPort, "temporal-port", 7233, "Temporal dev server port (reused when one already answers)")
+	cmd.Flags().IntVar(&f.uiPort, "ui-port", 8233, "Temporal UI port")
+	return cmd
+}
+
+func runDev(ctx context.Context, out io.Writer, f devFlags) error {
+	started := time.Now()
+	root, err := devenv.ProjectRoot()
+	if err != nil {
+		return err
+	}
+	dataDir := filepath.Join(root, ".data")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	secrets, err := loadDevSecrets(filepath.Join(dataDir, "dev.env"))
+	if err != nil {
+		return err
+	}
+	if cfg.AdminKey == "" {
+		cfg.AdminKey = secrets["SWITCHBOARD_ADMIN_KEY"]
+	}
+	if len(cfg.SecretKeys) == 0 {
+		cfg.SecretKeys = []string{secrets["SWITCHBOARD_SECRET_KEY"]}
+	}
+
+	// Temporal: reuse one that answers, else start the pinned dev server.
+	uiURL := fmt.Sprintf("http://127.0.0.1:%d", f.uiPort)
+	if os.Getenv("TEMPORAL_ADDRESS") == "" {
+		cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", f.temporalPort)
+		reused, err := devenv.ReuseTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace)
+		if err != nil {
+			return err
+		}
+		if reused {
+			fmt.Fprintf(out, "using the Temporal server already running on %s\n", cfg.TemporalAddress)
+		} else {
+			cli, err := devenv.EnsureTemporalCLI(ctx, root, out)
+			if err != nil {
+				return err
+			}
+			logFile, err := os.OpenFile(filepath.Join(dataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			defer logFile.Close()
+			fmt.Fprintf(out, "starting Temporal dev server on %s (state in .data/temporal.db, log in .data/temporal.log)\n", cfg.TemporalAddress)
+			srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{
+				CLIPath: cli, Port: f.temporalPort, UI: true, UIPort: f.uiPort,
+				DBFile: filepath.Join(dataDir, "temporal.db"), Namespace: cfg.TemporalNamespace, LogWriter: logFile,
+			})
+			if err != nil {
+				return err
+			}
+			defer srv.Stop()
+			uiURL = srv.UIURL
+		}
+	} else {
+		uiURL = "(the UI of your Temporal server at " + cfg.TemporalAddress + ")"
+	}
+
+	if cfg.DatabaseURL == "" {
+		dsn, stopPG, err := devenv.EnsurePostgres(ctx, root, out)
+		if err != nil {
+			return err
+		}
+		defer stopPG()
+		if err := devenv.CreateDatabase(ctx, dsn, "switchboard"); err != nil {
+			return err
+		}
+		if cfg.DatabaseURL, err = devenv.WithDatabase(dsn, "switchboard"); err != nil {
+			return err
+		}
+	}
+
+	emuLn, err := net.Listen("tcp", f.emulatorAddr)
+	if err != nil {
+		return fmt.Errorf("emulator address %s: %w", f.emulatorAddr, err)
+	}
+	apiLn, err := net.Listen("tcp", f.httpAddr)
+	if err != nil {
+		return fmt.Errorf("API address %s: %w", f.httpAddr, err)
+	}
+	emuURL := "http://" + emuLn.Addr().String()
+	if os.Getenv("SWITCHBOARD_PUBLIC_BASE_URL") == "" {
+		cfg.PublicBaseURL = "http://" + apiLn.Addr().String()
+	}
+	if os.Getenv("SWITCHBOARD_TWILIO_API_BASE") == "" {
+		cfg.TwilioAPIBase = emuURL
+	}
+
+	logger := newLogger(cfg)
+	emu := emulator.New(emulator.Config{Logger: logger, PublicURL: emuURL})
+	defer emu.Close()
+	emuSrv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = emuSrv.Serve(emuLn) }()
+	defer emuSrv.Close()
+
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	acc, err := seedDemo(ctx, a, secrets["DEMO_TWILIO_AUTH_TOKEN"])
+	if err != nil {
+		return err
+	}
+	emu.AddAccount(demoAccountSID, secrets["DEMO_TWILIO_AUTH_TOKEN"])
+	emu.ConfigureSender(demoAccountSID, demoNumber, cfg.InboundURL(acc.ID))
+
+	printBanner(out, bannerInfo{
+		api: cfg.PublicBaseURL, ui: uiURL, emulator: emuURL, adminKey: cfg.AdminKey,
+		accountID: acc.ID, took: time.Since(started),
+	})
+	return runAll(ctx, a, apiLn)
+}
+
+// seedDemo creates the demo account on the emulator's sandbox-like sender,
+// once.
+func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, error) {
+	accs, err := a.Store.ListAccounts(ctx)
+	if err != nil {
+		return accountResult{}, err
+	}
+	for _, acc := range accs {
+		if acc.TwilioAccountSID == demoAccountSID {
+			return accountResult{ID: acc.ID}, nil
+		}
+	}
+	enc, err := a.Box.Encrypt(token)
+	if err != nil {
+		return accountResult{}, err
+	}
+	acc, err := a.Store.CreateAccount(ctx, store.NewAccount{
+		Name: "Demo (Twilio emulator)", AccountSID: demoAccountSID, AuthTokenEnc: enc,
+		Numbers: []store.NewNumber{{Name: "Demo support line", E164: demoNumber}},
+	})
+	if err != nil {
+		return accountResult{}, fmt.Errorf("seed demo account: %w", err)
+	}
+	a.Logger.Info("demo account seeded", "account_id", acc.ID)
+	return accountResult{ID: acc.ID}, nil
+}
+
+type accountResult struct{ ID string }
+
+type bannerInfo struct {
+	api, ui, emulator, adminKey, accountID string
+	took                                   time.Duration
+}
+
+func printBanner(out io.Writer, b bannerInfo) {
+	fmt.Fprintf(out, `
+Switchboard is running (dev, ready in %s). Ctrl-C stops everything.
+
+  API              %s   (health: %s/readyz)
+  Admin key        %s
+  Temporal UI      %s
+  Twilio emulator  %s
+  Customer phone   %s/emulator/phone   (write as a customer to %s)
+  Demo account     %s
+
+Send a first message as a customer, then look at the conversation:
+  curl -s -X POST %s/emulator/inbound -H 'Content-Type: application/json' \
+       -d '{"account_sid":"%s","from":"%s","to":"%s","profile_name":"Marie","body":"Bonjour !"}'
+  curl -s -H 'Authorization: Bearer %s' %s/api/v1/conversations
+Reply (use the conversation id from the list):
+  curl -s -X POST -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
+       -d '{"text":"Bonjour Marie, comment puis-je vous aider ?"}' %s/api/v1/conversations/<id>/messages
+
+`, b.took.Round(100*time.Millisecond), b.api, b.api, b.adminKey, b.ui, b.emulator, b.emulator, demoNumber, b.accountID,
+		b.emulator, demoAccountSID, demoCustomer, demoNumber, b.adminKey, b.api, b.adminKey, b.api)
+}
+
+// loadDevSecrets reads .data/dev.env, creating it with fresh random values
+// on first run, so that keys and the demo token stay stable across runs.
+func loadDevSecrets(path string) (map[string]string, error) {
+	vals := map[string]string{}
+	if f, err := os.Open(path); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && !strings.HasPrefix(k, "#") {
+				vals[k] = v
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	changed := false
+	for _, k := range []string{"SWITCHBOARD_ADMIN_KEY", "SWITCHBOARD_SECRET_KEY", "DEMO_TWILIO_AUTH_TOKEN"} {
+		if vals[k] != "" {
+			continue
+		}
+		vals[k] = newDevSecret(k)
+		changed = true
+	}
+	if changed {
+		var b strings.Builder
+		b.WriteString("# Generated by `switchboard dev` for this machine only. Never use these in production.\n")
+		for _, k := range []string{"SWITCHBOARD_ADMIN_KEY", "SWITCHBOARD_SECRET_KEY", "DEMO_TWILIO_AUTH_TOKEN"} {
+			fmt.Fprintf(&b, "%s=%s\n", k, vals[k])
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+			return nil, err
+		}
+		slog.Info("dev secrets written", "path", path)
+	}
+	return vals, nil
+}
+
+func newDevSecret(kind string) string {
+	buf := make([]byte, 32)
+	_, _ = rand.Read(buf)
+	switch kind {
+	case "SWITCHBOARD_SECRET_KEY":
+		return secret.GenerateKey()
+	case "DEMO_TWILIO_AUTH_TOKEN":
+		return hex.EncodeToString(buf[:16])
+	default:
+		return "dev_" + hex.EncodeToString(buf[:24])
+	}
+}

@@ -1,0 +1,138 @@
+// Package app wires Switchboard's parts together — store, Temporal client,
+// API, worker, relay — for the commands and the integration tests.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/switchboard/switchboard/activities"
+	"github.com/switchboard/switchboard/api"
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/relay"
+	"github.com/switchboard/switchboard/internal/secret"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/twilio"
+	"github.com/switchboard/switchboard/worker"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// App holds the long-lived dependencies of a Switchboard process.
+type App struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    *store.Store
+	Temporal client.Client
+	Box      *secret.Box
+}
+
+// Open connects to PostgreSQL (applying migrations) and creates a lazy
+// Temporal client: the API starts, and stores webhooks, even while Temporal
+// is still unreachable.
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	box, err := secret.NewBox(cfg.SecretKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_SECRET_KEY: %w", err)
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set")
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx, logger); err != nil {
+		st.Close()
+		return nil, err
+	}
+	tc, err := client.NewLazyClient(client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("temporal client: %w", err)
+	}
+	return &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box}, nil
+}
+
+// Close releases connections.
+func (a *App) Close() {
+	a.Temporal.Close()
+	a.Store.Close()
+}
+
+// Relay returns the inbox relay.
+func (a *App) Relay() *relay.Relay {
+	return relay.New(a.Store, a.Temporal, a.Config.SessionWindow, a.Logger.With("component", "relay"))
+}
+
+// API returns the HTTP server.
+func (a *App) API(rl *relay.Relay) *api.Server {
+	return api.New(a.Config, a.Store, a.Temporal, a.Box, rl, a.Logger.With("component", "api"))
+}
+
+// ServeAPI serves HTTP on ln and runs the relay until ctx ends, then shuts
+// down gracefully.
+func (a *App) ServeAPI(ctx context.Context, ln net.Listener) error {
+	rl := a.Relay()
+	srv := a.API(rl)
+	fiberApp := srv.App()
+	errc := make(chan error, 2)
+	go func() { errc <- fiberApp.Listener(ln) }()
+	go func() { errc <- rl.Run(ctx) }()
+	a.Logger.Info("api listening", "addr", ln.Addr().String(), "public_base_url", a.Config.PublicBaseURL)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil {
+			return err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return fiberApp.ShutdownWithContext(shutdownCtx)
+}
+
+// Activities builds the activities with their dependencies.
+func (a *App) Activities() *activities.Activities {
+	tokens := secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
+		s, err := a.Store.AccountSecret(ctx, id)
+		return secret.StoredToken{AccountSID: s.AccountSID, AuthTokenEnc: s.AuthTokenEnc}, err
+	}, a.Box)
+	return &activities.Activities{
+		Store:       a.Store,
+		Credentials: tokens,
+		Twilio: twilio.NewClient(twilio.Config{
+			APIBase: a.Config.TwilioAPIBase,
+			Timeout: 15 * time.Second,
+			Logger:  a.Logger.With("component", "twilio"),
+		}),
+		StatusCallbackURL: a.Config.StatusCallbackURL,
+		Logger:            a.Logger.With("component", "activities"),
+	}
+}
+
+// RunWorker runs the Temporal worker until ctx ends.
+func (a *App) RunWorker(ctx context.Context) error {
+	w := worker.New(a.Temporal, a.Activities(), sdkworker.Options{})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	a.Logger.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", a.Config.TemporalAddress)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
