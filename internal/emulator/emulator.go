@@ -79,6 +79,7 @@ type Emulator struct {
 	wg     sync.WaitGroup
 
 	mu        sync.Mutex
+	closed    bool
 	publicURL string
 	accounts  map[string]string            // AccountSid -> auth token
 	senders   map[string]map[string]string // AccountSid -> sender E.164 -> inbound URL
@@ -121,6 +122,9 @@ func New(cfg Config) *Emulator {
 
 // Close stops pending status callbacks and waits for their goroutines.
 func (e *Emulator) Close() {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
 }
