@@ -11,10 +11,10 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
-// New returns a worker polling the conversation task queue, with every
-// workflow and activity registered.
-func New(c client.Client, acts *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, opts)
+// New returns a worker polling the conversation task queue (normally
+// workflows.TaskQueue), with every workflow and activity registered.
+func New(c client.Client, taskQueue string, acts *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, opts)
 	Register(w, acts)
 	return w
 }

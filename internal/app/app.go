@@ -22,7 +22,6 @@ import (
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/twilio"
 	"github.com/switchboard/switchboard/worker"
-	"github.com/switchboard/switchboard/workflows"
 )
 
 // App holds the long-lived dependencies of a Switchboard process.
@@ -76,7 +75,7 @@ func (a *App) Close() {
 
 // Relay returns the inbox relay.
 func (a *App) Relay() *relay.Relay {
-	return relay.New(a.Store, a.Temporal, a.Config.SessionWindow, a.Logger.With("component", "relay"))
+	return relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay"))
 }
 
 // API returns the HTTP server.
@@ -127,11 +126,11 @@ func (a *App) Activities() *activities.Activities {
 
 // RunWorker runs the Temporal worker until ctx ends.
 func (a *App) RunWorker(ctx context.Context) error {
-	w := worker.New(a.Temporal, a.Activities(), sdkworker.Options{})
+	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Activities(), sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	a.Logger.Info("worker polling", "task_queue", workflows.TaskQueue, "temporal", a.Config.TemporalAddress)
+	a.Logger.Info("worker polling", "task_queue", a.Config.TaskQueue, "temporal", a.Config.TemporalAddress)
 	<-ctx.Done()
 	w.Stop()
 	return nil

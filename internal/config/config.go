@@ -17,6 +17,7 @@ type Config struct {
 	DatabaseURL       string        // DATABASE_URL
 	TemporalAddress   string        // TEMPORAL_ADDRESS
 	TemporalNamespace string        // TEMPORAL_NAMESPACE
+	TaskQueue         string        // SWITCHBOARD_TASK_QUEUE: separates deployments sharing one namespace
 	HTTPAddr          string        // SWITCHBOARD_HTTP_ADDR
 	PublicBaseURL     string        // SWITCHBOARD_PUBLIC_BASE_URL: what Twilio calls, the signature base
 	AdminKey          string        // SWITCHBOARD_ADMIN_KEY
@@ -32,6 +33,7 @@ func Defaults() Config {
 	return Config{
 		TemporalAddress:   "127.0.0.1:7233",
 		TemporalNamespace: "default",
+		TaskQueue:         "switchboard-conversations",
 		HTTPAddr:          ":8080",
 		PublicBaseURL:     "http://127.0.0.1:8080",
 		SessionWindow:     domain.DefaultSessionWindow,
@@ -52,6 +54,7 @@ func FromEnv() (Config, error) {
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("TEMPORAL_ADDRESS", &c.TemporalAddress)
 	str("TEMPORAL_NAMESPACE", &c.TemporalNamespace)
+	str("SWITCHBOARD_TASK_QUEUE", &c.TaskQueue)
 	str("SWITCHBOARD_HTTP_ADDR", &c.HTTPAddr)
 	str("SWITCHBOARD_PUBLIC_BASE_URL", &c.PublicBaseURL)
 	str("SWITCHBOARD_ADMIN_KEY", &c.AdminKey)

@@ -92,14 +92,27 @@ func startCluster(ctx context.Context, binDir, dataDir string, out io.Writer) (*
 			return c, nil
 		}
 	}
-	if c.Port, err = pickPort(54329); err != nil {
-		return nil, err
-	}
 	start := time.Now()
-	fmt.Fprintf(out, "starting PostgreSQL cluster on 127.0.0.1:%d...\n", c.Port)
-	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s", c.Port, shellQuote(c.SockDir))
-	if _, err := c.run(ctx, "pg_ctl", "-D", dataDir, "-l", c.logFile(), "-w", "-t", "60", "-o", opts, "start"); err != nil {
-		return nil, errors.New(withOutput(err.Error(), tailFile(c.logFile(), 30)))
+	// The preferred port can be taken between the check and the bind by
+	// another cluster starting in parallel, so retry once on a random port.
+	for attempt := 0; ; attempt++ {
+		if attempt == 0 {
+			c.Port, err = pickPort(54329)
+		} else {
+			c.Port, err = FreePort()
+		}
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "starting PostgreSQL cluster on 127.0.0.1:%d...\n", c.Port)
+		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s", c.Port, shellQuote(c.SockDir))
+		_, err = c.run(ctx, "pg_ctl", "-D", dataDir, "-l", c.logFile(), "-w", "-t", "60", "-o", opts, "start")
+		if err == nil {
+			break
+		}
+		if attempt == 1 || ctx.Err() != nil {
+			return nil, errors.New(withOutput(err.Error(), tailFile(c.logFile(), 30)))
+		}
 	}
 	for {
 		err := pingDSN(ctx, c.DSN(), 3*time.Second)

@@ -1,10 +1,12 @@
 package devenv
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // logWriter sends progress output to the test log.
@@ -49,5 +51,30 @@ func TestModulePath(t *testing.T) {
 		if got := modulePath(f); got != "example.com/x" {
 			t.Errorf("modulePath(%q) = %q", content, got)
 		}
+	}
+}
+
+func TestStartTemporalReportsExit(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "temporal")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho 'boom: cannot start' >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := StartTemporal(context.Background(), TemporalOptions{CLIPath: fake})
+	if err == nil || !strings.Contains(err.Error(), "exited during startup") || !strings.Contains(err.Error(), "boom: cannot start") {
+		t.Fatalf("want exit error with output, got %v", err)
+	}
+	slow := filepath.Join(t.TempDir(), "temporal")
+	if err := os.WriteFile(slow, []byte("#!/bin/sh\necho 'never ready'\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	begin := time.Now()
+	_, err = StartTemporal(ctx, TemporalOptions{CLIPath: slow})
+	if err == nil || !strings.Contains(err.Error(), "not ready") || !strings.Contains(err.Error(), "never ready") {
+		t.Fatalf("want timeout error with output, got %v", err)
+	}
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Fatalf("timeout took %s", d)
 	}
 }

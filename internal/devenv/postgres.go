@@ -22,8 +22,9 @@ const noPostgresMsg = "no PostgreSQL: set DATABASE_URL, run one on 127.0.0.1:543
 // EnsurePostgres returns the DSN of a PostgreSQL server that answers: the one
 // in $DATABASE_URL (which must answer), else a local server on
 // 127.0.0.1:5432, else a private cluster under <root>/.data/postgres started
-// from the installed binaries. stop shuts down the private cluster and is a
-// no-op otherwise.
+// from the installed binaries (as the postgres OS user when root). stop is a
+// no-op unless a private cluster is in use; then it shuts the cluster down
+// once no other process (e.g. a parallel test package) still uses it.
 func EnsurePostgres(ctx context.Context, root string, out io.Writer) (dsn string, stop func() error, err error) {
 	if out == nil {
 		out = io.Discard

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -98,6 +99,12 @@ func TestTemporalInMemoryHeadless(t *testing.T) {
 	if ok, err := ReuseTemporal(context.Background(), s.Address, "sbtest"); !ok || err != nil {
 		t.Fatalf("ReuseTemporal on running server: %v %v", ok, err)
 	}
+	// A second server on the same port must not mistake the first for itself.
+	_, err := StartTemporal(context.Background(), TemporalOptions{CLIPath: s.opts.CLIPath, Port: s.opts.Port})
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("want startup failure with server output, got %v", err)
+	}
+	t.Logf("busy port error: %v", err)
 	begin := time.Now()
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)

@@ -46,7 +46,9 @@ type TemporalServer struct {
 const defaultReadyTimeout = 90 * time.Second
 
 // StartTemporal starts a dev server and waits until the namespace can be
-// described and the Switchboard search attributes are registered.
+// described and the Switchboard search attributes are registered (adding
+// them if an existing DBFile lacks them). ctx bounds the startup only (90s
+// when it has no deadline); the server runs until Stop or Kill.
 func StartTemporal(ctx context.Context, opts TemporalOptions) (*TemporalServer, error) {
 	if opts.CLIPath == "" {
 		return nil, errors.New("TemporalOptions.CLIPath is required (use EnsureTemporalCLI)")
@@ -122,6 +124,19 @@ func (s *TemporalServer) Args() []string {
 func (s *TemporalServer) LastOutput() string { return s.tail.String() }
 
 func (s *TemporalServer) start(ctx context.Context) error {
+	// A server already on the port would answer our readiness probe while
+	// ours fails to bind, so refuse up front.
+	ports := []int{s.opts.Port}
+	if s.opts.UI {
+		ports = append(ports, s.opts.UIPort)
+	}
+	for _, p := range ports {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			return fmt.Errorf("temporal server: port %d on 127.0.0.1 is in use: %w", p, err)
+		}
+		l.Close()
+	}
 	cmd := exec.Command(s.opts.CLIPath, s.Args()...)
 	cmd.SysProcAttr = groupAttr()
 	cmd.Stdout, cmd.Stderr = s.tail, s.tail
@@ -154,23 +169,30 @@ func (s *TemporalServer) waitReady(ctx context.Context, done chan struct{}) erro
 		defer cancel()
 	}
 	start := time.Now()
-	var lastErr error
+	exited := func() error {
+		s.mu.Lock()
+		err := s.exitErr
+		s.mu.Unlock()
+		return errors.New(withOutput(fmt.Sprintf("temporal server at %s exited during startup: %v", s.Address, err), s.tail.String()))
+	}
 	for {
 		attempt, cancel := context.WithTimeout(ctx, 3*time.Second)
-		lastErr = probeTemporal(attempt, s.Address, s.Namespace)
+		err := probeTemporal(attempt, s.Address, s.Namespace)
 		cancel()
-		if lastErr == nil {
+		select {
+		case <-done: // checked first: whoever answered, it was not our process
+			return exited()
+		default:
+		}
+		if err == nil {
 			return nil
 		}
 		select {
 		case <-done:
-			s.mu.Lock()
-			err := s.exitErr
-			s.mu.Unlock()
-			return errors.New(withOutput(fmt.Sprintf("temporal server at %s exited during startup: %v", s.Address, err), s.tail.String()))
+			return exited()
 		case <-ctx.Done():
 			return errors.New(withOutput(fmt.Sprintf("temporal server at %s not ready after %s: %v (last probe: %v)",
-				s.Address, time.Since(start).Round(time.Millisecond), ctx.Err(), lastErr), s.tail.String()))
+				s.Address, time.Since(start).Round(time.Millisecond), ctx.Err(), err), s.tail.String()))
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

@@ -30,6 +30,7 @@ type Relay struct {
 	store         Store
 	temporal      client.Client
 	sessionWindow time.Duration
+	taskQueue     string
 	logger        *slog.Logger
 	// SignalTimeout bounds one SignalWithStart from the webhook path.
 	SignalTimeout time.Duration
@@ -42,9 +43,9 @@ type Relay struct {
 }
 
 // New returns a relay.
-func New(st Store, tc client.Client, sessionWindow time.Duration, logger *slog.Logger) *Relay {
+func New(st Store, tc client.Client, taskQueue string, sessionWindow time.Duration, logger *slog.Logger) *Relay {
 	return &Relay{
-		store: st, temporal: tc, sessionWindow: sessionWindow, logger: logger,
+		store: st, temporal: tc, taskQueue: taskQueue, sessionWindow: sessionWindow, logger: logger,
 		SignalTimeout: 5 * time.Second, Interval: time.Second, Grace: 2 * time.Second,
 	}
 }
@@ -63,7 +64,7 @@ func (r *Relay) Signal(ctx context.Context, workflowID string, m domain.InboundM
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                       workflowID,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                r.taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    workflows.StartSearchAttributes(in),

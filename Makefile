@@ -1,0 +1,44 @@
+# Switchboard. `make dev` runs everything locally; `make test` is the whole
+# suite (unit + integration, with -race). Tools install themselves into bin/.
+GO                ?= go
+BIN               := $(CURDIR)/bin
+TEMPORAL_VERSION  := v1.5.1
+STATICCHECK_VER   := v0.8.2
+WORKFLOWCHECK_VER := v0.3.0
+export GOBIN := $(BIN)
+
+.PHONY: dev test lint build bench fmt tools
+
+## dev: the whole product on this machine (Temporal + UI, PostgreSQL, API, worker, Twilio emulator)
+dev:
+	$(GO) run ./cmd/switchboard dev
+
+## test: every test, unit and integration, with the race detector
+test: $(BIN)/temporal
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## build: the switchboard binary into bin/
+build:
+	$(GO) build -o $(BIN)/switchboard ./cmd/switchboard
+
+## lint: gofmt, go vet, staticcheck and Temporal's workflowcheck
+lint: $(BIN)/staticcheck $(BIN)/workflowcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
+	$(BIN)/workflowcheck ./workflows/...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# The pinned Temporal CLI (server 1.29 + UI) cannot be downloaded prebuilt
+# here: it is built from source once, which takes a while on 2 cores.
+$(BIN)/temporal:
+	@echo "building Temporal CLI $(TEMPORAL_VERSION) into bin/ (first time only, about 6 minutes on 2 cores)..."
+	$(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+$(BIN)/staticcheck:
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)
+
+$(BIN)/workflowcheck:
+	$(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VER)
