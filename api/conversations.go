@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,6 +25,10 @@ func (s *Server) listConversations(c *fiber.Ctx) error {
 		NumberID: c.Query("number_id"),
 	}
 	if v := c.Query("customer"); v != "" {
+		// An unescaped "+" in a query string arrives as a space.
+		if strings.HasPrefix(v, " ") {
+			v = "+" + strings.TrimSpace(v)
+		}
 		e164, err := domain.NormalizeE164(v)
 		if err != nil {
 			return invalid("customer: %s", err.(*domain.Error).Message)

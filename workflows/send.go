@@ -38,11 +38,15 @@ func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error
 }
 
 func (c *conversation) windowClosedMessage() string {
-	if c.st.WindowExpiresAt.IsZero() {
+	const tail = ": only approved templates can be sent until the customer writes again"
+	switch {
+	case c.st.WindowExpiresAt.IsZero():
 		return "the customer has not written yet: only approved templates can be sent"
+	case c.st.ModeReason == "twilio_63016":
+		return "Twilio refused a free-form message with error 63016 (outside WhatsApp's 24-hour window)" + tail
+	default:
+		return "the 24-hour window closed at " + c.st.WindowExpiresAt.UTC().Format(time.RFC3339) + tail
 	}
-	return "the 24-hour window closed at " + c.st.WindowExpiresAt.UTC().Format(time.RFC3339) +
-		" (" + c.st.ModeReason + "): only approved templates can be sent until the customer writes again"
 }
 
 // send stores the message, hands it to Twilio and returns it as Twilio left

@@ -1,0 +1,29 @@
+package workflows_test
+
+import (
+	"testing"
+
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// TestReplayRecordedHistories replays histories recorded from real runs
+// (`temporal workflow show --output json`): a change that breaks
+// determinism for running conversations fails here.
+//
+// conversation_history.json: inbound, admin reply, a second reply that
+// Twilio failed with 63016 (template_only), a refused free-form send,
+// the customer's answer (session again), close by an admin.
+func TestReplayRecordedHistories(t *testing.T) {
+	for _, file := range []string{"testdata/conversation_history.json"} {
+		t.Run(file, func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
+			if err := r.ReplayWorkflowHistoryFromJSONFile(newTestLogger(t), file); err != nil {
+				t.Fatalf("replay %s: %v", file, err)
+			}
+		})
+	}
+}
