@@ -4,7 +4,7 @@ GO                ?= go
 BIN               := $(CURDIR)/bin
 TEMPORAL_VERSION  := v1.5.1
 STATICCHECK_VER   := v0.8.2
-WORKFLOWCHECK_VER := v0.3.0
+WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
 
 .PHONY: dev test lint build bench fmt tools

@@ -1,7 +1,7 @@
 package workflows
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,25 +39,28 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 	return ups
 }
 
+// details is the markdown shown in the Temporal UI. It avoids fmt, whose
+// reflection workflowcheck cannot prove deterministic.
 func (c *conversation) details(now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** · mode **%s**", c.st.State, c.st.Mode)
+	b.WriteString("**" + c.st.State + "** · mode **" + c.st.Mode + "**")
 	if c.st.ModeReason != "" && c.st.Mode == domain.ModeTemplateOnly {
-		fmt.Fprintf(&b, " (%s)", c.st.ModeReason)
+		b.WriteString(" (" + c.st.ModeReason + ")")
 	}
 	b.WriteString("\n\n")
 	if !c.st.WindowExpiresAt.IsZero() {
+		at := c.st.WindowExpiresAt.UTC().Format(time.RFC3339)
 		if left := c.st.WindowExpiresAt.Sub(now); left > 0 {
-			fmt.Fprintf(&b, "- window closes %s (in %s)\n", c.st.WindowExpiresAt.UTC().Format(time.RFC3339), left.Round(time.Second))
+			b.WriteString("- window closes " + at + " (in " + left.Round(time.Second).String() + ")\n")
 		} else {
-			fmt.Fprintf(&b, "- window closed %s\n", c.st.WindowExpiresAt.UTC().Format(time.RFC3339))
+			b.WriteString("- window closed " + at + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "- customer %s %s\n", domain.Mask(c.st.CustomerE164), c.st.ProfileName)
-	fmt.Fprintf(&b, "- messages: %d in, %d out\n", c.st.InboundCount, c.st.OutboundCount)
-	fmt.Fprintf(&b, "- conversation %s\n", c.st.ConversationID)
+	b.WriteString("- customer " + domain.Mask(c.st.CustomerE164) + " " + c.st.ProfileName + "\n")
+	b.WriteString("- messages: " + strconv.Itoa(c.st.InboundCount) + " in, " + strconv.Itoa(c.st.OutboundCount) + " out\n")
+	b.WriteString("- conversation " + c.st.ConversationID + "\n")
 	if c.st.CloseReason != "" {
-		fmt.Fprintf(&b, "- closed: %s\n", c.st.CloseReason)
+		b.WriteString("- closed: " + c.st.CloseReason + "\n")
 	}
 	return b.String()
 }

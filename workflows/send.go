@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -125,21 +126,7 @@ func contentVariables(vars []string) map[string]string {
 	}
 	m := make(map[string]string, len(vars))
 	for i, v := range vars {
-		m[itoa(i+1)] = v
+		m[strconv.Itoa(i+1)] = v
 	}
 	return m
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
