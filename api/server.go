@@ -69,6 +69,8 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/conversations/:id/messages", s.listMessages)
 	admin.Post("/conversations/:id/messages", s.adminSend)
 	admin.Post("/conversations/:id/close", s.adminClose)
+	s.mountChannels(admin)
+	s.mountAgentsAndTemplates(admin)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return notFoundError("no route for " + c.Method() + " " + c.Path())
