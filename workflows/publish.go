@@ -22,6 +22,18 @@ func (c *conversation) publish(ctx workflow.Context) {
 	workflow.SetCurrentDetails(ctx, c.details(workflow.Now(ctx)))
 }
 
+// windowSearchValue is the window deadline as operators filter on it:
+// rounded up to the minute, so that a burst of customer messages moves it
+// (and costs a history event) at most once a minute. The exact deadline is
+// in the `state` query and the database.
+func windowSearchValue(t time.Time) time.Time {
+	r := t.Truncate(time.Minute)
+	if r.Before(t) {
+		r = r.Add(time.Minute)
+	}
+	return r.UTC()
+}
+
 func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []temporal.SearchAttributeUpdate {
 	var ups []temporal.SearchAttributeUpdate
 	keyword := func(k temporal.SearchAttributeKeyKeyword, v string) {
@@ -32,8 +44,9 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 	keyword(SAState, c.st.State)
 	keyword(SAMode, c.st.Mode)
 	if !c.st.WindowExpiresAt.IsZero() {
-		if old, ok := cur.GetTime(SAWindowExpiresAt); !ok || !old.Equal(c.st.WindowExpiresAt) {
-			ups = append(ups, SAWindowExpiresAt.ValueSet(c.st.WindowExpiresAt))
+		at := windowSearchValue(c.st.WindowExpiresAt)
+		if old, ok := cur.GetTime(SAWindowExpiresAt); !ok || !old.Equal(at) {
+			ups = append(ups, SAWindowExpiresAt.ValueSet(at))
 		}
 	}
 	return ups

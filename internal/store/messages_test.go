@@ -1,0 +1,142 @@
+package store_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/store/storetest"
+)
+
+// newConversation stores an account, a number and a conversation.
+func newConversation(t *testing.T, st *store.Store) domain.ConversationRecord {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := st.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenEnc: "x",
+		Numbers: []store.NewNumber{{Name: "n", E164: "+14155550100"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := domain.ConversationRecord{ID: uuid.NewString(), WorkflowID: "conv:x", AccountID: acc.ID, NumberID: acc.Numbers[0].ID,
+		CustomerE164: "+33612345678", State: domain.StateQueued, Mode: domain.ModeSession}
+	if err := st.SaveConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	return conv
+}
+
+func outbound(t *testing.T, st *store.Store, conv domain.ConversationRecord) domain.Message {
+	t.Helper()
+	m, err := st.CreateOutbound(context.Background(), domain.Message{ID: uuid.NewString(), ConversationID: conv.ID, Author: "admin", Body: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestStatusRankInSQLMatchesGo(t *testing.T) {
+	st := storetest.New(t)
+	for _, s := range []domain.MessageStatus{"received", "accepted", "scheduled", "queued", "sending", "sent", "delivered", "read", "undelivered", "failed", "canceled"} {
+		var sqlRank int
+		if err := st.DB().Get(&sqlRank, `SELECT message_status_rank($1)`, string(s)); err != nil {
+			t.Fatal(err)
+		}
+		if goRank, _ := domain.StatusRank(s); goRank != sqlRank {
+			t.Errorf("%s: SQL rank %d, Go rank %d", s, sqlRank, goRank)
+		}
+	}
+}
+
+// Twilio's callbacks arrive shuffled, duplicated and late; the message must
+// end in its true final status whatever the order.
+func TestStatusCallbacksInAnyOrderEndInTheFinalStatus(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	seq := []domain.MessageStatus{"queued", "sending", "sent", "delivered", "read"}
+	for i := range 20 {
+		m := outbound(t, st, conv)
+		sid := "SM" + uuid.NewString()[:8]
+		if _, err := st.RecordSendResult(ctx, m.ID, sid, domain.StatusQueued); err != nil {
+			t.Fatal(err)
+		}
+		events := append(append([]domain.MessageStatus{}, seq...), seq[rand.IntN(len(seq))], seq[rand.IntN(len(seq))])
+		rand.Shuffle(len(events), func(a, b int) { events[a], events[b] = events[b], events[a] })
+		for _, s := range events {
+			if _, err := st.ApplyStatus(ctx, sid, s, 0, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := st.GetMessage(ctx, m.ID)
+		if err != nil || got.Status != domain.StatusRead {
+			t.Fatalf("run %d, order %v: status %s (%v)", i, events, got.Status, err)
+		}
+	}
+}
+
+func TestFailureIsFinalAndKeepsItsErrorCode(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	m := outbound(t, st, conv)
+	sid := "SMfail"
+	if _, err := st.RecordSendResult(ctx, m.ID, sid, domain.StatusQueued); err != nil {
+		t.Fatal(err)
+	}
+	up, err := st.ApplyStatus(ctx, sid, domain.StatusFailed, 63016, "outside window")
+	if err != nil || !up.Known || !up.Applied || up.WorkflowID != "conv:x" || up.MessageID != m.ID {
+		t.Fatalf("failed callback: %+v %v", up, err)
+	}
+	for _, late := range []domain.MessageStatus{"sent", "delivered", "read", "queued"} {
+		if up, err := st.ApplyStatus(ctx, sid, late, 0, ""); err != nil || up.Applied {
+			t.Fatalf("late %s applied over failed: %+v %v", late, up, err)
+		}
+	}
+	got, _ := st.GetMessage(ctx, m.ID)
+	if got.Status != domain.StatusFailed || got.ErrorCode == nil || *got.ErrorCode != 63016 {
+		t.Fatalf("message: %+v", got)
+	}
+}
+
+// The emulator (and Twilio) can call back before our activity stored the
+// SID: the early callback must not be lost.
+func TestCallbackBeforeTheSIDIsRecordedIsApplied(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	m := outbound(t, st, conv)
+	sid := "SMearly"
+	up, err := st.ApplyStatus(ctx, sid, domain.StatusDelivered, 0, "")
+	if err != nil || up.Known {
+		t.Fatalf("unknown SID: %+v %v", up, err)
+	}
+	if _, err := st.ApplyStatus(ctx, sid, domain.StatusSent, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.RecordSendResult(ctx, m.ID, sid, domain.StatusQueued)
+	if err != nil || got.Status != domain.StatusDelivered {
+		t.Fatalf("after recording the SID: %s (%v)", got.Status, err)
+	}
+}
+
+func TestRecordInboundStoresEachMessageSidOnce(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	msg := domain.InboundMessage{MessageSID: "SMdup", From: conv.CustomerE164, Body: "hi", ReceivedAt: time.Now()}
+	for i := range 3 {
+		res, err := st.RecordInbound(ctx, conv, []domain.InboundMessage{msg})
+		if err != nil || len(res) != 1 || res[0].Inserted != (i == 0) || res[0].MessageID == "" {
+			t.Fatalf("attempt %d: %+v %v", i, res, err)
+		}
+	}
+	msgs, err := st.ListMessages(ctx, conv.ID)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("transcript: %+v %v", msgs, err)
+	}
+}
