@@ -10,21 +10,37 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-// requireAdmin checks `Authorization: Bearer <admin key>` in constant time.
+// requireAdmin checks `Authorization: Bearer <admin key>` against every
+// accepted key (several during a rotation) in constant time: both sides are
+// hashed so length does not leak, and every key is compared, without an
+// early exit, so timing does not tell which key (or how many) matched.
 func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	token, ok := bearer(c)
 	if !ok {
 		c.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 		return domain.Errorf(domain.CodeUnauthorized, "missing bearer token: send Authorization: Bearer <SWITCHBOARD_ADMIN_KEY>")
 	}
-	// Hash both sides so the comparison's time does not reveal the length.
 	got := sha256.Sum256([]byte(token))
-	want := sha256.Sum256([]byte(s.cfg.AdminKey))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+	actor := ""
+	for _, k := range s.cfg.AdminCredentials() {
+		want := sha256.Sum256([]byte(k.Key))
+		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
+			actor = k.Label
+		}
+	}
+	if actor == "" {
 		return domain.Errorf(domain.CodeUnauthorized, "invalid admin key")
 	}
-	c.Locals("actor", "admin")
+	c.Locals("actor", actor)
 	return c.Next()
+}
+
+// actor names who is making an admin request, for the audit log.
+func actor(c *fiber.Ctx) string {
+	if a, ok := c.Locals("actor").(string); ok && a != "" {
+		return a
+	}
+	return "admin"
 }
 
 func bearer(c *fiber.Ctx) (string, bool) {

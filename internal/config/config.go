@@ -20,7 +20,8 @@ type Config struct {
 	TaskQueue         string        // SWITCHBOARD_TASK_QUEUE: separates deployments sharing one namespace
 	HTTPAddr          string        // SWITCHBOARD_HTTP_ADDR
 	PublicBaseURL     string        // SWITCHBOARD_PUBLIC_BASE_URL: what Twilio calls, the signature base
-	AdminKey          string        // SWITCHBOARD_ADMIN_KEY
+	AdminKey          string        // the first key of SWITCHBOARD_ADMIN_KEY (what dev prints)
+	AdminKeys         []string      // SWITCHBOARD_ADMIN_KEY, comma-separated: every accepted key, "label:key" or "key"
 	SecretKeys        []string      // SWITCHBOARD_SECRET_KEY (first encrypts) + SWITCHBOARD_SECRET_KEY_PREVIOUS
 	TwilioAPIBase     string        // SWITCHBOARD_TWILIO_API_BASE: "" is real Twilio
 	SessionWindow     time.Duration // SWITCHBOARD_SESSION_WINDOW (tests only)
@@ -57,7 +58,18 @@ func FromEnv() (Config, error) {
 	str("SWITCHBOARD_TASK_QUEUE", &c.TaskQueue)
 	str("SWITCHBOARD_HTTP_ADDR", &c.HTTPAddr)
 	str("SWITCHBOARD_PUBLIC_BASE_URL", &c.PublicBaseURL)
-	str("SWITCHBOARD_ADMIN_KEY", &c.AdminKey)
+	if v := os.Getenv("SWITCHBOARD_ADMIN_KEY"); v != "" {
+		// Several keys let an operator rotate without downtime: add the new
+		// key, deploy, move clients, remove the old key, deploy.
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				c.AdminKeys = append(c.AdminKeys, k)
+			}
+		}
+		if len(c.AdminKeys) > 0 {
+			c.AdminKey = ParseAdminKey(c.AdminKeys[0]).Key
+		}
+	}
 	str("SWITCHBOARD_TWILIO_API_BASE", &c.TwilioAPIBase)
 	str("SWITCHBOARD_LOG_LEVEL", &c.LogLevel)
 	str("SWITCHBOARD_LOG_FORMAT", &c.LogFormat)
@@ -87,8 +99,14 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("SWITCHBOARD_PUBLIC_BASE_URL=%q must be an absolute http(s) URL (what Twilio calls)", c.PublicBaseURL)
 	}
-	if len(c.AdminKey) < 16 {
+	creds := c.AdminCredentials()
+	if len(creds) == 0 {
 		return fmt.Errorf("SWITCHBOARD_ADMIN_KEY must be set to at least 16 characters")
+	}
+	for i, k := range creds {
+		if len(k.Key) < 16 {
+			return fmt.Errorf("SWITCHBOARD_ADMIN_KEY: key %d of %d is shorter than 16 characters", i+1, len(creds))
+		}
 	}
 	if len(c.SecretKeys) == 0 {
 		return fmt.Errorf("SWITCHBOARD_SECRET_KEY must be set (32 random bytes, base64; `switchboard keygen` prints one)")
