@@ -23,6 +23,9 @@ const (
 	CodeTwilio             Code = "TWILIO_ERROR"
 	CodeInternal           Code = "INTERNAL"
 	CodeTooLarge           Code = "PAYLOAD_TOO_LARGE"
+	// CodeTemplateInvalid: a template send that cannot go out as asked (unknown
+	// template, no usable variant, wrong variables).
+	CodeTemplateInvalid Code = "TEMPLATE_INVALID"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status
