@@ -122,46 +122,93 @@ type ConversationFilter struct {
 	State    string
 	Mode     string
 	NumberID string
+	QueueID  string
+	AgentID  string
 	Customer string
 	Limit    int
-	Before   time.Time // paging: conversations created strictly before
+	Before   time.Time // conversations created strictly before
+	Cursor   string    // next_cursor of the previous page
+}
+
+// ConversationPage is a page of conversations, newest first.
+type ConversationPage struct {
+	Data       []domain.Conversation `json:"data"`
+	NextCursor string                `json:"next_cursor,omitempty"`
 }
 
 // ListConversations returns conversations, newest first.
 func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]domain.Conversation, error) {
+	p, err := s.ListConversationsPage(ctx, f)
+	return p.Data, err
+}
+
+// ListConversationsPage returns a page of conversations, newest first, and
+// the cursor of the next page when there is one. The order (created_at,
+// id) is total, so paging neither repeats nor skips a conversation.
+func (s *Store) ListConversationsPage(ctx context.Context, f ConversationFilter) (ConversationPage, error) {
+	page := ConversationPage{Data: []domain.Conversation{}}
 	where := []string{"true"}
 	args := []any{}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.State != "" {
-		add("state = $%d", f.State)
-	}
-	if f.Mode != "" {
-		add("mode = $%d", f.Mode)
-	}
-	if f.NumberID != "" {
-		if !validUUID(f.NumberID) {
-			return []domain.Conversation{}, nil
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	for _, c := range []struct{ col, v string }{{"state", f.State}, {"mode", f.Mode}, {"customer_e164", f.Customer}} {
+		if c.v != "" {
+			where = append(where, c.col+" = "+arg(c.v))
 		}
-		add("number_id = $%d", f.NumberID)
 	}
-	if f.Customer != "" {
-		add("customer_e164 = $%d", f.Customer)
+	for _, c := range []struct{ col, v string }{{"number_id", f.NumberID}, {"queue_id", f.QueueID}, {"agent_id", f.AgentID}} {
+		if c.v == "" {
+			continue
+		}
+		if !validUUID(c.v) {
+			return page, nil
+		}
+		where = append(where, c.col+" = "+arg(c.v))
 	}
 	if !f.Before.IsZero() {
-		add("created_at < $%d", f.Before)
+		where = append(where, "created_at < "+arg(f.Before))
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 50
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil || c.At.IsZero() || !validUUID(c.ID) {
+			return page, domain.Errorf(domain.CodeInvalid, "cursor is not valid: pass next_cursor from the previous page as is")
+		}
+		where = append(where, fmt.Sprintf("(created_at, id) < (%s, %s)", arg(c.At), arg(c.ID)))
 	}
-	args = append(args, f.Limit)
-	q := fmt.Sprintf(`SELECT %s FROM conversations WHERE %s ORDER BY created_at DESC, id LIMIT $%d`,
-		conversationColumns, strings.Join(where, " AND "), len(args))
+	limit := clampLimit(f.Limit)
+	q := fmt.Sprintf(`SELECT %s FROM conversations WHERE %s ORDER BY created_at DESC, id DESC LIMIT %s`,
+		conversationColumns, strings.Join(where, " AND "), arg(limit+1))
+	if err := s.db.SelectContext(ctx, &page.Data, q, args...); err != nil {
+		return page, err
+	}
+	if len(page.Data) > limit {
+		page.Data = page.Data[:limit]
+		last := page.Data[limit-1]
+		page.NextCursor = encodeCursor(cursor{At: last.CreatedAt, ID: last.ID})
+	}
+	return page, nil
+}
+
+// OpenConversations lists the conversations of an account (numberID "") or
+// of one of its numbers that are not closed.
+func (s *Store) OpenConversations(ctx context.Context, accountID, numberID string) ([]domain.Conversation, error) {
 	out := []domain.Conversation{}
-	err := s.db.SelectContext(ctx, &out, q, args...)
+	if !validUUID(accountID) || (numberID != "" && !validUUID(numberID)) {
+		return out, nil
+	}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+conversationColumns+` FROM conversations
+		WHERE account_id = $1 AND ($2 = '' OR number_id::text = $2) AND state <> 'closed'
+		ORDER BY created_at, id`, accountID, numberID)
 	return out, err
+}
+
+// CloseConversationRow marks a conversation closed when its workflow can no
+// longer do it (the workflow has already ended). It never reopens or
+// overwrites a closed conversation.
+func (s *Store) CloseConversationRow(ctx context.Context, id, reason string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE conversations
+		SET state = 'closed', close_reason = $2, closed_at = now(), updated_at = now()
+		WHERE id = $1 AND state <> 'closed'`, id, reason)
+	return err
 }
 
 func nullUUID(s string) any {
