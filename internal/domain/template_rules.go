@@ -5,7 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 var (
@@ -121,4 +124,33 @@ func placeholderList(nums []int) string {
 		parts[i] = "{{" + strconv.Itoa(n) + "}}"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// TemplateNameFrom turns a free-form name (a Twilio Content friendly_name)
+// into a template name: lower case, accents dropped, every run of spaces and
+// punctuation one "_". It returns "" when that cannot be done: letters
+// outside a–z (Cyrillic, CJK, ß…), nothing left, or too long.
+func TemplateNameFrom(s string) string {
+	var b strings.Builder
+	sep := false
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			// a combining accent: é → e
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			if sep && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			sep = false
+			b.WriteRune(r)
+		case r == '_', unicode.IsSpace(r), unicode.IsPunct(r), unicode.IsSymbol(r):
+			sep = true
+		default:
+			return ""
+		}
+	}
+	if name := b.String(); ValidTemplateName(name) {
+		return name
+	}
+	return ""
 }

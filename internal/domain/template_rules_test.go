@@ -74,3 +74,24 @@ func TestNormalizeTemplateRules(t *testing.T) {
 		})
 	}
 }
+
+func TestTemplateNameFrom(t *testing.T) {
+	tests := map[string]string{
+		"order_update":           "order_update",
+		"Order Update":           "order_update",
+		"  order-update v2 ":     "order_update_v2",
+		"Commande confirmée !":   "commande_confirmee",
+		"__a__b__":               "a_b",
+		"Ça marche":              "ca_marche",
+		"заказ":                  "",
+		"order 订单":               "",
+		"!!!":                    "",
+		"":                       "",
+		strings.Repeat("a", 513): "",
+	}
+	for in, want := range tests {
+		if got := TemplateNameFrom(in); got != want {
+			t.Errorf("TemplateNameFrom(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
