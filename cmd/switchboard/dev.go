@@ -67,6 +67,9 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 	if err != nil {
 		return err
 	}
+	if os.Getenv("SWITCHBOARD_LOG_FORMAT") == "" {
+		cfg.LogFormat = "text" // dev is read by a person; production logs are JSON
+	}
 	secrets, err := loadDevSecrets(filepath.Join(dataDir, "dev.env"))
 	if err != nil {
 		return err
@@ -176,14 +179,27 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 	if err != nil {
 		return accountResult{}, err
 	}
-	for _, acc := range accs {
-		if acc.TwilioAccountSID == demoAccountSID {
-			return accountResult{ID: acc.ID}, nil
-		}
-	}
 	enc, err := a.Box.Encrypt(token)
 	if err != nil {
 		return accountResult{}, err
+	}
+	for _, acc := range accs {
+		if acc.TwilioAccountSID != demoAccountSID {
+			continue
+		}
+		// The database may outlive .data/dev.env (a shared PostgreSQL, a
+		// deleted .data): re-key the demo token so webhooks verify again.
+		sec, err := a.Store.AccountSecret(ctx, acc.ID)
+		if err != nil {
+			return accountResult{}, err
+		}
+		if cur, err := a.Box.Decrypt(sec.AuthTokenEnc); err != nil || cur != token {
+			if err := a.Store.ReplaceAccountToken(ctx, acc.ID, enc); err != nil {
+				return accountResult{}, err
+			}
+			a.Logger.Info("demo account token re-keyed for this machine's dev secrets", "account_id", acc.ID)
+		}
+		return accountResult{ID: acc.ID}, nil
 	}
 	acc, err := a.Store.CreateAccount(ctx, store.NewAccount{
 		Name: "Demo (Twilio emulator)", AccountSID: demoAccountSID, AuthTokenEnc: enc,
