@@ -7,6 +7,8 @@
 //   - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json fetches a message;
 //   - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}
 //     serves inbound media bytes (basic auth);
+//   - GET  /v1/ContentAndApprovals lists the Content API templates added with
+//     AddContent, with their WhatsApp approval (basic auth, paged);
 //   - /emulator/... is a JSON control API (inbound messages, sent messages, failure
 //     injection) and /emulator/phone a "customer phone" page.
 //
@@ -90,6 +92,7 @@ type Emulator struct {
 	sendTimes map[string][]time.Time // From -> recent accepted send times (rate limit)
 	inbound   []*inboundRecord
 	media     map[string]*mediaItem // MediaSid -> bytes
+	contents  map[string][]Content  // AccountSid -> Content API items, in creation order
 }
 
 // New returns an Emulator. Call Close when done to stop pending status callbacks.
@@ -171,6 +174,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Messages.json", e.handleCreate)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}", e.handleFetch)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}", e.handleMedia)
+	mux.HandleFunc("GET /v1/ContentAndApprovals", e.handleContentAndApprovals)
 	e.controlRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeNotFound(w, r)
