@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -9,10 +12,9 @@ import (
 	"github.com/switchboard/switchboard/internal/store"
 )
 
-type numberInput struct {
-	Name string `json:"name"`
-	E164 string `json:"e164"`
-}
+// minAuthTokenLen: Twilio auth tokens are 32 characters; anything much
+// shorter is a paste error.
+const minAuthTokenLen = 16
 
 type accountInput struct {
 	Name             string        `json:"name"`
@@ -24,13 +26,13 @@ type accountInput struct {
 
 func (in *accountInput) validate() (store.NewAccount, error) {
 	out := store.NewAccount{Name: strings.TrimSpace(in.Name), AccountSID: strings.TrimSpace(in.TwilioAccountSID), Sandbox: in.Sandbox}
-	if out.Name == "" || len(out.Name) > 200 {
-		return out, invalid("name is required (at most 200 characters)")
+	if out.Name == "" || utf8.RuneCountInString(out.Name) > domain.MaxNameLength {
+		return out, invalid("name is required (at most %d characters)", domain.MaxNameLength)
 	}
 	if !domain.ValidAccountSID(out.AccountSID) {
 		return out, invalid("twilio_account_sid must be AC followed by 32 lowercase hex digits")
 	}
-	if len(strings.TrimSpace(in.TwilioAuthToken)) < 16 {
+	if len(strings.TrimSpace(in.TwilioAuthToken)) < minAuthTokenLen {
 		return out, invalid("twilio_auth_token is required (the account's Auth Token from the Twilio console)")
 	}
 	if in.Sandbox && len(in.Numbers) == 0 {
@@ -41,19 +43,15 @@ func (in *accountInput) validate() (store.NewAccount, error) {
 	}
 	seen := map[string]bool{}
 	for i, n := range in.Numbers {
-		e164, err := domain.NormalizeE164(n.E164)
+		num, err := n.validate("numbers[" + strconv.Itoa(i) + "].")
 		if err != nil {
-			return out, invalid("numbers[%d].e164: %s", i, err.(*domain.Error).Message)
+			return out, err
 		}
-		if seen[e164] {
-			return out, invalid("numbers[%d].e164: %s is listed twice", i, e164)
+		if seen[num.E164] {
+			return out, invalid("numbers[%d].e164: %s is listed twice", i, num.E164)
 		}
-		seen[e164] = true
-		name := strings.TrimSpace(n.Name)
-		if name == "" {
-			name = e164
-		}
-		out.Numbers = append(out.Numbers, store.NewNumber{Name: name, E164: e164})
+		seen[num.E164] = true
+		out.Numbers = append(out.Numbers, num)
 	}
 	return out, nil
 }
@@ -70,6 +68,7 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 	if acc.AuthTokenEnc, err = s.box.Encrypt(strings.TrimSpace(in.TwilioAuthToken)); err != nil {
 		return err
 	}
+	acc.Audit = s.audit(c)
 	created, err := s.store.CreateAccount(c.UserContext(), acc)
 	if err != nil {
 		return err
@@ -95,6 +94,75 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(s.withURLs(acc))
+}
+
+type accountPatchInput struct {
+	Name             *string         `json:"name"`
+	TwilioAuthToken  *string         `json:"twilio_auth_token"`
+	Sandbox          *bool           `json:"sandbox"`
+	TwilioAccountSID *string         `json:"twilio_account_sid"`
+	Numbers          json.RawMessage `json:"numbers"`
+}
+
+// updateAccount changes the name, the auth token (rotated in the Twilio
+// console) or the sandbox flag. Numbers have their own routes.
+func (s *Server) updateAccount(c *fiber.Ctx) error {
+	var in accountPatchInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.TwilioAccountSID != nil {
+		return invalid("twilio_account_sid cannot change: create another account for another Twilio account")
+	}
+	if in.Numbers != nil {
+		return invalid("numbers are changed through /api/v1/whatsapp-accounts/{id}/numbers")
+	}
+	var p store.AccountPatch
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || utf8.RuneCountInString(name) > domain.MaxNameLength {
+			return invalid("name must have text (at most %d characters)", domain.MaxNameLength)
+		}
+		p.Name = &name
+	}
+	if in.TwilioAuthToken != nil {
+		tok := strings.TrimSpace(*in.TwilioAuthToken)
+		if len(tok) < minAuthTokenLen {
+			return invalid("twilio_auth_token is too short (the account's Auth Token from the Twilio console)")
+		}
+		enc, err := s.box.Encrypt(tok)
+		if err != nil {
+			return err
+		}
+		p.AuthTokenEnc = &enc
+	}
+	p.Sandbox = in.Sandbox
+	acc, err := s.store.UpdateAccount(c.UserContext(), c.Params("id"), p, s.audit(c))
+	if err != nil {
+		return err
+	}
+	s.logger.Info("whatsapp account updated", "account_id", acc.ID, "token_changed", p.AuthTokenEnc != nil)
+	return c.JSON(s.withURLs(acc))
+}
+
+// deleteAccount removes an account and its numbers (soft delete), closing
+// its open conversations first when ?force=true.
+func (s *Server) deleteAccount(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id := c.Params("id")
+	if _, err := s.store.GetAccount(ctx, id); err != nil {
+		return err
+	}
+	closed, err := s.closeForDeletion(c, id, "")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteAccount(ctx, id, s.auditWith(c, deletion{Force: c.QueryBool("force"), ClosedConversations: len(closed)})); err != nil {
+		return err
+	}
+	s.sweepAfterDeletion(c, id, "", closed)
+	s.logger.Info("whatsapp account deleted", "account_id", id, "closed_conversations", len(closed))
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) withURLs(a domain.Account) domain.Account {

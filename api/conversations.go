@@ -3,9 +3,8 @@ package api
 import (
 	"context"
 	"errors"
-	"strconv"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -18,11 +17,35 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
+var (
+	conversationStates = []string{domain.StateBot, domain.StateQueued, domain.StateAssigned, domain.StateWrapUp, domain.StateSurvey, domain.StateClosed}
+	conversationModes  = []string{domain.ModeSession, domain.ModeTemplateOnly}
+)
+
+// listConversations pages through conversations, newest first. Paging is by
+// an opaque cursor (next_cursor) rather than an offset, so conversations
+// that start while an admin pages neither repeat nor push others off a page.
 func (s *Server) listConversations(c *fiber.Ctx) error {
-	f := store.ConversationFilter{
-		State:    c.Query("state"),
-		Mode:     c.Query("mode"),
-		NumberID: c.Query("number_id"),
+	f := store.ConversationFilter{State: c.Query("state"), Mode: c.Query("mode"), Cursor: c.Query("cursor")}
+	if f.State != "" && !slices.Contains(conversationStates, f.State) {
+		return invalid("state must be one of %s", strings.Join(conversationStates, ", "))
+	}
+	if f.Mode != "" && !slices.Contains(conversationModes, f.Mode) {
+		return invalid("mode must be one of %s", strings.Join(conversationModes, ", "))
+	}
+	for _, q := range []struct {
+		name string
+		dst  *string
+	}{{"number_id", &f.NumberID}, {"queue_id", &f.QueueID}, {"agent_id", &f.AgentID}} {
+		v := c.Query(q.name)
+		if v == "" {
+			continue
+		}
+		id, err := optionalID(q.name, &v)
+		if err != nil {
+			return err
+		}
+		*q.dst = *id
 	}
 	if v := c.Query("customer"); v != "" {
 		// An unescaped "+" in a query string arrives as a space.
@@ -35,25 +58,16 @@ func (s *Server) listConversations(c *fiber.Ctx) error {
 		}
 		f.Customer = e164
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return invalid("limit must be a number from 1 to 500")
-		}
-		f.Limit = n
-	}
-	if v := c.Query("before"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return invalid("before must be an RFC 3339 time (the created_at of the last item of the previous page)")
-		}
-		f.Before = t
-	}
-	convs, err := s.store.ListConversations(c.UserContext(), f)
+	limit, err := queryLimit(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"data": convs})
+	f.Limit = limit
+	page, err := s.store.ListConversationsPage(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }
 
 func (s *Server) getConversation(c *fiber.Ctx) error {

@@ -16,7 +16,13 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	if ct := string(c.Request().Header.ContentType()); !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return invalid("Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	return decodeJSONBytes(c.Body(), dst)
+}
+
+// decodeJSONBytes is decodeJSON's strict decoding, for bodies that were
+// reworked first (a PATCH merged onto the current resource).
+func decodeJSONBytes(body []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var syn *json.SyntaxError

@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/health"
+	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
@@ -31,6 +33,10 @@ type Server struct {
 	// SendWait bounds how long a send request waits for Twilio's answer
 	// before answering 202 with the message still queued.
 	SendWait time.Duration
+	// Metrics (nil: no /metrics and no HTTP metrics) and Ready (the
+	// /readyz checks; nil: PostgreSQL and Temporal only) come from app.
+	Metrics *metrics.Metrics
+	Ready   *health.Checker
 }
 
 // New returns a Server.
@@ -53,12 +59,14 @@ func (s *Server) App() *fiber.App {
 		ErrorHandler:          s.errorHandler,
 		DisableStartupMessage: true,
 	})
+	app.Use(s.observe) // request id, access log, HTTP metrics (middleware.go)
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
+	s.mountMetrics(app)
 
 	tw := app.Group("/twilio/whatsapp/:account_id")
-	tw.Post("/inbound", s.inboundWebhook)
-	tw.Post("/status", s.statusWebhook)
+	tw.Post("/inbound", s.countWebhook("inbound"), s.inboundWebhook)
+	tw.Post("/status", s.countWebhook("status"), s.statusWebhook)
 
 	admin := app.Group("/api/v1", s.requireAdmin)
 	admin.Post("/whatsapp-accounts", s.createAccount)

@@ -121,7 +121,7 @@ type AuditFilter struct {
 // AuditPage is a page of the audit log, newest first.
 type AuditPage struct {
 	Data       []AuditEntry `json:"data"`
-	NextCursor string       `json:"next_cursor,omitempty"`
+	NextCursor string       `json:"next_cursor"`
 }
 
 // ListAudit returns audit rows, newest first.

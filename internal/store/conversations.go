@@ -133,7 +133,7 @@ type ConversationFilter struct {
 // ConversationPage is a page of conversations, newest first.
 type ConversationPage struct {
 	Data       []domain.Conversation `json:"data"`
-	NextCursor string                `json:"next_cursor,omitempty"`
+	NextCursor string                `json:"next_cursor"`
 }
 
 // ListConversations returns conversations, newest first.

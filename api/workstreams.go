@@ -1,0 +1,154 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// workstreamInput is the body of POST, PUT and (merged) PATCH: the
+// domain.Workstream shape without its read-only fields. Pointers tell
+// "absent" from a zero value where absent means a default.
+type workstreamInput struct {
+	Name                    string                       `json:"name"`
+	Language                string                       `json:"language"`
+	Distribution            *string                      `json:"distribution"`
+	CapacityPerConversation *int                         `json:"capacity_per_conversation"`
+	DefaultQueueID          *string                      `json:"default_queue_id"`
+	AutomatedMessages       map[string]map[string]string `json:"automated_messages"`
+	Survey                  *domain.Survey               `json:"survey"`
+	Attachments             *attachmentsInput            `json:"attachments"`
+	InactivityTimeout       domain.Duration              `json:"inactivity_timeout"`
+	WrapUp                  domain.Duration              `json:"wrap_up"`
+	OperatingHours          *domain.OperatingHours       `json:"operating_hours"`
+	Bot                     *domain.Bot                  `json:"bot"`
+}
+
+// attachmentsInput: customers and agents may both send media unless told not to.
+type attachmentsInput struct {
+	Customer *bool `json:"customer"`
+	Agent    *bool `json:"agent"`
+}
+
+var workstreamReadOnly = []string{"id", "version", "created_at", "updated_at"}
+
+// workstream applies defaults and every rule that needs no database.
+func (in workstreamInput) workstream() (domain.Workstream, error) {
+	w := domain.Workstream{
+		Name: in.Name, Language: in.Language, Distribution: domain.DistributionPush, CapacityPerConversation: 1,
+		AutomatedMessages: in.AutomatedMessages, Survey: in.Survey,
+		Attachments:       domain.Attachments{Customer: true, Agent: true},
+		InactivityTimeout: in.InactivityTimeout, WrapUp: in.WrapUp, OperatingHours: in.OperatingHours, Bot: in.Bot,
+	}
+	if in.Distribution != nil {
+		w.Distribution = *in.Distribution
+	}
+	if in.CapacityPerConversation != nil {
+		w.CapacityPerConversation = *in.CapacityPerConversation
+	}
+	if a := in.Attachments; a != nil {
+		if a.Customer != nil {
+			w.Attachments.Customer = *a.Customer
+		}
+		if a.Agent != nil {
+			w.Attachments.Agent = *a.Agent
+		}
+	}
+	var err error
+	if w.DefaultQueueID, err = optionalID("default_queue_id", in.DefaultQueueID); err != nil {
+		return w, err
+	}
+	return w, domain.NormalizeWorkstream(&w)
+}
+
+func (s *Server) createWorkstream(c *fiber.Ctx) error {
+	var in workstreamInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	w, err := in.workstream()
+	if err != nil {
+		return err
+	}
+	created, err := s.store.CreateWorkstream(c.UserContext(), w, s.audit(c))
+	if err != nil {
+		return err
+	}
+	s.logger.Info("workstream created", "workstream_id", created.ID)
+	return c.Status(fiber.StatusCreated).JSON(created)
+}
+
+func (s *Server) listWorkstreams(c *fiber.Ctx) error {
+	ws, err := s.store.ListWorkstreams(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": ws})
+}
+
+func (s *Server) getWorkstream(c *fiber.Ctx) error {
+	w, err := s.store.GetWorkstream(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(w)
+}
+
+// patchWorkstream changes the fields present (see patch.go); replace (PUT)
+// sets every field, absent ones to their defaults. Both accept the
+// read-only fields a GET returned; a "version" there must still be the
+// current one, so two admins editing at once do not overwrite each other.
+func (s *Server) patchWorkstream(c *fiber.Ctx) error  { return s.writeWorkstream(c, true) }
+func (s *Server) updateWorkstream(c *fiber.Ctx) error { return s.writeWorkstream(c, false) }
+
+func (s *Server) writeWorkstream(c *fiber.Ctx, patch bool) error {
+	id := c.Params("id")
+	fields, err := patchBody(c)
+	if err != nil {
+		return err
+	}
+	if err := checkSameID(fields, id); err != nil {
+		return err
+	}
+	current, err := s.store.GetWorkstream(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	ifVersion := current.Version
+	if raw, ok := fields["version"]; ok {
+		if err := json.Unmarshal(raw, &ifVersion); err != nil {
+			return invalid("version must be the number a GET returned")
+		}
+	}
+	var base any = struct{}{}
+	if patch {
+		base = current
+	}
+	merged, err := mergePatch(base, fields, workstreamReadOnly...)
+	if err != nil {
+		return err
+	}
+	var in workstreamInput
+	if err := decodeJSONBytes(merged, &in); err != nil {
+		return err
+	}
+	w, err := in.workstream()
+	if err != nil {
+		return err
+	}
+	updated, err := s.store.UpdateWorkstream(c.UserContext(), id, ifVersion, w, s.audit(c))
+	if err != nil {
+		return err
+	}
+	s.logger.Info("workstream updated", "workstream_id", id, "version", updated.Version)
+	return c.JSON(updated)
+}
+
+func (s *Server) deleteWorkstream(c *fiber.Ctx) error {
+	if err := s.store.DeleteWorkstream(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
