@@ -2,35 +2,42 @@ package api
 
 import (
 	"context"
-	"time"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/health"
 )
 
+// healthz: the process is alive and serving HTTP.
 func (s *Server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(health.Live)
 }
 
-// readyz answers 200 only when PostgreSQL and Temporal both answer.
+// readyz runs the readiness checks (health.Report): 200 when every required
+// check passes, 503 naming the failed ones otherwise, or while shutting down.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	checks := fiber.Map{}
-	ok := true
-	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"] = err.Error()
-		ok = false
-	} else {
-		checks["postgres"] = "ok"
+	checker := s.Ready
+	if checker == nil {
+		checker = s.defaultChecks()
 	}
-	if _, err := s.temporal.CheckHealth(ctx, nil); err != nil {
-		checks["temporal"] = err.Error()
-		ok = false
-	} else {
-		checks["temporal"] = "ok"
-	}
-	if !ok {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
-	}
-	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+	rep, status := checker.Run(c.UserContext())
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).JSON(rep)
+}
+
+// defaultChecks: PostgreSQL and Temporal, when app gave no checker.
+func (s *Server) defaultChecks() *health.Checker {
+	return health.NewChecker(
+		health.Check{Name: "postgres", Required: true, Run: func(ctx context.Context) (string, error) {
+			return "", s.store.Ping(ctx)
+		}},
+		health.Check{Name: "temporal", Required: true, Run: func(ctx context.Context) (string, error) {
+			if _, err := s.temporal.CheckHealth(ctx, nil); err != nil {
+				return "", fmt.Errorf("temporal: %w", err)
+			}
+			return "", nil
+		}},
+	)
 }

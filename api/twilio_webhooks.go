@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/twilio"
 	"github.com/switchboard/switchboard/workflows"
@@ -73,6 +74,7 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 		return err
 	}
 	if target.NumberID == nil {
+		webhookReason(c, metrics.ReasonUnknownNumber)
 		return domain.Errorf(domain.CodeNotFound, "%s is not a number of this account", domain.Mask(msg.To))
 	}
 	msg.AccountID = c.Params("account_id")
@@ -84,6 +86,9 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		s.logger.Error("storing an inbound message failed; Twilio will retry", "err", err)
 		return domain.Errorf(domain.CodeUnavailable, "message not stored; retry")
+	}
+	if !ins.Inserted {
+		webhookReason(c, metrics.ReasonDuplicate)
 	}
 	if ins.Inserted {
 		msg.InboxID = ins.ID

@@ -48,11 +48,20 @@ type stack struct {
 
 func newStack(t *testing.T, temporal string) *stack {
 	t.Helper()
+	return newStackWithLogger(t, temporal, nil)
+}
+
+// newStackWithLogger is newStack with the logger of the whole stack (nil:
+// warnings to the test's output when verbose).
+func newStackWithLogger(t *testing.T, temporal string, logger *slog.Logger) *stack {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	emu := emulator.New(emulator.Config{Logger: logger})
 	emuSrv := httptest.NewServer(emu.Handler())
 	t.Cleanup(emuSrv.Close)

@@ -28,6 +28,10 @@ func (c *conversation) keepWindow(ctx workflow.Context) {
 	}
 }
 
+// WindowExpiriesMetric counts sessions turned template_only, by reason
+// (window_expired, twilio_63016); internal/metrics declares the same name.
+const WindowExpiriesMetric = "switchboard_window_expiries_total"
+
 // toTemplateOnly closes the session: from now on only approved templates go
 // out, until the customer writes again.
 func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
@@ -37,5 +41,8 @@ func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
 	c.st.Mode = domain.ModeTemplateOnly
 	c.st.ModeReason = reason
 	c.logger.Info("session window closed", "reason", reason)
+	// Counted through the SDK's metrics handler, which skips replays; the
+	// worker exports it on /metrics with the reason label only.
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"reason": reason}).Counter(WindowExpiriesMetric).Inc(1)
 	c.save(ctx)
 }

@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/logging"
 )
 
 func main() {
@@ -31,19 +31,16 @@ func run(args []string) error {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd())
+	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd(), configCmd())
 	root.SetArgs(args)
 	return root.ExecuteContext(ctx)
 }
 
+// newLogger is the process's logger (also slog's default): JSON unless
+// SWITCHBOARD_LOG_FORMAT=text (dev's default), phone numbers masked and the
+// configuration's secrets scrubbed from every line.
 func newLogger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if strings.EqualFold(cfg.LogFormat, "json") {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	l := logging.New(os.Stderr, logging.Options{Format: cfg.LogFormat, Level: cfg.LogLevel, Secrets: cfg.Secrets()})
+	slog.SetDefault(l)
+	return l
 }

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
-	"github.com/switchboard/switchboard/internal/devenv"
+	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/secret"
-	"github.com/switchboard/switchboard/internal/store"
 )
 
 func migrateCmd() *cobra.Command {
@@ -19,42 +15,14 @@ func migrateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply database migrations and register Temporal search attributes",
+		Long: "Apply the SQL migrations (under a PostgreSQL advisory lock), then register the Sb* search attributes " +
+			"on the Temporal namespace. Idempotent, and safe to run from several replicas at once.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig()
+			cfg, err := config.FromEnv()
 			if err != nil {
 				return err
 			}
-			logger := newLogger(cfg)
-			if cfg.DatabaseURL == "" {
-				return fmt.Errorf("DATABASE_URL is not set")
-			}
-			st, err := store.Open(cmd.Context(), cfg.DatabaseURL)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.Migrate(cmd.Context(), logger); err != nil {
-				return err
-			}
-			logger.Info("database is up to date")
-			if skipTemporal {
-				return nil
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			c, err := client.DialContext(ctx, client.Options{
-				HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
-				Logger: sdklog.NewStructuredLogger(logger),
-			})
-			if err != nil {
-				return fmt.Errorf("TEMPORAL_ADDRESS=%s: %w", cfg.TemporalAddress, err)
-			}
-			defer c.Close()
-			if err := devenv.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
-				return err
-			}
-			logger.Info("temporal search attributes registered", "namespace", cfg.TemporalNamespace)
-			return nil
+			return app.Migrate(cmd.Context(), cfg, newLogger(cfg), skipTemporal)
 		},
 	}
 	cmd.Flags().BoolVar(&skipTemporal, "skip-temporal", false, "only migrate the database")

@@ -12,8 +12,11 @@ import (
 	"github.com/switchboard/switchboard/internal/config"
 )
 
+// loadConfig reads the environment. Problems reading it are not returned
+// here: Validate (in app.Open) lists them with every other problem at once.
 func loadConfig() (config.Config, error) {
-	return config.FromEnv()
+	cfg, _ := config.FromEnv()
+	return cfg, nil
 }
 
 func serveCmd() *cobra.Command {
@@ -54,7 +57,11 @@ func workerCmd() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			return a.RunWorker(cmd.Context())
+			ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
+			if err != nil {
+				return fmt.Errorf("SWITCHBOARD_WORKER_HTTP_ADDR=%s: %w", cfg.WorkerHTTPAddr, err)
+			}
+			return a.RunWorkerProcess(cmd.Context(), ln)
 		},
 	}
 }

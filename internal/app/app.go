@@ -8,18 +8,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/api"
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/temporalx"
 	"github.com/switchboard/switchboard/internal/twilio"
 	"github.com/switchboard/switchboard/worker"
 )
@@ -31,6 +32,10 @@ type App struct {
 	Store    *store.Store
 	Temporal client.Client
 	Box      *secret.Box
+	// Metrics is this process's Prometheus registry (/metrics).
+	Metrics *metrics.Metrics
+
+	dbCollector sync.Once
 }
 
 // Open connects to PostgreSQL (applying migrations) and creates a lazy
@@ -55,16 +60,18 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		st.Close()
 		return nil, err
 	}
-	tc, err := client.NewLazyClient(client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
-	})
+	m := metrics.New(logger.With("component", "metrics"))
+	opts, err := temporalx.ClientOptions(cfg, logger.With("component", "temporal-sdk"), m.SDKHandler())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	tc, err := client.NewLazyClient(opts)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
-	return &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box}, nil
+	return &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box, Metrics: m}, nil
 }
 
 // Close releases connections.
@@ -80,29 +87,19 @@ func (a *App) Relay() *relay.Relay {
 
 // API returns the HTTP server.
 func (a *App) API(rl *relay.Relay) *api.Server {
-	return api.New(a.Config, a.Store, a.Temporal, a.Box, rl, a.Logger.With("component", "api"))
+	srv := api.New(a.Config, a.Store, a.Temporal, a.Box, rl, a.Logger.With("component", "api"))
+	srv.Metrics = a.Metrics
+	srv.Ready = a.ReadyChecker(RoleAPI)
+	return srv
 }
 
 // ServeAPI serves HTTP on ln and runs the relay until ctx ends, then shuts
-// down gracefully.
+// down gracefully (see ops.go).
 func (a *App) ServeAPI(ctx context.Context, ln net.Listener) error {
+	a.registerDBCollector()
 	rl := a.Relay()
 	srv := a.API(rl)
-	fiberApp := srv.App()
-	errc := make(chan error, 2)
-	go func() { errc <- fiberApp.Listener(ln) }()
-	go func() { errc <- rl.Run(ctx) }()
-	a.Logger.Info("api listening", "addr", ln.Addr().String(), "public_base_url", a.Config.PublicBaseURL)
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if err != nil {
-			return err
-		}
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return fiberApp.ShutdownWithContext(shutdownCtx)
+	return a.serveAPI(ctx, ln, srv, rl)
 }
 
 // Activities builds the activities with their dependencies.
@@ -114,24 +111,27 @@ func (a *App) Activities() *activities.Activities {
 	return &activities.Activities{
 		Store:       a.Store,
 		Credentials: tokens,
-		Twilio: twilio.NewClient(twilio.Config{
+		Twilio: a.Metrics.InstrumentSender(twilio.NewClient(twilio.Config{
 			APIBase: a.Config.TwilioAPIBase,
 			Timeout: 15 * time.Second,
 			Logger:  a.Logger.With("component", "twilio"),
-		}),
+		})),
 		StatusCallbackURL: a.Config.StatusCallbackURL,
 		Logger:            a.Logger.With("component", "activities"),
 	}
 }
 
-// RunWorker runs the Temporal worker until ctx ends.
+// RunWorker runs the Temporal worker until ctx ends, then stops it: polling
+// ends, running activities get SWITCHBOARD_SHUTDOWN_TIMEOUT to finish.
 func (a *App) RunWorker(ctx context.Context) error {
-	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Activities(), sdkworker.Options{})
+	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Activities(), a.WorkerOptions())
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
 	a.Logger.Info("worker polling", "task_queue", a.Config.TaskQueue, "temporal", a.Config.TemporalAddress)
 	<-ctx.Done()
+	a.Logger.Info("worker stopping: no new tasks, waiting for running activities", "timeout", a.Config.ShutdownTimeout)
 	w.Stop()
+	a.Logger.Info("worker stopped")
 	return nil
 }

@@ -7,7 +7,8 @@ import (
 )
 
 func TestAdminKeysFromEnv(t *testing.T) {
-	t.Setenv("SWITCHBOARD_SECRET_KEY", "x")
+	t.Setenv("SWITCHBOARD_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	t.Setenv("DATABASE_URL", "postgres://u@localhost/db")
 	t.Setenv("SWITCHBOARD_ADMIN_KEY", " old-key-0123456789 , ci:new-key-0123456789,")
 	c, err := FromEnv()
 	if err != nil {
@@ -39,7 +40,8 @@ func TestAdminKeyValidation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Defaults()
-			c.SecretKeys = []string{"x"}
+			c.SecretKeys = []string{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}
+			c.DatabaseURL = "postgres://u@localhost/db"
 			c.AdminKey, c.AdminKeys = tc.cfg.AdminKey, tc.cfg.AdminKeys
 			err := c.Validate()
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -27,6 +28,24 @@ type Config struct {
 	SessionWindow     time.Duration // SWITCHBOARD_SESSION_WINDOW (tests only)
 	LogLevel          string        // SWITCHBOARD_LOG_LEVEL: debug, info, warn, error
 	LogFormat         string        // SWITCHBOARD_LOG_FORMAT: text or json
+
+	// Operations (see ops.go): the worker's HTTP port, shutdown, worker
+	// tuning and the Temporal connection's TLS / API key.
+	WorkerHTTPAddr                     string        // SWITCHBOARD_WORKER_HTTP_ADDR: /healthz, /readyz, /metrics of `worker`
+	ShutdownTimeout                    time.Duration // SWITCHBOARD_SHUTDOWN_TIMEOUT: in-flight requests and activities
+	WorkerMaxConcurrentActivities      int           // SWITCHBOARD_WORKER_MAX_CONCURRENT_ACTIVITIES
+	WorkerMaxConcurrentWorkflowTasks   int           // SWITCHBOARD_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS
+	WorkerMaxConcurrentLocalActivities int           // SWITCHBOARD_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES
+	WorkerStickyCacheSize              int           // SWITCHBOARD_WORKER_STICKY_CACHE_SIZE
+	TemporalTLS                        bool          // TEMPORAL_TLS: TLS with the system roots (implied by the settings below)
+	TemporalTLSCert                    string        // TEMPORAL_TLS_CERT: client certificate (PEM file, mTLS)
+	TemporalTLSKey                     string        // TEMPORAL_TLS_KEY: its private key (PEM file)
+	TemporalTLSCA                      string        // TEMPORAL_TLS_CA: CA bundle that signs the server (PEM file)
+	TemporalTLSServerName              string        // TEMPORAL_TLS_SERVER_NAME: override the name checked in the server certificate
+	TemporalAPIKey                     string        // TEMPORAL_API_KEY: Temporal Cloud API key (implies TLS)
+
+	// problems found while reading the environment; Validate lists them.
+	envProblems []error
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -39,7 +58,14 @@ func Defaults() Config {
 		PublicBaseURL:     "http://127.0.0.1:8080",
 		SessionWindow:     domain.DefaultSessionWindow,
 		LogLevel:          "info",
-		LogFormat:         "text",
+		LogFormat:         "json",
+
+		WorkerHTTPAddr:                     ":8090",
+		ShutdownTimeout:                    15 * time.Second,
+		WorkerMaxConcurrentActivities:      DefaultWorkerConcurrency,
+		WorkerMaxConcurrentWorkflowTasks:   DefaultWorkerConcurrency,
+		WorkerMaxConcurrentLocalActivities: DefaultWorkerConcurrency,
+		WorkerStickyCacheSize:              DefaultStickyCacheSize,
 	}
 }
 
@@ -86,40 +112,48 @@ func FromEnv() (Config, error) {
 	if v := os.Getenv("SWITCHBOARD_SESSION_WINDOW"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			return c, fmt.Errorf("SWITCHBOARD_SESSION_WINDOW=%q: %w", v, err)
+			c.envProblems = append(c.envProblems, fmt.Errorf("SWITCHBOARD_SESSION_WINDOW=%q: %w", v, err))
+		} else {
+			c.SessionWindow = d
 		}
-		c.SessionWindow = d
 	}
-	return c, nil
+	c.opsFromEnv()
+	// Every problem at once; Validate lists them again with the others.
+	return c, errors.Join(c.envProblems...)
 }
 
-// Validate reports the first setting that cannot work, naming the variable.
+// Validate reports every setting that cannot work at once (errors.Join),
+// each naming its variable.
 func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	errs = append(errs, c.envProblems...)
 	u, err := url.Parse(c.PublicBaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("SWITCHBOARD_PUBLIC_BASE_URL=%q must be an absolute http(s) URL (what Twilio calls)", c.PublicBaseURL)
+		bad("SWITCHBOARD_PUBLIC_BASE_URL=%q must be an absolute http(s) URL (what Twilio calls)", c.PublicBaseURL)
 	}
 	creds := c.AdminCredentials()
 	if len(creds) == 0 {
-		return fmt.Errorf("SWITCHBOARD_ADMIN_KEY must be set to at least 16 characters")
+		bad("SWITCHBOARD_ADMIN_KEY must be set to at least 16 characters")
 	}
 	for i, k := range creds {
 		if len(k.Key) < 16 {
-			return fmt.Errorf("SWITCHBOARD_ADMIN_KEY: key %d of %d is shorter than 16 characters", i+1, len(creds))
+			bad("SWITCHBOARD_ADMIN_KEY: key %d of %d is shorter than 16 characters", i+1, len(creds))
 		}
 	}
 	if len(c.SecretKeys) == 0 {
-		return fmt.Errorf("SWITCHBOARD_SECRET_KEY must be set (32 random bytes, base64; `switchboard keygen` prints one)")
+		bad("SWITCHBOARD_SECRET_KEY must be set (32 random bytes, base64; `switchboard keygen` prints one)")
 	}
 	if c.SessionWindow <= 0 {
-		return fmt.Errorf("SWITCHBOARD_SESSION_WINDOW must be positive")
+		bad("SWITCHBOARD_SESSION_WINDOW must be positive")
 	}
 	if c.TwilioAPIBase != "" {
 		if u, err := url.Parse(c.TwilioAPIBase); err != nil || u.Host == "" {
-			return fmt.Errorf("SWITCHBOARD_TWILIO_API_BASE=%q must be an absolute URL", c.TwilioAPIBase)
+			bad("SWITCHBOARD_TWILIO_API_BASE=%q must be an absolute URL", c.TwilioAPIBase)
 		}
 	}
-	return nil
+	errs = append(errs, c.validateOps()...)
+	return errors.Join(errs...)
 }
 
 // PublicURL joins the public base URL and a path.

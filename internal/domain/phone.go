@@ -44,27 +44,3 @@ func NormalizeE164(s string) (string, error) {
 
 // WhatsAppAddress returns Twilio's address form of an E.164 number.
 func WhatsAppAddress(e164 string) string { return "whatsapp:" + e164 }
-
-// Mask hides all but the last four digits of a phone number, for logs.
-func Mask(s string) string {
-	digits := 0
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			digits++
-		}
-	}
-	if digits <= 4 {
-		return s
-	}
-	out := []rune(s)
-	seen := 0
-	for i, r := range out {
-		if r >= '0' && r <= '9' {
-			seen++
-			if seen <= digits-4 {
-				out[i] = '•'
-			}
-		}
-	}
-	return string(out)
-}

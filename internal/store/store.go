@@ -7,16 +7,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // PostgreSQL driver
-	"github.com/pressly/goose/v3"
 
 	"github.com/switchboard/switchboard/internal/domain"
-	"github.com/switchboard/switchboard/migrations"
 )
 
 // Store is the PostgreSQL store. It is safe for concurrent use.
@@ -51,15 +48,13 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // Ping reports whether PostgreSQL answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Migrate applies every embedded migration not yet applied.
+// Migrate applies every embedded migration not yet applied, under a
+// PostgreSQL advisory lock: safe to run twice, and from several replicas at
+// once (the others wait, then find nothing to do).
 func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
-	sub, err := fs.Sub(migrations.FS, ".")
+	p, err := s.migrationProvider(true)
 	if err != nil {
 		return err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, s.db.DB, sub)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
