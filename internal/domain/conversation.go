@@ -35,7 +35,12 @@ type Conversation struct {
 	State           string     `json:"state" db:"state"`
 	Mode            string     `json:"mode" db:"mode"`
 	WindowExpiresAt *time.Time `json:"window_expires_at" db:"window_expires_at"`
+	Routing         *Routing   `json:"routing" db:"routing"`
+	SurveyScore     *int       `json:"survey_score" db:"survey_score"`
+	BotNote         *string    `json:"bot_note,omitempty" db:"bot_note"`
 	CloseReason     *string    `json:"close_reason" db:"close_reason"`
+	ClosedBy        *string    `json:"closed_by,omitempty" db:"closed_by"`
+	CloseNotes      *string    `json:"close_notes,omitempty" db:"close_notes"`
 	CreatedAt       time.Time  `json:"created_at" db:"created_at"`
 	ClosedAt        *time.Time `json:"closed_at" db:"closed_at"`
 }

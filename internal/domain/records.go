@@ -16,6 +16,14 @@ type ConversationRecord struct {
 	Mode            string
 	WindowExpiresAt *time.Time
 	CloseReason     string
+	// Set by the workflow as the conversation goes on; zero values leave the
+	// stored ones unchanged.
+	WorkstreamVersion int
+	Routing           *Routing
+	SurveyScore       int
+	CloseNotes        string
+	ClosedBy          string
+	BotNote           string
 }
 
 // InboundResult tells the workflow whether an inbound message was new.

@@ -14,7 +14,8 @@ import (
 )
 
 const conversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name,
-	workstream_id, queue_id, agent_id, state, mode, window_expires_at, close_reason, created_at, closed_at`
+	workstream_id, queue_id, agent_id, state, mode, window_expires_at, routing, survey_score, bot_note,
+	close_reason, closed_by, close_notes, created_at, closed_at`
 
 // RecordInbound attaches inbound messages to their conversation, creating the
 // conversation and contact when needed, and marks their inbox rows delivered.
@@ -87,10 +88,16 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 		now := nowUTC()
 		closedAt = &now
 	}
+	var routing any
+	if c.Routing != nil {
+		routing = *c.Routing
+	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO conversations (id, workflow_id, account_id, number_id, contact_id, customer_e164, profile_name,
-			workstream_id, state, mode, window_expires_at, close_reason, closed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $13)
+			workstream_id, state, mode, window_expires_at, close_reason, closed_at,
+			workstream_version, routing, survey_score, close_notes, closed_by, bot_note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $13,
+			NULLIF($14, 0), $15, NULLIF($16, 0), NULLIF($17, ''), NULLIF($18, ''), NULLIF($19, ''))
 		ON CONFLICT (id) DO UPDATE SET
 			profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name ELSE conversations.profile_name END,
 			state = EXCLUDED.state,
@@ -98,9 +105,17 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 			window_expires_at = EXCLUDED.window_expires_at,
 			close_reason = COALESCE(EXCLUDED.close_reason, conversations.close_reason),
 			closed_at = COALESCE(conversations.closed_at, EXCLUDED.closed_at),
+			workstream_id = COALESCE(EXCLUDED.workstream_id, conversations.workstream_id),
+			workstream_version = COALESCE(EXCLUDED.workstream_version, conversations.workstream_version),
+			routing = COALESCE(EXCLUDED.routing, conversations.routing),
+			survey_score = COALESCE(EXCLUDED.survey_score, conversations.survey_score),
+			close_notes = COALESCE(EXCLUDED.close_notes, conversations.close_notes),
+			closed_by = COALESCE(EXCLUDED.closed_by, conversations.closed_by),
+			bot_note = COALESCE(EXCLUDED.bot_note, conversations.bot_note),
 			updated_at = now()`,
 		c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
-		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt)
+		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt,
+		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote)
 	if err != nil {
 		return fmt.Errorf("upsert conversation: %w", err)
 	}
