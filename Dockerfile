@@ -38,9 +38,9 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
 # HTTPS calls to api.twilio.com; tzdata keeps time zones available.
 #
 # There is deliberately no HEALTHCHECK instruction: the same image also runs
-# `worker` (no HTTP listener) and the one-shot `migrate`, which an image-wide
-# probe of :8080 would report as unhealthy. The probe lives on the api service
-# in docker-compose.yml instead.
+# `worker` (whose /readyz is on :8090) and the one-shot `migrate`, which an
+# image-wide probe of :8080 would report as unhealthy. The probes live on the
+# api and worker services in docker-compose.yml instead.
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl tzdata \
@@ -53,6 +53,6 @@ COPY --from=build /out/switchboard /switchboard
 
 USER 10001:10001
 ENV SWITCHBOARD_HTTP_ADDR=:8080
-EXPOSE 8080
+EXPOSE 8080 8090
 ENTRYPOINT ["/switchboard"]
 CMD ["serve"]

@@ -130,7 +130,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	}
 	a.Logger.Info("worker polling", "task_queue", a.Config.TaskQueue, "temporal", a.Config.TemporalAddress)
 	<-ctx.Done()
-	a.Logger.Info("worker stopping: no new tasks, waiting for running activities", "timeout", a.Config.ShutdownTimeout)
+	a.Logger.Info("worker stopping: no new tasks, waiting for running activities", "timeout", a.Config.ShutdownTimeout.String())
 	w.Stop()
 	a.Logger.Info("worker stopped")
 	return nil

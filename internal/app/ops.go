@@ -101,7 +101,7 @@ func (a *App) serveAPI(ctx context.Context, ln net.Listener, srv *api.Server, rl
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
-	a.Logger.Info("api shutting down: no new connections, finishing in-flight requests", "timeout", a.Config.ShutdownTimeout)
+	a.Logger.Info("api shutting down: no new connections, finishing in-flight requests", "timeout", a.Config.ShutdownTimeout.String())
 	if srv.Ready != nil {
 		srv.Ready.Drain()
 	}
