@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,19 +16,22 @@ import (
 
 // Config is every setting of the service.
 type Config struct {
-	DatabaseURL       string        // DATABASE_URL
-	TemporalAddress   string        // TEMPORAL_ADDRESS
-	TemporalNamespace string        // TEMPORAL_NAMESPACE
-	TaskQueue         string        // SWITCHBOARD_TASK_QUEUE: separates deployments sharing one namespace
-	HTTPAddr          string        // SWITCHBOARD_HTTP_ADDR
-	PublicBaseURL     string        // SWITCHBOARD_PUBLIC_BASE_URL: what Twilio calls, the signature base
-	AdminKey          string        // the first key of SWITCHBOARD_ADMIN_KEY (what dev prints)
-	AdminKeys         []string      // SWITCHBOARD_ADMIN_KEY, comma-separated: every accepted key, "label:key" or "key"
-	SecretKeys        []string      // SWITCHBOARD_SECRET_KEY (first encrypts) + SWITCHBOARD_SECRET_KEY_PREVIOUS
-	TwilioAPIBase     string        // SWITCHBOARD_TWILIO_API_BASE: "" is real Twilio
-	SessionWindow     time.Duration // SWITCHBOARD_SESSION_WINDOW (tests only)
-	LogLevel          string        // SWITCHBOARD_LOG_LEVEL: debug, info, warn, error
-	LogFormat         string        // SWITCHBOARD_LOG_FORMAT: text or json
+	DatabaseURL       string   // DATABASE_URL
+	TemporalAddress   string   // TEMPORAL_ADDRESS
+	TemporalNamespace string   // TEMPORAL_NAMESPACE
+	TaskQueue         string   // SWITCHBOARD_TASK_QUEUE: separates deployments sharing one namespace
+	HTTPAddr          string   // SWITCHBOARD_HTTP_ADDR
+	PublicBaseURL     string   // SWITCHBOARD_PUBLIC_BASE_URL: what Twilio calls, the signature base
+	AdminKey          string   // the first key of SWITCHBOARD_ADMIN_KEY (what dev prints)
+	AdminKeys         []string // SWITCHBOARD_ADMIN_KEY, comma-separated: every accepted key, "label:key" or "key"
+	SecretKeys        []string // SWITCHBOARD_SECRET_KEY (first encrypts) + SWITCHBOARD_SECRET_KEY_PREVIOUS
+	TwilioAPIBase     string   // SWITCHBOARD_TWILIO_API_BASE: "" is real Twilio
+	// AllowPrivateTargets lets bot and media URLs point at private, loopback
+	// and link-local addresses (SWITCHBOARD_ALLOW_PRIVATE_TARGETS=true; dev and tests).
+	AllowPrivateTargets bool
+	SessionWindow       time.Duration // SWITCHBOARD_SESSION_WINDOW (tests only)
+	LogLevel            string        // SWITCHBOARD_LOG_LEVEL: debug, info, warn, error
+	LogFormat           string        // SWITCHBOARD_LOG_FORMAT: text or json
 
 	// Operations (see ops.go): the worker's HTTP port, shutdown, worker
 	// tuning and the Temporal connection's TLS / API key.
@@ -97,6 +101,13 @@ func FromEnv() (Config, error) {
 		}
 	}
 	str("SWITCHBOARD_TWILIO_API_BASE", &c.TwilioAPIBase)
+	if v := os.Getenv("SWITCHBOARD_ALLOW_PRIVATE_TARGETS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			c.envProblems = append(c.envProblems, fmt.Errorf("SWITCHBOARD_ALLOW_PRIVATE_TARGETS=%q must be true or false", v))
+		}
+		c.AllowPrivateTargets = b
+	}
 	str("SWITCHBOARD_LOG_LEVEL", &c.LogLevel)
 	str("SWITCHBOARD_LOG_FORMAT", &c.LogFormat)
 	if v := os.Getenv("SWITCHBOARD_SECRET_KEY"); v != "" {

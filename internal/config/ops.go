@@ -220,6 +220,7 @@ func Vars() []Var {
 			return strings.Join(c.SecretKeys[1:], ",")
 		}},
 		{"SWITCHBOARD_TWILIO_API_BASE", "", false, func(c Config) string { return c.TwilioAPIBase }},
+		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "false", false, func(c Config) string { return strconv.FormatBool(c.AllowPrivateTargets) }},
 		{"SWITCHBOARD_SESSION_WINDOW", d.SessionWindow.String(), false, func(c Config) string { return c.SessionWindow.String() }},
 		{"SWITCHBOARD_LOG_LEVEL", d.LogLevel, false, func(c Config) string { return c.LogLevel }},
 		{"SWITCHBOARD_LOG_FORMAT", d.LogFormat, false, func(c Config) string { return c.LogFormat }},

@@ -38,6 +38,9 @@ type Relay struct {
 	// before the sweep takes it (younger rows belong to their webhook).
 	Interval, Grace time.Duration
 
+	// assignments is the dispatcher's outbox (nil: not swept by this relay).
+	assignments AssignmentStore
+
 	// locks keep one deliverer per conversation at a time (striped by workflow ID).
 	locks [64]sync.Mutex
 }
@@ -48,6 +51,12 @@ func New(st Store, tc client.Client, taskQueue string, sessionWindow time.Durati
 		store: st, temporal: tc, taskQueue: taskQueue, sessionWindow: sessionWindow, logger: logger,
 		SignalTimeout: 5 * time.Second, Interval: time.Second, Grace: 2 * time.Second,
 	}
+}
+
+// WithAssignments makes the relay deliver the dispatcher's outbox too.
+func (r *Relay) WithAssignments(st AssignmentStore) *Relay {
+	r.assignments = st
+	return r
 }
 
 // Signal hands one message to its workflow (SignalWithStart) and marks it
@@ -131,6 +140,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 		n, err := r.Sweep(ctx)
+		if _, aerr := r.SweepAssignments(ctx); aerr != nil && err == nil {
+			err = aerr
+		}
 		switch {
 		case err != nil && !failing:
 			r.logger.Warn("inbox relay: Temporal or PostgreSQL unavailable; messages wait in the inbox", "err", err)

@@ -1,0 +1,60 @@
+package relay
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// AssignmentStore is the outbox of the dispatcher.
+type AssignmentStore interface {
+	PendingAssignments(ctx context.Context, olderThan time.Duration, limit int) ([]store.Assignment, error)
+	MarkAssignmentDelivered(ctx context.Context, ids ...int64) error
+}
+
+// DeliverAssignments tells each conversation workflow about its
+// assignment (signal `assigned`) and marks the outbox rows delivered.
+// skip is a conversation that learnt of its assignment directly (the one
+// whose activity dispatched); its row is only marked. Failed signals stay in
+// the outbox for the sweep.
+func (r *Relay) DeliverAssignments(ctx context.Context, as []store.Assignment, skip string) error {
+	var delivered []int64
+	var firstErr error
+	for _, asg := range as {
+		if asg.ConversationID != skip {
+			ctx, cancel := context.WithTimeout(ctx, r.SignalTimeout)
+			err := r.temporal.SignalWorkflow(ctx, asg.WorkflowID, "", workflows.SignalAssigned,
+				workflows.AssignedSignal{ConversationID: asg.ConversationID, AgentID: asg.AgentID})
+			cancel()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+		}
+		if asg.OutboxID != 0 {
+			delivered = append(delivered, asg.OutboxID)
+		}
+	}
+	if r.assignments != nil && len(delivered) > 0 {
+		if err := r.assignments.MarkAssignmentDelivered(context.WithoutCancel(ctx), delivered...); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+// SweepAssignments delivers outbox rows older than Grace.
+func (r *Relay) SweepAssignments(ctx context.Context) (int, error) {
+	if r.assignments == nil {
+		return 0, nil
+	}
+	pending, err := r.assignments.PendingAssignments(ctx, r.Grace, 500)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	return len(pending), r.DeliverAssignments(ctx, pending, "")
+}
