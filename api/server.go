@@ -63,6 +63,7 @@ func (s *Server) App() *fiber.App {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	s.mountMetrics(app)
+	s.mountOpenAPI(app)
 
 	tw := app.Group("/twilio/whatsapp/:account_id")
 	tw.Post("/inbound", s.countWebhook("inbound"), s.inboundWebhook)
