@@ -24,6 +24,9 @@ type ConversationRecord struct {
 	CloseNotes        string
 	ClosedBy          string
 	BotNote           string
+	// Event, when set, is told to the conversation's agent (EventAssignment,
+	// EventWindowWarning, EventWindowClosed, EventConversationClosed).
+	Event string
 }
 
 // InboundResult tells the workflow whether an inbound message was new.

@@ -59,6 +59,11 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 	rows.Close()
 	if res.Inserted {
 		res.MessageID = id
+		if err := emitForConversation(ctx, tx, conversationID, domain.EventMessage, map[string]any{
+			"conversation_id": conversationID, "message_id": id, "direction": domain.Inbound,
+		}); err != nil {
+			return res, err
+		}
 	} else if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
 		return res, err
 	}
@@ -118,6 +123,12 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote)
 	if err != nil {
 		return fmt.Errorf("upsert conversation: %w", err)
+	}
+	if c.Event != "" {
+		payload := map[string]any{"conversation_id": c.ID, "state": c.State, "mode": c.Mode, "window_expires_at": c.WindowExpiresAt}
+		if err := emitForConversation(ctx, tx, c.ID, c.Event, payload); err != nil {
+			return fmt.Errorf("agent event: %w", err)
+		}
 	}
 	return nil
 }

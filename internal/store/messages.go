@@ -167,7 +167,12 @@ func (s *Store) ApplyStatus(ctx context.Context, sid string, status domain.Messa
 			return nil
 		}
 		up.Known = err == nil
-		return err
+		if err != nil || !up.Applied {
+			return err
+		}
+		return emitForConversation(ctx, tx, up.ConversationID, domain.EventDeliveryStatus, map[string]any{
+			"conversation_id": up.ConversationID, "message_id": up.MessageID, "status": status, "error_code": code,
+		})
 	})
 	return up, err
 }

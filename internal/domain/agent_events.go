@@ -1,0 +1,11 @@
+package domain
+
+// Agent event types, as the SSE stream names them.
+const (
+	EventAssignment         = "assignment"
+	EventMessage            = "message"
+	EventDeliveryStatus     = "delivery_status"
+	EventWindowWarning      = "window_warning"
+	EventWindowClosed       = "window_closed"
+	EventConversationClosed = "conversation_closed"
+)
