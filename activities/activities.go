@@ -27,9 +27,13 @@ type Credentials interface {
 // Activities is registered with the worker; workflows call its methods
 // through a nil *Activities, as the Temporal SDK allows.
 type Activities struct {
-	Store       Store
-	Credentials Credentials
-	Twilio      Sender
+	Store        Store
+	Settings     SettingsStore
+	Distribution Distribution
+	Bot          BotAsker
+	Windows      WindowStore
+	Credentials  Credentials
+	Twilio       Sender
 	// StatusCallbackURL returns where Twilio posts delivery statuses for an account.
 	StatusCallbackURL func(accountID string) string
 	Logger            *slog.Logger

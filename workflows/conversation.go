@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -27,18 +26,24 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 }
 
 type conversation struct {
-	in     ConversationInput
-	st     ConversationState
-	window time.Duration
-	logger interface {
+	in       ConversationInput
+	st       ConversationState
+	settings activities.ConversationSettings
+	window   time.Duration
+	logger   interface {
 		Info(string, ...interface{})
 		Warn(string, ...interface{})
 	}
-	inbound  workflow.ReceiveChannel
-	delivery workflow.ReceiveChannel
-	closeCh  workflow.ReceiveChannel
-	// saDirty: search attributes changed since the last upsert.
-	saDirty bool
+	inbound    workflow.ReceiveChannel
+	delivery   workflow.ReceiveChannel
+	closeCh    workflow.ReceiveChannel
+	transferCh workflow.ReceiveChannel
+	assignedCh workflow.ReceiveChannel
+	// wake lets timers running in goroutines (inactivity) stop the main loop's wait.
+	wake workflow.Channel
+	// closeReq is set by the close signal, update or inactivity; the main
+	// loop runs the closing sequence once.
+	closeReq *CloseRequest
 	// next holds inbound messages that arrived after close: they start the next conversation.
 	next []domain.InboundMessage
 }
@@ -48,11 +53,15 @@ func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
 	if c.window <= 0 {
 		c.window = domain.DefaultSessionWindow
 	}
+	if in.Settings != nil {
+		c.settings = *in.Settings
+	}
 	info := workflow.GetInfo(ctx)
 	if in.State != nil {
 		c.st = *in.State
 		c.st.Runs++
 	} else {
+		now := workflow.Now(ctx)
 		c.st = ConversationState{
 			ConversationID: conversationIDFor(info.WorkflowExecution.RunID),
 			WorkflowID:     info.WorkflowExecution.ID,
@@ -61,12 +70,16 @@ func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
 			CustomerE164:   in.CustomerE164,
 			State:          domain.StateQueued,
 			Mode:           domain.ModeTemplateOnly,
-			StartedAt:      workflow.Now(ctx),
+			StartedAt:      now,
+			LastActivityAt: now,
 		}
 	}
 	c.inbound = workflow.GetSignalChannel(ctx, SignalInbound)
 	c.delivery = workflow.GetSignalChannel(ctx, SignalDelivery)
 	c.closeCh = workflow.GetSignalChannel(ctx, SignalClose)
+	c.transferCh = workflow.GetSignalChannel(ctx, SignalTransfer)
+	c.assignedCh = workflow.GetSignalChannel(ctx, SignalAssigned)
+	c.wake = workflow.NewBufferedChannel(ctx, 1)
 	return c
 }
 
@@ -76,23 +89,53 @@ func (c *conversation) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSend, c.send, workflow.UpdateHandlerOptions{
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSend, c.send, workflow.UpdateHandlerOptions{
 		Validator: c.validateSend,
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccept, c.accept, workflow.UpdateHandlerOptions{
+		Validator: c.validateAccept,
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateTransfer, c.transferUpdate, workflow.UpdateHandlerOptions{
+		Validator: c.validateTransfer,
+	}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateClose, c.closeUpdate, workflow.UpdateHandlerOptions{
+		Validator: c.validateClose,
 	})
 }
 
 func (c *conversation) run(ctx workflow.Context) error {
 	if c.in.State == nil {
-		// A fresh conversation is stored before anything else happens to it.
-		c.save(ctx)
+		c.loadSettings(ctx)
+		if c.in.Proactive != nil {
+			c.startProactive(ctx, *c.in.Proactive)
+		} else {
+			// A fresh conversation is stored before anything else happens to it.
+			c.save(ctx)
+		}
+	}
+	if r := c.in.ReleaseLater; r != nil {
+		workflow.Go(ctx, func(ctx workflow.Context) { c.releaseAt(ctx, *r) })
 	}
 	if len(c.in.Pending) > 0 {
 		c.handleInbound(ctx, c.in.Pending)
 	}
 	c.publish(ctx)
 	workflow.Go(ctx, c.keepWindow)
+	workflow.Go(ctx, c.keepInactivity)
 
 	for c.st.State != domain.StateClosed {
+		if c.closeReq != nil {
+			if err := c.closeConversation(ctx); err != nil {
+				return err
+			}
+			break
+		}
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) {
 			c.handleInbound(ctx, drain[domain.InboundMessage](ctx, ch))
@@ -103,16 +146,61 @@ func (c *conversation) run(ctx workflow.Context) error {
 			}
 		})
 		sel.AddReceive(c.closeCh, func(ch workflow.ReceiveChannel, _ bool) {
-			reqs := drain[CloseRequest](ctx, ch)
-			c.close(ctx, reqs[0])
+			c.requestClose(drain[CloseRequest](ctx, ch)[0])
 		})
+		sel.AddReceive(c.transferCh, func(ch workflow.ReceiveChannel, _ bool) {
+			for _, t := range drain[TransferRequest](ctx, ch) {
+				if err := c.transfer(ctx, t); err != nil {
+					c.logger.Warn("transfer signal refused", "error", err)
+				}
+			}
+		})
+		sel.AddReceive(c.assignedCh, func(ch workflow.ReceiveChannel, _ bool) {
+			for _, s := range drain[AssignedSignal](ctx, ch) {
+				c.onAssigned(ctx, s)
+			}
+		})
+		sel.AddReceive(c.wake, func(ch workflow.ReceiveChannel, _ bool) { drain[bool](ctx, ch) })
 		sel.Select(ctx)
 		c.publish(ctx)
-		if c.st.State != domain.StateClosed && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if c.closeReq == nil && c.st.State != domain.StateClosed && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return c.continueAsNew(ctx)
 		}
 	}
 	return c.finish(ctx)
+}
+
+// loadSettings snapshots the number's workstream and routing rules.
+func (c *conversation) loadSettings(ctx workflow.Context) {
+	var s activities.ConversationSettings
+	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.LoadSettings, c.st.NumberID).Get(ctx, &s); err != nil {
+		c.logger.Warn("loading the workstream failed; the conversation runs without one", "error", err)
+		return
+	}
+	c.settings = s
+	if ws := s.Workstream; ws != nil {
+		c.st.WorkstreamID = ws.ID
+		c.st.WorkstreamVersion = ws.Version
+		c.st.Language = ws.Language
+		c.st.Distribution = ws.Distribution
+		if ws.Bot != nil && ws.Bot.URL != "" {
+			c.st.BotActive = true
+			c.st.State = domain.StateBot
+		}
+	}
+}
+
+func (c *conversation) workstream() *domain.Workstream { return c.settings.Workstream }
+
+// requestClose records the first close request; the main loop acts on it.
+func (c *conversation) requestClose(req CloseRequest) {
+	if c.closeReq != nil || c.st.State == domain.StateClosed {
+		return
+	}
+	if req.Reason == "" {
+		req.Reason = "closed"
+	}
+	c.closeReq = &req
 }
 
 // finish ends a closed conversation. Messages that arrived while it was
@@ -123,9 +211,17 @@ func (c *conversation) finish(ctx workflow.Context) error {
 	if len(c.next) == 0 {
 		return nil
 	}
+	return c.startNext(ctx, nil)
+}
+
+// startNext continues as a fresh conversation opened by c.next.
+func (c *conversation) startNext(ctx workflow.Context, release *PendingRelease) error {
 	next := c.in
 	next.State = nil
+	next.Settings = nil
 	next.Pending = c.next
+	next.ReleaseLater = release
+	next.Proactive = nil
 	return workflow.NewContinueAsNewError(ctx, Conversation, next)
 }
 
@@ -137,24 +233,13 @@ func (c *conversation) continueAsNew(ctx workflow.Context) error {
 	}
 	next := c.in
 	st := c.st
+	settings := c.settings
 	next.State = &st
+	next.Settings = &settings
 	next.Pending = nil
+	next.ReleaseLater = nil
 	c.logger.Info("continuing as new", "inbound", c.st.InboundCount, "outbound", c.st.OutboundCount)
 	return workflow.NewContinueAsNewError(ctx, Conversation, next)
-}
-
-func (c *conversation) close(ctx workflow.Context, req CloseRequest) {
-	if c.st.State == domain.StateClosed {
-		return
-	}
-	if req.Reason == "" {
-		req.Reason = "closed"
-	}
-	c.st.State = domain.StateClosed
-	c.st.CloseReason = req.Reason
-	c.saDirty = true
-	c.logger.Info("conversation closed", "reason", req.Reason, "by", req.By)
-	c.save(ctx)
 }
 
 // drain receives everything buffered on ch without blocking beyond the
@@ -177,22 +262,31 @@ func localCtx(ctx workflow.Context) workflow.Context {
 			InitialInterval:    200 * time.Millisecond,
 			BackoffCoefficient: 2,
 			MaximumInterval:    10 * time.Second,
+			NonRetryableErrorTypes: []string{
+				string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid),
+			},
 		},
 	})
 }
 
 func (c *conversation) record() domain.ConversationRecord {
 	r := domain.ConversationRecord{
-		ID:           c.st.ConversationID,
-		WorkflowID:   c.st.WorkflowID,
-		AccountID:    c.st.AccountID,
-		NumberID:     c.st.NumberID,
-		CustomerE164: c.st.CustomerE164,
-		ProfileName:  c.st.ProfileName,
-		WorkstreamID: c.in.WorkstreamID,
-		State:        c.st.State,
-		Mode:         c.st.Mode,
-		CloseReason:  c.st.CloseReason,
+		ID:                c.st.ConversationID,
+		WorkflowID:        c.st.WorkflowID,
+		AccountID:         c.st.AccountID,
+		NumberID:          c.st.NumberID,
+		CustomerE164:      c.st.CustomerE164,
+		ProfileName:       c.st.ProfileName,
+		WorkstreamID:      c.st.WorkstreamID,
+		WorkstreamVersion: c.st.WorkstreamVersion,
+		State:             c.st.State,
+		Mode:              c.st.Mode,
+		CloseReason:       c.st.CloseReason,
+		Routing:           c.st.Routing,
+		SurveyScore:       c.st.SurveyScore,
+		CloseNotes:        c.st.CloseNotes,
+		ClosedBy:          c.st.ClosedBy,
+		BotNote:           c.st.BotNote,
 	}
 	if !c.st.WindowExpiresAt.IsZero() {
 		w := c.st.WindowExpiresAt
@@ -203,8 +297,14 @@ func (c *conversation) record() domain.ConversationRecord {
 
 // save writes the conversation row. The database is retried until it
 // answers: the workflow's state is the truth, the row follows it.
-func (c *conversation) save(ctx workflow.Context) {
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.SaveConversation, c.record()).Get(ctx, nil); err != nil {
+func (c *conversation) save(ctx workflow.Context) { c.saveEvent(ctx, "") }
+
+// saveEvent saves and tells the conversation's agent what happened (in the
+// same database transaction).
+func (c *conversation) saveEvent(ctx workflow.Context, event string) {
+	r := c.record()
+	r.Event = event
+	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.SaveConversation, r).Get(ctx, nil); err != nil {
 		c.logger.Warn("saving the conversation failed", "error", err)
 	}
 }

@@ -43,6 +43,7 @@ type fixture struct {
 	st    *store.Store
 	emu   *emulator.Emulator
 	acc   domain.Account
+	acts  *activities.Activities
 	input workflows.ConversationInput
 	start time.Time
 }
@@ -88,7 +89,7 @@ func newFixture(t *testing.T) *fixture {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(60 * time.Second)
 	worker.Register(env, acts)
-	f := &fixture{t: t, env: env, st: st, emu: emu, acc: acc, start: env.Now()}
+	f := &fixture{t: t, env: env, st: st, emu: emu, acc: acc, acts: acts, start: env.Now()}
 	f.input = workflows.ConversationInput{
 		AccountID: acc.ID, NumberID: acc.Numbers[0].ID, NumberE164: ourNumber,
 		CustomerE164: customer, SessionWindow: windowSize,

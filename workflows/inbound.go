@@ -1,7 +1,9 @@
 package workflows
 
 import (
+	"maps"
 	"slices"
+	"strconv"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -9,19 +11,51 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-// handleInbound records a burst of customer messages in one local activity
-// and moves the window: last customer message + window length. Messages seen
-// before (Twilio retries, webhook and relay both delivering) change nothing.
+// handleInbound records a burst of customer messages, then lets the
+// conversation react: greeting, refused attachments, bot, routing.
 func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.InboundMessage) {
+	first := c.st.InboundCount == 0
+	added, refusedMedia := c.recordInbound(ctx, msgs)
+	if len(added) == 0 {
+		return
+	}
+	if first {
+		c.sendAutomated(ctx, domain.MsgGreeting)
+	}
+	if refusedMedia {
+		c.sendAutomated(ctx, domain.MsgAttachmentRefused)
+	}
+	for _, m := range added {
+		if !c.st.BotActive {
+			break
+		}
+		c.askBot(ctx, m)
+	}
+	if !c.st.BotActive && c.st.Routing == nil {
+		c.route(ctx, added[len(added)-1])
+	}
+}
+
+// recordInbound stores new customer messages in one local activity and
+// moves the window: last customer message + window length. Messages seen
+// before (Twilio retries, webhook and relay both delivering) change nothing.
+// Media the workstream refuses is dropped before it is stored, so agents
+// never see it.
+func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.InboundMessage) (added []domain.InboundMessage, refusedMedia bool) {
 	fresh := msgs[:0:0]
 	for _, m := range msgs {
 		if slices.Contains(c.st.RecentSIDs, m.MessageSID) || containsSID(fresh, m.MessageSID) {
 			continue
 		}
+		if len(m.Media) > 0 && c.refusesCustomerMedia() {
+			m.Extra = maps1(m.Extra, "media_refused", strconv.Itoa(len(m.Media)))
+			m.Media = nil
+			refusedMedia = true
+		}
 		fresh = append(fresh, m)
 	}
 	if len(fresh) == 0 {
-		return
+		return nil, false
 	}
 	for _, m := range fresh {
 		// Taking the maximum keeps this idempotent: a duplicate the database
@@ -36,7 +70,8 @@ func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.Inbound
 	if exp := c.st.LastCustomerMessageAt.Add(c.window); exp.After(c.st.WindowExpiresAt) {
 		c.st.WindowExpiresAt = exp
 	}
-	if c.st.WindowExpiresAt.After(workflow.Now(ctx)) && c.st.Mode != domain.ModeSession {
+	now := workflow.Now(ctx)
+	if c.st.WindowExpiresAt.After(now) && c.st.Mode != domain.ModeSession {
 		c.st.Mode = domain.ModeSession
 		c.st.ModeReason = "customer_message"
 	}
@@ -45,14 +80,33 @@ func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.Inbound
 	in := activities.RecordInboundInput{Conversation: c.record(), Messages: fresh}
 	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.RecordInbound, in).Get(ctx, &results); err != nil {
 		c.logger.Warn("recording inbound messages failed", "error", err)
-		return
+		return nil, false
 	}
-	for _, r := range results {
+	for i, r := range results {
 		c.rememberSID(r.MessageSID)
 		if r.Inserted {
 			c.st.InboundCount++
+			added = append(added, fresh[i])
 		}
 	}
+	if len(added) > 0 {
+		c.st.LastActivityAt = now
+	}
+	return added, refusedMedia
+}
+
+func (c *conversation) refusesCustomerMedia() bool {
+	ws := c.workstream()
+	return ws != nil && !ws.Attachments.Customer
+}
+
+func maps1(m map[string]string, k, v string) map[string]string {
+	out := maps.Clone(m)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[k] = v
+	return out
 }
 
 func (c *conversation) rememberSID(sid string) {

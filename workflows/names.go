@@ -17,8 +17,13 @@ const (
 	SignalInbound            = "inbound"
 	SignalDelivery           = "delivery"
 	SignalClose              = "close"
+	SignalTransfer           = "transfer"
+	SignalAssigned           = "assigned"
 	QueryState               = "state"
 	UpdateSend               = "send"
+	UpdateAccept             = "accept"
+	UpdateTransfer           = "transfer"
+	UpdateClose              = "close"
 )
 
 // ConversationID returns the workflow ID of a (number, customer) pair.

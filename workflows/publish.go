@@ -43,6 +43,12 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 	}
 	keyword(SAState, c.st.State)
 	keyword(SAMode, c.st.Mode)
+	if c.st.QueueID != "" {
+		keyword(SAQueue, c.st.QueueID)
+	}
+	if c.st.AgentID != "" {
+		keyword(SAAgent, c.st.AgentID)
+	}
 	if !c.st.WindowExpiresAt.IsZero() {
 		at := windowSearchValue(c.st.WindowExpiresAt)
 		if old, ok := cur.GetTime(SAWindowExpiresAt); !ok || !old.Equal(at) {
@@ -71,6 +77,18 @@ func (c *conversation) details(now time.Time) string {
 	}
 	b.WriteString("- customer " + domain.Mask(c.st.CustomerE164) + " " + c.st.ProfileName + "\n")
 	b.WriteString("- messages: " + strconv.Itoa(c.st.InboundCount) + " in, " + strconv.Itoa(c.st.OutboundCount) + " out\n")
+	if r := c.st.Routing; r != nil {
+		b.WriteString("- routing: " + r.Reason + "\n")
+	}
+	if c.st.QueueID != "" {
+		b.WriteString("- queue " + c.st.QueueID + "\n")
+	}
+	if c.st.AgentID != "" {
+		b.WriteString("- agent " + c.st.AgentID + "\n")
+	}
+	if c.st.BotNote != "" {
+		b.WriteString("- bot: " + c.st.BotNote + "\n")
+	}
 	b.WriteString("- conversation " + c.st.ConversationID + "\n")
 	if c.st.CloseReason != "" {
 		b.WriteString("- closed: " + c.st.CloseReason + "\n")

@@ -13,9 +13,11 @@ import (
 // (`temporal workflow show --output json`): a change that breaks
 // determinism for running conversations fails here.
 //
-// conversation_history.json: inbound, admin reply, a second reply that
-// Twilio failed with 63016 (template_only), a refused free-form send,
-// the customer's answer (session again), close by an admin.
+// conversation_history.json (recorded from `make dev`): greeting, the
+// example bot answering twice, handoff on the keyword, routing to the
+// default queue and assignment, an admin reply, a reply Twilio failed with
+// 63016 (template_only), a refused free-form send, the customer's answer
+// (session again), close by an admin, survey answered 5.
 func TestReplayRecordedHistories(t *testing.T) {
 	for _, file := range []string{"testdata/conversation_history.json"} {
 		t.Run(file, func(t *testing.T) {

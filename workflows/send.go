@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -28,10 +29,14 @@ func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error
 		return appError(domain.CodeConversationClosed, "the conversation is closed")
 	case req.MessageID == "":
 		return appError(domain.CodeInvalid, "message_id is required")
+	case strings.HasPrefix(req.Author, "agent:") && strings.TrimPrefix(req.Author, "agent:") != c.st.AgentID:
+		return appError(domain.CodeNotFound, "conversation not found")
 	case req.Template == nil && req.Text == "" && len(req.MediaURLs) == 0:
 		return appError(domain.CodeInvalid, "a message needs text, media or a template")
 	case req.Template != nil && (req.Text != "" || len(req.MediaURLs) > 0):
 		return appError(domain.CodeInvalid, "send either a template or text and media, not both")
+	case len(req.MediaURLs) > 0 && c.workstream() != nil && !c.workstream().Attachments.Agent:
+		return appError(domain.CodeAttachmentsOff, "this workstream does not allow agents to send attachments")
 	case req.Template == nil && c.st.Mode == domain.ModeTemplateOnly:
 		return appError(domain.CodeWindowClosed, c.windowClosedMessage())
 	}
@@ -50,9 +55,19 @@ func (c *conversation) windowClosedMessage() string {
 	}
 }
 
-// send stores the message, hands it to Twilio and returns it as Twilio left
-// it: accepted (queued, with its SID) or refused (failed, with the error code).
+// send is the `send` update: agents, admins and operators writing.
 func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Message, error) {
+	msg, err := c.deliver(ctx, req)
+	if err == nil && strings.HasPrefix(req.Author, "agent:") {
+		c.st.LastActivityAt = workflow.Now(ctx)
+	}
+	return msg, err
+}
+
+// deliver stores the message, hands it to Twilio and returns it as Twilio
+// left it: accepted (queued, with its SID) or refused (failed, with the
+// error code).
+func (c *conversation) deliver(ctx workflow.Context, req SendRequest) (domain.Message, error) {
 	msg := domain.Message{
 		ID:             req.MessageID,
 		ConversationID: c.st.ConversationID,
@@ -79,7 +94,7 @@ func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Messa
 	in := activities.SendInput{
 		MessageID: msg.ID,
 		AccountID: c.st.AccountID,
-		From:      c.in.NumberE164,
+		From:      c.numberE164(),
 		To:        c.st.CustomerE164,
 		Body:      msg.Body,
 		MediaURLs: req.MediaURLs,
@@ -92,7 +107,6 @@ func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Messa
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: sendTimeout,
-		HeartbeatTimeout:       0,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
@@ -116,6 +130,14 @@ func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Messa
 		c.publish(ctx)
 	}
 	return out.Message, nil
+}
+
+// numberE164 is our sender: from the input, else the settings snapshot.
+func (c *conversation) numberE164() string {
+	if c.in.NumberE164 != "" {
+		return c.in.NumberE164
+	}
+	return c.settings.NumberE164
 }
 
 // contentVariables turns ordered template variables into Twilio's

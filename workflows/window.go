@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/internal/domain"
@@ -10,6 +12,7 @@ import (
 // customer message only moves the deadline; the timer is never cancelled,
 // and when it fires before the (moved) deadline it sleeps the remainder.
 func (c *conversation) keepWindow(ctx workflow.Context) {
+	lead := warningLead(c.window)
 	for {
 		_ = workflow.Await(ctx, func() bool {
 			return c.st.Mode == domain.ModeSession || c.st.State == domain.StateClosed
@@ -17,7 +20,22 @@ func (c *conversation) keepWindow(ctx workflow.Context) {
 		if c.st.State == domain.StateClosed {
 			return
 		}
-		if remaining := c.st.WindowExpiresAt.Sub(workflow.Now(ctx)); remaining > 0 {
+		now := workflow.Now(ctx)
+		deadline := c.st.WindowExpiresAt
+		if !c.st.WarnedFor.Equal(deadline) && now.Before(deadline) {
+			if warnAt := deadline.Add(-lead); now.Before(warnAt) {
+				if err := workflow.Sleep(ctx, warnAt.Sub(now)); err != nil {
+					return
+				}
+				continue
+			}
+			c.st.WarnedFor = deadline
+			if c.st.AgentID != "" {
+				c.saveEvent(ctx, domain.EventWindowWarning)
+			}
+			continue
+		}
+		if remaining := deadline.Sub(now); remaining > 0 {
 			if err := workflow.Sleep(ctx, remaining); err != nil {
 				return
 			}
@@ -26,6 +44,15 @@ func (c *conversation) keepWindow(ctx workflow.Context) {
 		c.toTemplateOnly(ctx, "window_expired")
 		c.publish(ctx)
 	}
+}
+
+// warningLead is how long before the window closes the agent is warned:
+// two hours of WhatsApp's 24, scaled down for the short windows of tests.
+func warningLead(window time.Duration) time.Duration {
+	if window >= 4*time.Hour {
+		return 2 * time.Hour
+	}
+	return window / 12
 }
 
 // WindowExpiriesMetric counts sessions turned template_only, by reason
@@ -44,5 +71,5 @@ func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
 	// Counted through the SDK's metrics handler, which skips replays; the
 	// worker exports it on /metrics with the reason label only.
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"reason": reason}).Counter(WindowExpiriesMetric).Inc(1)
-	c.save(ctx)
+	c.saveEvent(ctx, domain.EventWindowClosed)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/api"
+	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/relay"
@@ -82,7 +84,8 @@ func (a *App) Close() {
 
 // Relay returns the inbox relay.
 func (a *App) Relay() *relay.Relay {
-	return relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay"))
+	return relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
+		WithAssignments(a.Store)
 }
 
 // API returns the HTTP server.
@@ -109,8 +112,11 @@ func (a *App) Activities() *activities.Activities {
 		return secret.StoredToken{AccountSID: s.AccountSID, AuthTokenEnc: s.AuthTokenEnc}, err
 	}, a.Box)
 	return &activities.Activities{
-		Store:       a.Store,
-		Credentials: tokens,
+		Store:        a.Store,
+		Settings:     a.Store,
+		Distribution: NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
+		Bot:          bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
+		Credentials:  tokens,
 		Twilio: a.Metrics.InstrumentSender(twilio.NewClient(twilio.Config{
 			APIBase: a.Config.TwilioAPIBase,
 			Timeout: 15 * time.Second,

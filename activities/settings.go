@@ -1,0 +1,44 @@
+package activities
+
+import (
+	"context"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// SettingsStore loads what a conversation needs to know about its channel.
+type SettingsStore interface {
+	GetNumber(ctx context.Context, id string) (domain.Number, error)
+	GetWorkstream(ctx context.Context, id string) (domain.Workstream, error)
+	ListRoutingRules(ctx context.Context, workstreamID string) ([]domain.RoutingRule, error)
+}
+
+// ConversationSettings is the snapshot of its workstream a conversation
+// keeps for its whole life: later admin changes apply to new conversations.
+type ConversationSettings struct {
+	NumberE164 string
+	Workstream *domain.Workstream // nil: the number has no workstream
+	Rules      []domain.RoutingRule
+}
+
+// LoadSettings reads the number's workstream and routing rules (local activity).
+func (a *Activities) LoadSettings(ctx context.Context, numberID string) (ConversationSettings, error) {
+	n, err := a.Settings.GetNumber(ctx, numberID)
+	if err != nil {
+		return ConversationSettings{}, err
+	}
+	out := ConversationSettings{NumberE164: n.E164}
+	if n.WorkstreamID == nil {
+		return out, nil
+	}
+	ws, err := a.Settings.GetWorkstream(ctx, *n.WorkstreamID)
+	if err != nil {
+		return out, err
+	}
+	rules, err := a.Settings.ListRoutingRules(ctx, ws.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Workstream, out.Rules = &ws, rules
+	return out, nil
+}
