@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/twilio"
 )
 
 // maxBody caps every request body: Twilio's forms and our JSON are small.
@@ -30,6 +31,7 @@ type Server struct {
 	tokens   *secret.Tokens
 	relay    *relay.Relay
 	logger   *slog.Logger
+	twilio   *twilio.Client // the Content API, for template sync
 	// SendWait bounds how long a send request waits for Twilio's answer
 	// before answering 202 with the message still queued.
 	SendWait time.Duration
@@ -45,7 +47,8 @@ func New(cfg config.Config, st *store.Store, tc client.Client, box *secret.Box, 
 		a, err := st.AccountSecret(ctx, id)
 		return secret.StoredToken{AccountSID: a.AccountSID, AuthTokenEnc: a.AuthTokenEnc}, err
 	}, box)
-	return &Server{cfg: cfg, store: st, temporal: tc, box: box, tokens: tokens, relay: rl, logger: logger, SendWait: 10 * time.Second}
+	tw := twilio.NewClient(twilio.Config{APIBase: cfg.TwilioAPIBase, Logger: logger})
+	return &Server{cfg: cfg, store: st, temporal: tc, box: box, tokens: tokens, relay: rl, logger: logger, twilio: tw, SendWait: 10 * time.Second}
 }
 
 // App builds the Fiber application with every route.
@@ -68,6 +71,11 @@ func (s *Server) App() *fiber.App {
 	tw := app.Group("/twilio/whatsapp/:account_id")
 	tw.Post("/inbound", s.countWebhook("inbound"), s.inboundWebhook)
 	tw.Post("/status", s.countWebhook("status"), s.statusWebhook)
+
+	// Agent routes first: the admin group's middleware covers all of /api/v1.
+	agent := app.Group("/api/v1/agent", s.requireAgent)
+	s.mountAgentAPI(agent)
+	s.mountAgentEvents(agent)
 
 	admin := app.Group("/api/v1", s.requireAdmin)
 	admin.Post("/whatsapp-accounts", s.createAccount)

@@ -1,0 +1,33 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+const agentLocal = "agent"
+
+// requireAgent authenticates `Authorization: Bearer <agent token>`: the
+// token's hash is looked up (tokens are 256 random bits, stored hashed), and
+// the agent is kept in the request for the handlers.
+func (s *Server) requireAgent(c *fiber.Ctx) error {
+	token, ok := bearer(c)
+	if !ok {
+		c.Set("WWW-Authenticate", `Bearer realm="switchboard-agent"`)
+		return domain.Errorf(domain.CodeUnauthorized, "missing bearer token: send Authorization: Bearer <agent token>")
+	}
+	ag, err := s.store.AgentByToken(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	c.Locals(agentLocal, ag)
+	c.Locals("actor", "agent:"+ag.ID)
+	return c.Next()
+}
+
+// currentAgent is the authenticated agent of the request.
+func currentAgent(c *fiber.Ctx) domain.Agent {
+	ag, _ := c.Locals(agentLocal).(domain.Agent)
+	return ag
+}
