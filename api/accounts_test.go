@@ -21,6 +21,7 @@ const (
 )
 
 func TestAccountsAndNumbersAPI(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	var ws domain.Workstream
 	a.do(http.MethodPost, "/api/v1/workstreams", map[string]any{"name": "Support", "language": "fr"}, http.StatusCreated, &ws)
@@ -131,6 +132,7 @@ func TestAccountsAndNumbersAPI(t *testing.T) {
 }
 
 func TestAdminKeysAllAcceptedOthersRefused(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	a.doKey(chanAdminKey, http.MethodGet, "/api/v1/queues", nil, http.StatusOK, nil)
 	a.doKey(chanOpsKey, http.MethodGet, "/api/v1/queues", nil, http.StatusOK, nil)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestConversationListingFiltersAndCursor(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	ctx := context.Background()
 	acc, err := a.store.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: chanSID, AuthTokenEnc: "x",

@@ -116,7 +116,10 @@ func (s *Server) deleteNumber(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	accountID, numberID := c.Params("id"), c.Params("number_id")
 	n, err := s.store.GetNumber(ctx, numberID)
-	if err != nil || n.AccountID != accountID {
+	if err != nil {
+		return err
+	}
+	if n.AccountID != accountID {
 		return domain.Errorf(domain.CodeNotFound, "number %s of this account not found", numberID)
 	}
 	closed, err := s.closeForDeletion(c, accountID, numberID)

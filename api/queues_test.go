@@ -8,6 +8,7 @@ import (
 )
 
 func TestQueuesAPI(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	var q domain.Queue
 	a.do(http.MethodPost, "/api/v1/queues", map[string]any{"name": " Billing ", "priority": 3}, http.StatusCreated, &q)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRoutingRulesAPI(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	var q domain.Queue
 	a.do(http.MethodPost, "/api/v1/queues", map[string]any{"name": "VIP"}, http.StatusCreated, &q)

@@ -26,6 +26,7 @@ func fullWorkstream(queueID string) map[string]any {
 }
 
 func TestWorkstreamsAPI(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	var q domain.Queue
 	a.do(http.MethodPost, "/api/v1/queues", map[string]any{"name": "General"}, http.StatusCreated, &q)
@@ -95,6 +96,7 @@ func TestWorkstreamsAPI(t *testing.T) {
 // 400 with the field named, for a sample of them and for the rules that
 // need the database or the decoder.
 func TestWorkstreamValidationAPI(t *testing.T) {
+	t.Parallel()
 	a := newChanAPI(t)
 	for _, tc := range []struct {
 		name   string

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDeletedAccountIsInvisibleAndItsNumbersReusable(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	conv := newConversation(t, st)
@@ -68,6 +69,7 @@ func TestDeletedAccountIsInvisibleAndItsNumbersReusable(t *testing.T) {
 }
 
 func TestNumbersAddMoveAndRelease(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	conv := newConversation(t, st)
@@ -111,6 +113,7 @@ func TestNumbersAddMoveAndRelease(t *testing.T) {
 }
 
 func TestAuditRowsAreRedactedAndPaged(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	const token = "f0e1d2c3b4a5968778695a4b3c2d1e0f"

@@ -12,6 +12,7 @@ import (
 )
 
 func TestConversationPagesCoverEveryRowOnceWithTies(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	first := newConversation(t, st)

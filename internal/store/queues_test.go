@@ -12,6 +12,7 @@ import (
 )
 
 func TestQueueCRUDAndDeleteRefusedWhileReferenced(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	q := mustQueue(t, st, "Billing")

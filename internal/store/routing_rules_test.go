@@ -12,6 +12,7 @@ import (
 )
 
 func TestRoutingRulesKeepAContiguousOrder(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	q := mustQueue(t, st, "Q")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestWorkstreamRoundTripVersionsAndDelete(t *testing.T) {
+	t.Parallel()
 	st := storetest.New(t)
 	ctx := context.Background()
 	q := mustQueue(t, st, "General")
