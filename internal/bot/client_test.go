@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -251,68 +250,6 @@ func TestNewClientDoesNotChangeTheGivenClient(t *testing.T) {
 	NewClient(hc, false)
 	if hc.Transport != tr || hc.CheckRedirect != nil || tr.DialContext != nil {
 		t.Fatal("the caller's client or transport was modified")
-	}
-}
-
-func TestForbiddenAddr(t *testing.T) {
-	for _, tc := range []struct {
-		ip        string
-		forbidden bool
-	}{
-		{"10.1.2.3", true},
-		{"172.16.0.1", true},
-		{"172.31.255.255", true},
-		{"192.168.1.10", true},
-		{"127.0.0.1", true},
-		{"127.255.0.9", true},
-		{"169.254.169.254", true},
-		{"0.0.0.0", true},
-		{"0.1.2.3", true},
-		{"100.100.100.200", true},
-		{"224.0.0.1", true},
-		{"255.255.255.255", true},
-		{"::1", true},
-		{"::", true},
-		{"fc00::1", true},
-		{"fd12:3456::1", true},
-		{"fe80::1", true},
-		{"fe80::1%eth0", true},
-		{"ff02::1", true},
-		{"::ffff:127.0.0.1", true},
-		{"::ffff:10.0.0.1", true},
-		{"::127.0.0.1", true},
-		{"64:ff9b::a00:1", true},   // NAT64 of 10.0.0.1
-		{"2002:a9fe:a9fe::", true}, // 6to4 of 169.254.169.254
-		{"8.8.8.8", false},
-		{"1.1.1.1", false},
-		{"172.32.0.1", false},
-		{"192.169.0.1", false},
-		{"100.128.0.1", false},
-		{"2606:4700:4700::1111", false},
-		{"::ffff:8.8.8.8", false},
-		{"64:ff9b::808:808", false}, // NAT64 of 8.8.8.8
-	} {
-		if got := forbiddenAddr(netip.MustParseAddr(tc.ip)); got != tc.forbidden {
-			t.Errorf("forbiddenAddr(%s) = %v, want %v", tc.ip, got, tc.forbidden)
-		}
-	}
-}
-
-func TestGuardControl(t *testing.T) {
-	control := guardedDialer().Control
-	for addr, ok := range map[string]bool{
-		"8.8.8.8:443":        true,
-		"[2606:4700::1]:443": true,
-		"127.0.0.1:80":       false,
-		"[::1]:80":           false,
-		"[fe80::1%lo]:80":    false,
-		"garbage":            false,
-		"example.com:80":     false, // never called with a name, refuse if it were
-	} {
-		err := control("tcp", addr, nil)
-		if (err == nil) != ok || (err != nil && !errors.Is(err, ErrForbiddenAddress)) {
-			t.Errorf("%s: err = %v, want ok=%v", addr, err, ok)
-		}
 	}
 }
 
