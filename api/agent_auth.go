@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard/switchboard/internal/domain"
@@ -24,6 +26,16 @@ func (s *Server) requireAgent(c *fiber.Ctx) error {
 	c.Locals(agentLocal, ag)
 	c.Locals("actor", "agent:"+ag.ID)
 	return c.Next()
+}
+
+// agentGroupAuth guards the /api/v1/agent group. Fiber matches a group's
+// middleware by plain prefix, so /api/v1/agents (admin) would match too:
+// only the group's own paths are authenticated here.
+func (s *Server) agentGroupAuth(c *fiber.Ctx) error {
+	if p := c.Path(); p != "/api/v1/agent" && !strings.HasPrefix(p, "/api/v1/agent/") {
+		return c.Next()
+	}
+	return s.requireAgent(c)
 }
 
 // currentAgent is the authenticated agent of the request.

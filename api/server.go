@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
+	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/metrics"
@@ -39,6 +40,8 @@ type Server struct {
 	// /readyz checks; nil: PostgreSQL and Temporal only) come from app.
 	Metrics *metrics.Metrics
 	Ready   *health.Checker
+	// events wakes the agents' event streams (routes_agent_events.go).
+	events *agentevents.Hub
 }
 
 // New returns a Server.
@@ -48,7 +51,8 @@ func New(cfg config.Config, st *store.Store, tc client.Client, box *secret.Box, 
 		return secret.StoredToken{AccountSID: a.AccountSID, AuthTokenEnc: a.AuthTokenEnc}, err
 	}, box)
 	tw := twilio.NewClient(twilio.Config{APIBase: cfg.TwilioAPIBase, Logger: logger})
-	return &Server{cfg: cfg, store: st, temporal: tc, box: box, tokens: tokens, relay: rl, logger: logger, twilio: tw, SendWait: 10 * time.Second}
+	return &Server{cfg: cfg, store: st, temporal: tc, box: box, tokens: tokens, relay: rl, logger: logger, twilio: tw, SendWait: 10 * time.Second,
+		events: agentevents.New(cfg.DatabaseURL, logger.With("component", "agent-events"))}
 }
 
 // App builds the Fiber application with every route.
@@ -73,7 +77,7 @@ func (s *Server) App() *fiber.App {
 	tw.Post("/status", s.countWebhook("status"), s.statusWebhook)
 
 	// Agent routes first: the admin group's middleware covers all of /api/v1.
-	agent := app.Group("/api/v1/agent", s.requireAgent)
+	agent := app.Group("/api/v1/agent", s.agentGroupAuth)
 	s.mountAgentAPI(agent)
 	s.mountAgentEvents(agent)
 
