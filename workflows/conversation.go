@@ -46,10 +46,14 @@ type conversation struct {
 	closeReq *CloseRequest
 	// next holds inbound messages that arrived after close: they start the next conversation.
 	next []domain.InboundMessage
+	// starting is true while a proactive start assigns the conversation: the
+	// `send` that came with the start (update-with-start) waits for it.
+	starting bool
 }
 
 func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
 	c := &conversation{in: in, window: in.SessionWindow, logger: workflow.GetLogger(ctx)}
+	c.starting = in.Proactive != nil && in.State == nil
 	if c.window <= 0 {
 		c.window = domain.DefaultSessionWindow
 	}
@@ -114,6 +118,7 @@ func (c *conversation) run(ctx workflow.Context) error {
 		c.loadSettings(ctx)
 		if c.in.Proactive != nil {
 			c.startProactive(ctx, *c.in.Proactive)
+			c.starting = false
 		} else {
 			// A fresh conversation is stored before anything else happens to it.
 			c.save(ctx)

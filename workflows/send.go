@@ -29,7 +29,7 @@ func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error
 		return appError(domain.CodeConversationClosed, "the conversation is closed")
 	case req.MessageID == "":
 		return appError(domain.CodeInvalid, "message_id is required")
-	case strings.HasPrefix(req.Author, "agent:") && strings.TrimPrefix(req.Author, "agent:") != c.st.AgentID:
+	case strings.HasPrefix(req.Author, "agent:") && !c.agentMayWrite(strings.TrimPrefix(req.Author, "agent:")):
 		return appError(domain.CodeNotFound, "conversation not found")
 	case req.Template == nil && req.Text == "" && len(req.MediaURLs) == 0:
 		return appError(domain.CodeInvalid, "a message needs text, media or a template")
@@ -55,8 +55,24 @@ func (c *conversation) windowClosedMessage() string {
 	}
 }
 
-// send is the `send` update: agents, admins and operators writing.
+// agentMayWrite: the conversation's agent, or the agent who is starting it
+// proactively (its template comes with the start, before the assignment).
+func (c *conversation) agentMayWrite(agentID string) bool {
+	if agentID == "" {
+		return false
+	}
+	return agentID == c.st.AgentID || (c.starting && c.in.Proactive != nil && c.in.Proactive.AgentID == agentID)
+}
+
+// send is the `send` update: agents, admins and operators writing. The
+// message of a proactive start waits until the conversation is stored and
+// assigned.
 func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Message, error) {
+	if c.starting {
+		if err := workflow.Await(ctx, func() bool { return !c.starting }); err != nil {
+			return domain.Message{}, err
+		}
+	}
 	msg, err := c.deliver(ctx, req)
 	if err == nil && strings.HasPrefix(req.Author, "agent:") {
 		c.st.LastActivityAt = workflow.Now(ctx)
