@@ -1,0 +1,147 @@
+package store_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// Twenty agents accept the same conversation at once: exactly one wins,
+// the others get CONFLICT, and only the winner's capacity is used.
+func TestClaimFirstWinsUnderConcurrency(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	agents := make([]string, 20)
+	for i := range agents {
+		agents[i] = f.agent(agentSpec{capacity: 1, queues: []string{q}})
+	}
+	conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
+
+	errs := make([]error, len(agents))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, a := range agents {
+		wg.Go(func() {
+			<-start
+			errs[i] = f.st.Claim(f.ctx, conv, a)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := ""
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner != "" {
+				t.Fatalf("two winners: %s and %s", winner, agents[i])
+			}
+			winner = agents[i]
+		case domain.ErrorCode(err) != domain.CodeConflict:
+			t.Fatalf("agent %d: %v", i, err)
+		}
+	}
+	if winner == "" || f.agentOf(conv) != winner {
+		t.Fatalf("winner %q, conversation with %q", winner, f.agentOf(conv))
+	}
+	total := 0
+	for _, a := range agents {
+		total += f.load(a)
+	}
+	if total != 1 {
+		t.Fatalf("total load %d", total)
+	}
+	// The winner retrying (a retried activity) still succeeds.
+	if err := f.st.Claim(f.ctx, conv, winner); err != nil {
+		t.Fatalf("winner retry: %v", err)
+	}
+	var rows int
+	if err := f.st.DB().Get(&rows, `SELECT count(*) FROM assignment_outbox WHERE conversation_id = $1 AND delivered_at IS NOT NULL`, conv); err != nil || rows != 1 {
+		t.Fatalf("claim is recorded once, born delivered: %d %v", rows, err)
+	}
+}
+
+// Every refusal of a claim says why.
+func TestClaimRefusalReasons(t *testing.T) {
+	f := newDistFix(t)
+	q, elsewhere := f.queue("q", 0), f.queue("elsewhere", 0)
+	pick := func(skills ...domain.SkillRequired) string {
+		c, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick, Skills: skills, CapacityCost: 2})
+		return c
+	}
+	conv := pick(domain.SkillRequired{Name: "billing", MinProficiency: 5})
+
+	outsider := f.agent(agentSpec{capacity: 5, queues: []string{elsewhere}, skills: map[string]int{"billing": 9}})
+	wantCode(t, f.st.Claim(f.ctx, conv, outsider), domain.CodeConflict, "not a member of queue", q)
+
+	novice := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 3}})
+	wantCode(t, f.st.Claim(f.ctx, conv, novice), domain.CodeConflict, `lacks skill "billing"`, "5", "has 3")
+
+	small := f.agent(agentSpec{capacity: 1, queues: []string{q}, skills: map[string]int{"billing": 9}})
+	wantCode(t, f.st.Claim(f.ctx, conv, small), domain.CodeConflict, "over capacity", "load 0 + cost 2 > capacity 1")
+
+	away := f.agent(agentSpec{capacity: 5, presence: domain.PresenceAway, queues: []string{q}, skills: map[string]int{"billing": 9}})
+	wantCode(t, f.st.Claim(f.ctx, conv, away), domain.CodeConflict, "not available", "away")
+
+	ok := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 9}})
+	if err := f.st.Claim(f.ctx, conv, ok); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, f.st.Claim(f.ctx, conv, novice), domain.CodeConflict, "already taken")
+
+	closed := pick()
+	f.record(closed, domain.StateClosed)
+	wantCode(t, f.st.Claim(f.ctx, closed, ok), domain.CodeConflict, "not waiting", "closed")
+
+	wantCode(t, f.st.Claim(f.ctx, pick(), "00000000-0000-0000-0000-000000000000"), domain.CodeNotFound)
+	wantCode(t, f.st.Claim(f.ctx, "nope", ok), domain.CodeNotFound)
+}
+
+// A transfer to a named agent ignores queues and skills but not presence
+// or room; a refusal changes nothing; success frees the previous agent,
+// whose queue is dispatched at once.
+func TestAssignToNamedAgent(t *testing.T) {
+	f := newDistFix(t)
+	q, other := f.queue("q", 0), f.queue("other", 0)
+	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
+	conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: nil, CapacityCost: 1})
+	waiter, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if f.agentOf(conv) != ada || f.agentOf(waiter) != "" {
+		t.Fatal("setup")
+	}
+
+	busy := f.agent(agentSpec{capacity: 3, presence: domain.PresenceBusy, queues: []string{other}})
+	_, err := f.st.AssignTo(f.ctx, conv, busy)
+	wantCode(t, err, domain.CodeConflict, "not available", "busy")
+
+	full := f.agent(agentSpec{capacity: 1, queues: []string{other}})
+	f.enqueue(store.EnqueueRequest{QueueID: other}) // fills full
+	_, err = f.st.AssignTo(f.ctx, conv, full)
+	wantCode(t, err, domain.CodeConflict, "over capacity", "load 1 + cost 1 > capacity 1")
+	if f.agentOf(conv) != ada || f.load(ada) != 1 {
+		t.Fatal("a refused transfer must change nothing")
+	}
+
+	// bob is in no queue and has no skills: a named transfer still works.
+	bob := f.agent(agentSpec{capacity: 2})
+	d, err := f.st.AssignTo(f.ctx, conv, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.agentOf(conv) != bob || f.load(bob) != 1 {
+		t.Fatal("not transferred")
+	}
+	if len(d.Assigned) != 1 || d.Assigned[0].ConversationID != waiter || d.Assigned[0].AgentID != ada {
+		t.Fatalf("ada's freed room should go to the waiter: %+v", d)
+	}
+	// Retried: no change, no error.
+	if d, err := f.st.AssignTo(f.ctx, conv, bob); err != nil || len(d.Assigned) != 0 || f.load(bob) != 1 {
+		t.Fatalf("retry: %+v %v", d, err)
+	}
+	f.record(conv, domain.StateClosed)
+	_, err = f.st.AssignTo(f.ctx, conv, ada)
+	wantCode(t, err, domain.CodeConflict, "closed")
+	_, err = f.st.AssignTo(f.ctx, waiter, "00000000-0000-0000-0000-000000000000")
+	wantCode(t, err, domain.CodeNotFound)
+}

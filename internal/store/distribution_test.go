@@ -1,0 +1,338 @@
+package store_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// Queue priority first, then conversation priority, then first come first
+// served; the pick list shows the same order.
+func TestDispatchOrderQueuePriorityThenPriorityThenFIFO(t *testing.T) {
+	f := newDistFix(t)
+	low, high := f.queue("low", 0), f.queue("high", 10)
+	ada := f.agent(agentSpec{capacity: 1, presence: domain.PresenceAway, queues: []string{low, high}})
+
+	c1, d1 := f.enqueue(store.EnqueueRequest{QueueID: low})
+	c2, _ := f.enqueue(store.EnqueueRequest{QueueID: low, Priority: 5})
+	c3, _ := f.enqueue(store.EnqueueRequest{QueueID: low})
+	c4, _ := f.enqueue(store.EnqueueRequest{QueueID: high})
+	if len(d1.Assigned) != 0 {
+		t.Fatalf("assigned to an away agent: %+v", d1)
+	}
+	want := []string{c4, c2, c1, c3}
+	waiting, err := f.st.WaitingConversations(f.ctx, nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range waiting {
+		got = append(got, c.ID)
+		if c.State != domain.StateQueued || c.QueueID == nil {
+			t.Fatalf("waiting conversation %+v", c)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("waiting order %v, want %v", got, want)
+	}
+	if only, _ := f.st.WaitingConversations(f.ctx, []string{low}, 10); len(only) != 3 {
+		t.Fatalf("low queue lists %d", len(only))
+	}
+
+	f.setPresence(ada, domain.PresenceAvailable)
+	next := f.dispatchForAgent(ada)
+	for i, c := range want {
+		if len(next.Assigned) != 1 || next.Assigned[0].ConversationID != c || next.Assigned[0].AgentID != ada {
+			t.Fatalf("turn %d: %+v, want %s", i, next, c)
+		}
+		if l := f.load(ada); l != 1 {
+			t.Fatalf("load %d", l)
+		}
+		next = f.release(c)
+	}
+	if len(next.Assigned) != 0 {
+		t.Fatalf("nothing left to assign, got %+v", next)
+	}
+}
+
+// Least loaded first; among equals the longest idle: never assigned, then
+// the oldest last assignment, then the longest in its presence.
+func TestDispatchLeastLoadedThenLongestIdle(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	long, recent := time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)
+	a := f.agent(agentSpec{capacity: 3, queues: []string{q}, lastAt: &long})
+	b := f.agent(agentSpec{capacity: 3, queues: []string{q}, idleFor: time.Minute})      // never assigned
+	b2 := f.agent(agentSpec{capacity: 3, queues: []string{q}, idleFor: 2 * time.Minute}) // never assigned, idle longer
+	c := f.agent(agentSpec{capacity: 3, queues: []string{q}, lastAt: &recent})
+
+	var order []string
+	for range 8 {
+		_, d := f.enqueue(store.EnqueueRequest{QueueID: q})
+		order = append(order, assignedTo(d)...)
+	}
+	// Round one by idleness, round two by who was assigned longest ago.
+	want := []string{b2, b, a, c, b2, b, a, c}
+	if !slices.Equal(order, want) {
+		t.Fatalf("assignment order %v, want %v", order, want)
+	}
+	// One release makes that agent the least loaded.
+	conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if got := f.agentOf(conv); got != b2 {
+		t.Fatalf("9th went to %s, want %s", got, b2)
+	}
+	var cOwned string
+	if err := f.st.DB().Get(&cOwned, `SELECT id FROM conversations WHERE agent_id = $1 LIMIT 1`, c); err != nil {
+		t.Fatal(err)
+	}
+	f.release(cOwned)
+	if conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q}); f.agentOf(conv) != c {
+		t.Fatalf("after a release the least loaded agent %s should get the next one, got %s", c, f.agentOf(conv))
+	}
+}
+
+// Skills must be held at the minimum proficiency or more; names are
+// case-insensitive; a conversation no agent can serve waits without
+// blocking the ones behind it, and goes as soon as an agent qualifies.
+func TestDispatchSkillsWithMinimumProficiency(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	novice := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 4}, idleFor: time.Hour})
+	expert := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 7, "french": 5}})
+
+	conv, d := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: " Billing ", MinProficiency: 5}}})
+	if got := assignedTo(d); !slices.Equal(got, []string{expert}) {
+		t.Fatalf("billing>=5 went to %v, want the expert", got)
+	}
+	if f.agentOf(conv) != expert {
+		t.Fatal("conversation row does not name the expert")
+	}
+	exact, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "billing", MinProficiency: 4}}})
+	if f.agentOf(exact) != novice {
+		t.Fatal("billing>=4: the less loaded novice qualifies")
+	}
+	german, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "german", MinProficiency: 1}}})
+	plain, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if f.agentOf(german) != "" || f.agentOf(plain) == "" {
+		t.Fatal("the german conversation must wait and not block the next one")
+	}
+	if _, err := f.st.DB().Exec(`UPDATE agents SET skills = '{"billing": 4, "german": 2}' WHERE id = $1`, novice); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.dispatchForAgent(novice); len(d.Assigned) != 1 || d.Assigned[0].ConversationID != german {
+		t.Fatalf("after learning german: %+v", d)
+	}
+	two, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "billing", MinProficiency: 6}, {Name: "french", MinProficiency: 6}}})
+	if f.agentOf(two) != "" {
+		t.Fatal("nobody has french>=6")
+	}
+}
+
+// Capacity is never exceeded, conversations may cost more than one unit,
+// and a conversation too big for the room left waits while smaller ones
+// that fit go.
+func TestDispatchCapacityAndCost(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 3, queues: []string{q}})
+
+	big1, _ := f.enqueue(store.EnqueueRequest{QueueID: q, CapacityCost: 2})
+	big2, _ := f.enqueue(store.EnqueueRequest{QueueID: q, CapacityCost: 2})
+	small, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	small2, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if f.agentOf(big1) != ada || f.agentOf(big2) != "" || f.agentOf(small) != ada || f.agentOf(small2) != "" {
+		t.Fatalf("big1 %q big2 %q small %q small2 %q", f.agentOf(big1), f.agentOf(big2), f.agentOf(small), f.agentOf(small2))
+	}
+	if l, c, err := f.st.AgentLoad(f.ctx, ada); l != 3 || c != 3 || err != nil {
+		t.Fatalf("load %d/%d %v", l, c, err)
+	}
+	// Freeing 2 units lets big2 in first: it is ahead in line.
+	if d := f.release(big1); len(d.Assigned) != 1 || d.Assigned[0].ConversationID != big2 {
+		t.Fatalf("after releasing big1: %+v", d)
+	}
+	if f.load(ada) != 3 {
+		t.Fatalf("load %d", f.load(ada))
+	}
+	// A zero-capacity agent never gets anything.
+	f.agent(agentSpec{capacity: 0, queues: []string{q}})
+	if d, err := f.st.Dispatch(f.ctx); err != nil || len(d.Assigned) != 0 {
+		t.Fatalf("dispatch all: %+v %v", d, err)
+	}
+	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: f.conversation(), QueueID: q, CapacityCost: -1}); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("negative cost: %v", err)
+	}
+}
+
+// Pick-mode conversations wait for Claim even with an idle agent; push
+// conversations behind them are not held up.
+func TestPickModeIsNotAutoAssigned(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 2, queues: []string{q}})
+	pick, d := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
+	if len(d.Assigned) != 0 {
+		t.Fatalf("pick conversation assigned: %+v", d)
+	}
+	push, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if f.agentOf(push) != ada || f.agentOf(pick) != "" {
+		t.Fatal("push should go, pick should wait")
+	}
+	if d, _ := f.st.Dispatch(f.ctx, q); len(d.Assigned) != 0 {
+		t.Fatalf("dispatch took a pick conversation: %+v", d)
+	}
+	waiting, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10)
+	if len(waiting) != 1 || waiting[0].ID != pick {
+		t.Fatalf("pick list %+v", waiting)
+	}
+	if err := f.st.Claim(f.ctx, pick, ada); err != nil {
+		t.Fatal(err)
+	}
+	if f.agentOf(pick) != ada || f.load(ada) != 2 {
+		t.Fatal("claim did not assign")
+	}
+	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: f.conversation(), QueueID: q, Distribution: "round-robin"}); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("bad distribution: %v", err)
+	}
+}
+
+// Release frees the capacity, re-dispatches the agent's queues, is harmless
+// to repeat, and keeps who worked the conversation on record.
+func TestReleaseRedispatches(t *testing.T) {
+	f := newDistFix(t)
+	q, other := f.queue("q", 0), f.queue("other", 0)
+	ada := f.agent(agentSpec{capacity: 1, queues: []string{q, other}})
+	first, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	second, _ := f.enqueue(store.EnqueueRequest{QueueID: other})
+	if f.agentOf(second) != "" {
+		t.Fatal("over capacity")
+	}
+	d := f.release(first)
+	if len(d.Assigned) != 1 || d.Assigned[0].ConversationID != second || d.Assigned[0].AgentID != ada || d.Assigned[0].OutboxID == 0 {
+		t.Fatalf("release dispatch %+v", d)
+	}
+	if a, ok := d.For(second); !ok || a.WorkflowID == "" {
+		t.Fatalf("For: %+v %v", a, ok)
+	}
+	if f.agentOf(first) != ada {
+		t.Fatal("a released conversation keeps its agent on record")
+	}
+	if d := f.release(first); len(d.Assigned) != 0 || f.load(ada) != 1 {
+		t.Fatalf("second release: %+v load %d", d, f.load(ada))
+	}
+	if _, err := f.st.Release(f.ctx, "00000000-0000-0000-0000-000000000000"); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("unknown conversation: %v", err)
+	}
+}
+
+// Enqueue retried after it already assigned (an activity whose result was
+// lost) gives the same answer; a transfer to another queue releases the
+// agent and starts a new place in line; a closed conversation is refused.
+func TestEnqueueRetryAndTransfer(t *testing.T) {
+	f := newDistFix(t)
+	q, q2 := f.queue("q", 0), f.queue("q2", 0)
+	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
+	bob := f.agent(agentSpec{capacity: 1, queues: []string{q2}})
+
+	conv, d := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if len(d.Assigned) != 1 || d.Assigned[0].AgentID != ada {
+		t.Fatalf("first: %+v", d)
+	}
+	again, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
+	if err != nil || len(again.Assigned) != 1 || again.Assigned[0] != d.Assigned[0] {
+		t.Fatalf("retry: %+v %v, want %+v", again, err, d)
+	}
+	var rows int
+	_ = f.st.DB().Get(&rows, `SELECT count(*) FROM assignment_outbox WHERE conversation_id = $1`, conv)
+	if rows != 1 || f.load(ada) != 1 {
+		t.Fatalf("retry wrote %d outbox rows, load %d", rows, f.load(ada))
+	}
+
+	// A waiting conversation (ada is full) is transferred to q2: ada's
+	// other queue mate waits, bob takes it.
+	waiter, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	t2, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: waiter, QueueID: q2})
+	if err != nil || len(t2.Assigned) != 1 || t2.Assigned[0].AgentID != bob {
+		t.Fatalf("transfer of a waiting conversation: %+v %v", t2, err)
+	}
+
+	// The workflow marks conv assigned; a transfer back into the same
+	// queue is then a real re-enqueue: ada is released, the pending outbox
+	// row is superseded, and ada (now free, the only agent of q) gets it
+	// again under a new row.
+	f.record(conv, domain.StateAssigned)
+	t3, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
+	if err != nil || len(t3.Assigned) != 1 || t3.Assigned[0].OutboxID == d.Assigned[0].OutboxID {
+		t.Fatalf("re-enqueue: %+v %v", t3, err)
+	}
+	pending, _ := f.st.PendingAssignments(f.ctx, 0, 10)
+	for _, p := range pending {
+		if p.OutboxID == d.Assigned[0].OutboxID {
+			t.Fatal("the superseded assignment is still pending")
+		}
+	}
+
+	f.record(conv, domain.StateClosed)
+	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q}); domain.ErrorCode(err) != domain.CodeConflict {
+		t.Fatalf("closed: %v", err)
+	}
+	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: f.conversation(), QueueID: "00000000-0000-0000-0000-000000000000"}); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("unknown queue: %v", err)
+	}
+}
+
+// The outbox holds one row per dispatcher assignment, in order; the relay
+// sees them once old enough and not after they are marked.
+func TestAssignmentOutbox(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 3, presence: domain.PresenceOffline, queues: []string{q}})
+	var convs []string
+	for range 3 {
+		c, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+		convs = append(convs, c)
+	}
+	f.setPresence(ada, domain.PresenceAvailable)
+	d := f.dispatchForAgent(ada)
+	if len(d.Assigned) != 3 {
+		t.Fatalf("dispatch %+v", d)
+	}
+	if young, _ := f.st.PendingAssignments(f.ctx, time.Hour, 10); len(young) != 0 {
+		t.Fatalf("rows younger than the grace period: %+v", young)
+	}
+	pending, err := f.st.PendingAssignments(f.ctx, 0, 10)
+	if err != nil || len(pending) != 3 {
+		t.Fatalf("pending %+v %v", pending, err)
+	}
+	for i, p := range pending {
+		if p != d.Assigned[i] || p.ConversationID != convs[i] || p.AgentID != ada || p.WorkflowID == "" {
+			t.Fatalf("pending[%d] = %+v, dispatch said %+v", i, p, d.Assigned[i])
+		}
+	}
+	if err := f.st.MarkAssignmentDelivered(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.st.PendingAssignments(f.ctx, 0, 10); len(left) != 1 || left[0].OutboxID != pending[2].OutboxID {
+		t.Fatalf("left %+v", left)
+	}
+	if err := f.st.MarkAssignmentDelivered(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// record writes the conversation's state as its workflow would.
+func (f *distFix) record(conversationID, state string) domain.Conversation {
+	f.t.Helper()
+	c, err := f.st.GetConversation(f.ctx, conversationID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rec := domain.ConversationRecord{ID: c.ID, WorkflowID: c.WorkflowID, AccountID: c.AccountID, NumberID: c.NumberID,
+		CustomerE164: c.CustomerE164, State: state, Mode: c.Mode}
+	if err := f.st.SaveConversation(f.ctx, rec); err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
