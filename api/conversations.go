@@ -91,28 +91,33 @@ func (s *Server) listMessages(c *fiber.Ctx) error {
 }
 
 type sendInput struct {
-	Text      string   `json:"text"`
-	MediaURLs []string `json:"media_urls"`
+	Text      string             `json:"text"`
+	MediaURLs []string           `json:"media_urls"`
+	Template  *templateSendInput `json:"template"`
 }
 
 // adminSend lets an admin reply in a conversation (before agents exist, and
-// for supervisors after). It answers once Twilio accepted or refused the
-// message, or 202 with the message still queued after SendWait.
+// for supervisors after): text and media, or a template (the only thing
+// that goes out once the 24-hour window is closed). It answers once Twilio
+// accepted or refused the message, or 202 with the message still queued
+// after SendWait. A WINDOW_CLOSED answer lists the templates to use instead.
 func (s *Server) adminSend(c *fiber.Ctx) error {
 	var in sendInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.Text == "" && len(in.MediaURLs) == 0 {
-		return invalid("text or media_urls is required")
-	}
-	if len(in.Text) > 4096 {
+	switch {
+	case in.Template != nil && (in.Text != "" || len(in.MediaURLs) > 0):
+		return invalid("send either a template or text and media_urls, not both")
+	case in.Template == nil && in.Text == "" && len(in.MediaURLs) == 0:
+		return invalid("text, media_urls or template is required")
+	case len(in.Text) > 4096:
 		return invalid("text is longer than WhatsApp's 4096 characters")
-	}
-	if len(in.MediaURLs) > 10 {
+	case len(in.MediaURLs) > 10:
 		return invalid("at most 10 media_urls")
 	}
-	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	ctx := c.UserContext()
+	conv, err := s.store.GetConversation(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -123,7 +128,12 @@ func (s *Server) adminSend(c *fiber.Ctx) error {
 		Text:           in.Text,
 		MediaURLs:      in.MediaURLs,
 	}
-	return s.send(c, conv, req)
+	if in.Template != nil {
+		if req.Template, req.TemplateBody, err = s.resolveTemplate(ctx, *in.Template); err != nil {
+			return err
+		}
+	}
+	return s.withTemplateChoices(ctx, s.send(c, conv, req))
 }
 
 func (s *Server) send(c *fiber.Ctx, conv domain.Conversation, req workflows.SendRequest) error {

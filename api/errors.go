@@ -23,11 +23,27 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeTwilio:             http.StatusBadGateway,
 	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
 	domain.CodeInternal:           http.StatusInternalServerError,
+	domain.CodeTemplateInvalid:    http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {
-	Error domain.Error `json:"error"`
+	Error errorObject `json:"error"`
 }
+
+// errorObject is {"code", "message"} and, for some errors, "details".
+type errorObject struct {
+	domain.Error
+	Details any `json:"details,omitempty"`
+}
+
+// detailedError adds machine-readable details to a domain error's answer.
+type detailedError struct {
+	err     *domain.Error
+	details any
+}
+
+func (e *detailedError) Error() string { return e.err.Error() }
+func (e *detailedError) Unwrap() error { return e.err }
 
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var de *domain.Error
@@ -44,12 +60,17 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	return c.Status(status).JSON(errorBody{Error: *de})
+	body := errorBody{Error: errorObject{Error: *de}}
+	var dd *detailedError
+	if errors.As(err, &dd) {
+		body.Error.Details = dd.details
+	}
+	return c.Status(status).JSON(body)
 }
 
 func codeForStatus(status int) domain.Code {
 	for code, st := range httpStatus {
-		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed {
+		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid {
 			return code
 		}
 	}
