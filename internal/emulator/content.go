@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"maps"
 	"net/http"
 	"net/url"
@@ -155,4 +156,37 @@ func (e *Emulator) authenticateAccount(w http.ResponseWriter, r *http.Request) (
 		return "", false
 	}
 	return user, true
+}
+
+// contentJSON is the body of POST /emulator/content.
+type contentJSON struct {
+	AccountSID      string            `json:"account_sid"`
+	SID             string            `json:"sid"`
+	FriendlyName    string            `json:"friendly_name"`
+	Language        string            `json:"language"`
+	Body            string            `json:"body"`
+	Variables       map[string]string `json:"variables"`
+	Category        string            `json:"category"`
+	Status          string            `json:"status"`
+	RejectionReason string            `json:"rejection_reason"`
+}
+
+// handleControlContent serves POST /emulator/content: AddContent over HTTP,
+// to try the template sync in dev. An existing sid is replaced.
+func (e *Emulator) handleControlContent(w http.ResponseWriter, r *http.Request) {
+	var in contentJSON
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, controlError{"invalid JSON: " + err.Error()})
+		return
+	}
+	if _, known := e.token(in.AccountSID); !known {
+		writeJSON(w, http.StatusBadRequest, controlError{"unknown account_sid"})
+		return
+	}
+	if in.SID == "" {
+		in.SID = newSID("HX")
+	}
+	e.AddContent(in.AccountSID, Content{SID: in.SID, FriendlyName: in.FriendlyName, Language: in.Language, Body: in.Body,
+		Variables: in.Variables, Category: in.Category, Status: in.Status, RejectionReason: in.RejectionReason})
+	writeJSON(w, http.StatusCreated, map[string]string{"sid": in.SID})
 }

@@ -131,3 +131,25 @@ func TestContentThroughTwilioClient(t *testing.T) {
 		t.Fatal("wrong token listed content")
 	}
 }
+
+func TestControlContent(t *testing.T) {
+	_, srv := newTestEmulator(t, Config{})
+	post := func(body string) int {
+		resp, err := http.Post(srv.URL+"/emulator/content", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(`{"account_sid":"` + testSID + `","friendly_name":"hello","language":"en","body":"Hi {{1}}","status":"approved"}`); code != http.StatusCreated {
+		t.Fatalf("add: %d", code)
+	}
+	if code := post(`{"account_sid":"AC0","friendly_name":"x"}`); code != http.StatusBadRequest {
+		t.Fatalf("unknown account: %d", code)
+	}
+	_, page := getContent(t, srv.URL, "/v1/ContentAndApprovals", testSID, testToken)
+	if len(page.Contents) != 1 || page.Contents[0].FriendlyName != "hello" || !domain.ValidContentSID(page.Contents[0].SID) {
+		t.Fatalf("listed %+v", page.Contents)
+	}
+}

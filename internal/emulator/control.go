@@ -24,6 +24,7 @@ func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /emulator/senders", e.handleControlSenders)
+	mux.HandleFunc("POST /emulator/content", e.handleControlContent)
 	mux.HandleFunc("GET /emulator/thread", e.handleControlThread)
 	mux.HandleFunc("GET /emulator/media/{MediaSid}", e.handleControlMedia)
 	mux.HandleFunc("GET /emulator/phone", e.handlePhone)
