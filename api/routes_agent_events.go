@@ -1,6 +1,92 @@
 package api
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
 
 // mountAgentEvents registers GET /api/v1/agent/events (Server-Sent Events).
-func (s *Server) mountAgentEvents(agent fiber.Router) {}
+func (s *Server) mountAgentEvents(agent fiber.Router) {
+	agent.Get("/events", s.agentEvents)
+}
+
+// StartAgentEvents runs the process's agent-events listener until ctx
+// ends; the streams end with it (a stream never finishes by itself, so
+// the HTTP shutdown must not wait for them). The returned func waits for
+// the listener to be closed.
+func (s *Server) StartAgentEvents(ctx context.Context) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.events.Run(ctx); err != nil {
+			s.logger.Error("agent events listener stopped", "err", err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// agentEvents streams the authenticated agent's events. With Last-Event-ID
+// (header, or ?last_event_id= for clients that cannot set it) every event
+// after that id is replayed first; without it the stream starts at the
+// agent's latest event.
+func (s *Server) agentEvents(c *fiber.Ctx) error {
+	agentID := strings.Clone(currentAgent(c).ID)
+	last, resume, err := lastEventID(c)
+	if err != nil {
+		return err
+	}
+	if !resume {
+		if last, err = s.store.LatestAgentEventID(c.UserContext(), agentID); err != nil {
+			return err
+		}
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
+	if c.Method() == fiber.MethodHead {
+		return nil
+	}
+	// The stream runs in its own goroutine once the handler has returned
+	// (fasthttp pipes it to the connection): nothing of c may be used there.
+	st := &eventStream{
+		agentID: agentID,
+		last:    last,
+		fetch:   s.store.AgentEventsAfter,
+		sub:     s.events.Subscribe(agentID),
+		ctx:     s.events.Context(),
+		conn:    c.Context().Conn(),
+		logger:  s.logger,
+		timing:  defaultStreamTiming,
+	}
+	c.Context().SetBodyStreamWriter(st.run)
+	return nil
+}
+
+// lastEventID reads where to resume: Last-Event-ID (what EventSource sends
+// when it reconnects) wins over ?last_event_id=.
+func lastEventID(c *fiber.Ctx) (id int64, ok bool, err error) {
+	raw := strings.TrimSpace(c.Get("Last-Event-ID"))
+	if raw == "" {
+		raw = strings.TrimSpace(c.Query("last_event_id"))
+	}
+	if raw == "" {
+		return 0, false, nil
+	}
+	id, err = strconv.ParseInt(raw, 10, 64)
+	if err != nil || id < 0 {
+		return 0, false, domain.Errorf(domain.CodeInvalid, "Last-Event-ID must be an event id (a non-negative integer), got %q", truncateForError(raw))
+	}
+	return id, true, nil
+}
+
+func truncateForError(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -102,6 +102,10 @@ func (a *App) ServeAPI(ctx context.Context, ln net.Listener) error {
 	a.registerDBCollector()
 	rl := a.Relay()
 	srv := a.API(rl)
+	// Agent event streams end when ctx does, before the HTTP shutdown
+	// waits for in-flight requests (a stream never ends by itself).
+	waitEvents := srv.StartAgentEvents(ctx)
+	defer waitEvents()
 	return a.serveAPI(ctx, ln, srv, rl)
 }
 

@@ -22,8 +22,20 @@ type AgentEvent struct {
 // its payload is the agent id.
 const AgentEventsChannel = "switchboard_agent_events"
 
+// agentEventsLock is the advisory-lock class of agent_events inserts (the
+// second key is the hash of the agent id).
+const agentEventsLock = 0x53424145 // "SBAE"
+
 // emitForConversation records an event for the agent the conversation is
 // with (none: nothing to record), inside the caller's transaction.
+//
+// Streams resume from the last id they sent, so an agent's events must
+// become visible in id order: a bigserial alone does not promise that (a
+// transaction that took id 10 may commit after one that took 11, and a
+// reader at 11 would never see 10). The transaction-scoped advisory lock
+// per agent, taken before the id is drawn and held until commit, makes
+// ids and commits of one agent's events follow the same order. Every
+// insert into agent_events must go through here.
 func emitForConversation(ctx context.Context, tx *sqlx.Tx, conversationID, typ string, payload any) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
@@ -31,8 +43,10 @@ func emitForConversation(ctx context.Context, tx *sqlx.Tx, conversationID, typ s
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO agent_events (agent_id, conversation_id, type, payload)
-		SELECT agent_id, id, $2, $3 FROM conversations WHERE id = $1 AND agent_id IS NOT NULL`,
-		conversationID, typ, b)
+		SELECT c.agent_id, c.id, $2, $3 FROM conversations c
+		CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock($4, hashtext(c.agent_id::text))) serialize
+		WHERE c.id = $1 AND c.agent_id IS NOT NULL`,
+		conversationID, typ, b, agentEventsLock)
 	return err
 }
 

@@ -1,0 +1,117 @@
+package agentevents_test
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq"
+
+	"github.com/switchboard/switchboard/internal/agentevents"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/store/storetest"
+)
+
+func woken(s *agentevents.Subscription, within time.Duration) bool {
+	select {
+	case <-s.Wake():
+		return true
+	case <-time.After(within):
+		return false
+	}
+}
+
+// TestHubFansOutAndSurvivesAReconnect: a NOTIFY wakes the streams of the
+// agent it names, and only them; wake-ups coalesce; when the LISTEN
+// connection is killed, the reconnected listener wakes every stream (what
+// was notified meanwhile is lost) and notifications flow again; stopping
+// the hub ends its Context.
+func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
+	dsn := storetest.NewDSN(t)
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hub := agentevents.New(dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub.ReconnectMin = 50 * time.Millisecond
+	a1, a2, b := hub.Subscribe("agent-a"), hub.Subscribe("agent-a"), hub.Subscribe("agent-b")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- hub.Run(ctx) }()
+
+	// Once listening, the hub wakes everyone (events may predate LISTEN).
+	for _, s := range []*agentevents.Subscription{a1, a2, b} {
+		if !woken(s, 5*time.Second) {
+			t.Fatal("no wake-up once the listener was ready")
+		}
+	}
+	notify := func(agent string) {
+		t.Helper()
+		if _, err := db.Exec(`SELECT pg_notify($1, $2)`, store.AgentEventsChannel, agent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	notify("agent-a")
+	if !woken(a1, 2*time.Second) {
+		t.Fatal("agent-a's stream was not woken")
+	}
+	t.Logf("NOTIFY → wake-up: %s", time.Since(start).Round(time.Microsecond))
+	if !woken(a2, time.Second) {
+		t.Fatal("agent-a's second stream was not woken")
+	}
+	if woken(b, 200*time.Millisecond) {
+		t.Fatal("agent-b was woken by agent-a's notification")
+	}
+	// Two notifications, then one for b: notifications arrive in order, so
+	// once b is woken both of a's are handled, and a1 has one wake-up pending.
+	notify("agent-a")
+	notify("agent-a")
+	notify("agent-b")
+	if !woken(b, 2*time.Second) || !woken(a1, time.Second) {
+		t.Fatal("notifications were not delivered")
+	}
+	if woken(a1, 100*time.Millisecond) {
+		t.Fatal("two notifications left two wake-ups pending: they should coalesce")
+	}
+	<-a2.Wake()
+
+	// Kill the LISTEN connection: pq reconnects, and everyone is woken.
+	res, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("terminated %d listener connections, want 1", n)
+	}
+	if !woken(b, 5*time.Second) || !woken(a1, time.Second) {
+		t.Fatal("streams were not woken after the listener reconnected")
+	}
+	notify("agent-b")
+	if !woken(b, 2*time.Second) {
+		t.Fatal("notifications do not flow after the reconnect")
+	}
+
+	a2.Close()
+	a2.Close()
+	if n := hub.Subscribers(); n != 2 {
+		t.Fatalf("%d subscribers after one closed, want 2", n)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if hub.Context().Err() == nil {
+		t.Fatal("the hub's Context is still live after Run returned")
+	}
+}
