@@ -86,11 +86,13 @@ func (s *Store) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) error) 
 // then dispatches. The result holds this conversation's assignment when it
 // got one at once, and any other assignment made on the way.
 //
-// Enqueue is safe to retry (Temporal retries activities whose result was
-// lost): a conversation that is still in state queued in the same queue
-// keeps its place in line and its agent, if it already has one, and that
-// assignment is returned again. A transfer back into the same queue works
-// because the workflow has set the state to assigned by then.
+// A conversation already waiting in that same queue keeps its place in line
+// (its priority, skills, cost and mode are refreshed): so a retried
+// activity, or a transfer of a waiting conversation to its own queue, does
+// not send it to the back. Any other call is a fresh enqueue, including a
+// retry after the first attempt had already assigned it: that assignment
+// is undone, its outbox row closed, and the retry's answer is the one that
+// counts.
 func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, error) {
 	skills, err := normalizeEnqueue(&req)
 	if err != nil {
@@ -100,14 +102,12 @@ func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, erro
 	err = s.inDispatchTx(ctx, func(d *dispatchTx) error {
 		out = Dispatch{}
 		var cur struct {
-			State         string  `db:"state"`
-			QueueID       *string `db:"queue_id"`
-			AgentID       *string `db:"agent_id"`
-			WorkflowID    string  `db:"workflow_id"`
-			HoldsCapacity bool    `db:"holds_capacity"`
-			QueueExists   bool    `db:"queue_exists"`
+			State       string  `db:"state"`
+			QueueID     *string `db:"queue_id"`
+			AgentID     *string `db:"agent_id"`
+			QueueExists bool    `db:"queue_exists"`
 		}
-		err := d.tx.GetContext(ctx, &cur, `SELECT state, queue_id, agent_id, workflow_id, holds_capacity,
+		err := d.tx.GetContext(ctx, &cur, `SELECT state, queue_id, agent_id,
 				EXISTS (SELECT 1 FROM queues WHERE id = $2) AS queue_exists
 			FROM conversations WHERE id = $1 FOR UPDATE`, req.ConversationID, req.QueueID)
 		if err != nil {
@@ -120,16 +120,7 @@ func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, erro
 			return domain.Errorf(domain.CodeInvalid, "queue_id: queue %s does not exist", req.QueueID)
 		}
 		scope := []string{req.QueueID}
-		if cur.State == domain.StateQueued && cur.QueueID != nil && *cur.QueueID == req.QueueID {
-			if cur.AgentID != nil {
-				// A retry after the first call assigned it: same answer.
-				if cur.HoldsCapacity {
-					a, err := d.currentAssignment(ctx, req.ConversationID, cur.WorkflowID, *cur.AgentID)
-					out.Assigned = append(out.Assigned, a)
-					return err
-				}
-				return nil
-			}
+		if cur.State == domain.StateQueued && cur.AgentID == nil && cur.QueueID != nil && *cur.QueueID == req.QueueID {
 			// Still waiting: refresh what routing decided, keep the place in line.
 			if _, err := d.tx.ExecContext(ctx, `UPDATE conversations SET priority = $2, required_skills = $3,
 				capacity_cost = $4, distribution = $5, updated_at = now() WHERE id = $1`,
@@ -280,20 +271,6 @@ func (d *dispatchTx) agentQueues(ctx context.Context, agentID string) ([]string,
 	var ids []string
 	err := d.tx.SelectContext(ctx, &ids, `SELECT queue_id FROM agent_queues WHERE agent_id = $1 ORDER BY queue_id`, agentID)
 	return ids, err
-}
-
-// currentAssignment describes the conversation's standing assignment, with
-// its outbox row if that is still undelivered.
-func (d *dispatchTx) currentAssignment(ctx context.Context, conversationID, workflowID, agentID string) (Assignment, error) {
-	a := Assignment{ConversationID: conversationID, WorkflowID: workflowID, AgentID: agentID}
-	var ids []int64
-	err := d.tx.SelectContext(ctx, &ids, `SELECT id FROM assignment_outbox
-		WHERE delivered_at IS NULL AND conversation_id = $1 AND agent_id = $2 ORDER BY id DESC LIMIT 1`,
-		conversationID, agentID)
-	if len(ids) > 0 {
-		a.OutboxID = ids[0]
-	}
-	return a, err
 }
 
 // normalizeEnqueue checks the request and returns the required skills as

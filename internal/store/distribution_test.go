@@ -227,51 +227,58 @@ func TestReleaseRedispatches(t *testing.T) {
 	}
 }
 
-// Enqueue retried after it already assigned (an activity whose result was
-// lost) gives the same answer; a transfer to another queue releases the
-// agent and starts a new place in line; a closed conversation is refused.
+// Enqueueing a conversation already waiting in that queue keeps its place
+// (a retried activity); anything else is a fresh enqueue: a retry after
+// the first attempt assigned it, or a transfer of an assigned conversation
+// (the workflow saves state queued first), releases the agent, closes the
+// undelivered outbox row and goes to the back of the line.
 func TestEnqueueRetryAndTransfer(t *testing.T) {
 	f := newDistFix(t)
 	q, q2 := f.queue("q", 0), f.queue("q2", 0)
 	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
 	bob := f.agent(agentSpec{capacity: 1, queues: []string{q2}})
 
-	conv, d := f.enqueue(store.EnqueueRequest{QueueID: q})
-	if len(d.Assigned) != 1 || d.Assigned[0].AgentID != ada {
-		t.Fatalf("first: %+v", d)
+	conv, first := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if len(first.Assigned) != 1 || first.Assigned[0].AgentID != ada {
+		t.Fatalf("first: %+v", first)
 	}
 	again, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
-	if err != nil || len(again.Assigned) != 1 || again.Assigned[0] != d.Assigned[0] {
-		t.Fatalf("retry: %+v %v, want %+v", again, err, d)
-	}
-	var rows int
-	_ = f.st.DB().Get(&rows, `SELECT count(*) FROM assignment_outbox WHERE conversation_id = $1`, conv)
-	if rows != 1 || f.load(ada) != 1 {
-		t.Fatalf("retry wrote %d outbox rows, load %d", rows, f.load(ada))
-	}
-
-	// A waiting conversation (ada is full) is transferred to q2: ada's
-	// other queue mate waits, bob takes it.
-	waiter, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	t2, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: waiter, QueueID: q2})
-	if err != nil || len(t2.Assigned) != 1 || t2.Assigned[0].AgentID != bob {
-		t.Fatalf("transfer of a waiting conversation: %+v %v", t2, err)
-	}
-
-	// The workflow marks conv assigned; a transfer back into the same
-	// queue is then a real re-enqueue: ada is released, the pending outbox
-	// row is superseded, and ada (now free, the only agent of q) gets it
-	// again under a new row.
-	f.record(conv, domain.StateAssigned)
-	t3, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
-	if err != nil || len(t3.Assigned) != 1 || t3.Assigned[0].OutboxID == d.Assigned[0].OutboxID {
-		t.Fatalf("re-enqueue: %+v %v", t3, err)
+	if err != nil || len(again.Assigned) != 1 || again.Assigned[0].AgentID != ada || again.Assigned[0].OutboxID == first.Assigned[0].OutboxID {
+		t.Fatalf("retry after assignment: %+v %v", again, err)
 	}
 	pending, _ := f.st.PendingAssignments(f.ctx, 0, 10)
-	for _, p := range pending {
-		if p.OutboxID == d.Assigned[0].OutboxID {
-			t.Fatal("the superseded assignment is still pending")
-		}
+	if len(pending) != 1 || pending[0] != again.Assigned[0] || f.load(ada) != 1 {
+		t.Fatalf("only the retry's assignment may be delivered: %+v, load %d", pending, f.load(ada))
+	}
+
+	// Waiting (ada is full): enqueueing again keeps the place in line.
+	waiter, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	later, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: waiter, QueueID: q}); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10); len(w) != 2 || w[0].ID != waiter || w[1].ID != later {
+		t.Fatalf("waiting %+v", w)
+	}
+	// A waiting conversation transferred to q2 goes to bob.
+	if d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: waiter, QueueID: q2}); err != nil || len(d.Assigned) != 1 || d.Assigned[0].AgentID != bob {
+		t.Fatalf("transfer of a waiting conversation: %+v %v", d, err)
+	}
+
+	// The assigned conversation is transferred back into its own queue, as
+	// the workflow does it (state saved as queued first): ada is released
+	// and takes the one that was waiting; conv waits behind it.
+	f.record(conv, domain.StateQueued)
+	d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
+	if err != nil || len(d.Assigned) != 1 || d.Assigned[0].ConversationID != later || d.Assigned[0].AgentID != ada {
+		t.Fatalf("transfer to the same queue: %+v %v", d, err)
+	}
+	if _, own := d.For(conv); own || f.agentOf(conv) != "" {
+		t.Fatal("the transferred conversation should wait behind the older one")
+	}
+	// Undelivered: waiter's and later's; conv's was closed when it left ada.
+	if pending, _ := f.st.PendingAssignments(f.ctx, 0, 10); len(pending) != 2 || pending[0].ConversationID != waiter || pending[1].ConversationID != later {
+		t.Fatalf("pending %+v", pending)
 	}
 
 	f.record(conv, domain.StateClosed)
@@ -335,4 +342,37 @@ func (f *distFix) record(conversationID, state string) domain.Conversation {
 		f.t.Fatal(err)
 	}
 	return c
+}
+
+// Reconcile frees capacity a closed conversation kept past its wrap-up and
+// places what a missed trigger left waiting.
+func TestReconcile(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
+	bob := f.agent(agentSpec{capacity: 1, presence: domain.PresenceOffline, queues: []string{q}})
+	leaked, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	waiting1, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	waiting2, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	f.record(leaked, domain.StateClosed)
+
+	// Closed a moment ago: it may be in its wrap-up, it keeps the capacity.
+	freed, d, err := f.st.Reconcile(f.ctx, time.Hour)
+	if err != nil || len(freed) != 0 || len(d.Assigned) != 0 {
+		t.Fatalf("recent close: %v %+v %v", freed, d, err)
+	}
+	if _, err := f.st.DB().Exec(`UPDATE conversations SET updated_at = now() - interval '2 hours' WHERE id = $1`, leaked); err != nil {
+		t.Fatal(err)
+	}
+	// bob came online without a dispatch (a missed trigger).
+	if _, err := f.st.DB().Exec(`UPDATE agents SET presence = 'available' WHERE id = $1`, bob); err != nil {
+		t.Fatal(err)
+	}
+	freed, d, err = f.st.Reconcile(f.ctx, time.Hour)
+	if err != nil || !slices.Equal(freed, []string{leaked}) || len(d.Assigned) != 2 {
+		t.Fatalf("reconcile: %v %+v %v", freed, d, err)
+	}
+	if f.agentOf(waiting1) == "" || f.agentOf(waiting2) == "" || f.load(ada) != 1 || f.load(bob) != 1 {
+		t.Fatal("both waiting conversations should be placed")
+	}
 }
