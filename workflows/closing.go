@@ -8,6 +8,9 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
+// ReasonChannelDeleted closes the conversations of a removed account or number.
+const ReasonChannelDeleted = "channel_deleted"
+
 func (c *conversation) validateClose(ctx workflow.Context, req CloseRequest) error {
 	if c.st.State == domain.StateClosed || c.closeReq != nil {
 		return appError(domain.CodeConversationClosed, "the conversation is already closed")
@@ -33,7 +36,11 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	c.st.CloseReason, c.st.ClosedBy, c.st.CloseNotes = req.Reason, req.By, req.Notes
 	c.st.BotActive = false
 	c.logger.Info("conversation closing", "reason", req.Reason, "by", req.By)
-	c.sendAutomated(ctx, domain.MsgConversationClosed)
+	// A deleted channel has no sender left to write with.
+	talk := req.Reason != ReasonChannelDeleted
+	if talk {
+		c.sendAutomated(ctx, domain.MsgConversationClosed)
+	}
 
 	ws := c.workstream()
 	var wrapUp time.Duration
@@ -54,7 +61,7 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	c.save(ctx)
 	c.publish(ctx)
 
-	if ws != nil && ws.Survey != nil && ws.Survey.Enabled && c.st.Mode == domain.ModeSession {
+	if talk && ws != nil && ws.Survey != nil && ws.Survey.Enabled && c.st.Mode == domain.ModeSession {
 		if q, ok := ws.SurveyQuestion(c.st.Language); ok {
 			c.runSurvey(ctx, q, ws.Survey.Timeout.D())
 		}

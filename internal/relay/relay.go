@@ -41,6 +41,9 @@ type Relay struct {
 	// assignments is the dispatcher's outbox (nil: not swept by this relay).
 	assignments AssignmentStore
 
+	marksMu sync.Mutex
+	marks   []int64 // inbox rows signalled, to mark in the next flush
+
 	// locks keep one deliverer per conversation at a time (striped by workflow ID).
 	locks [64]sync.Mutex
 }
@@ -82,11 +85,33 @@ func (r *Relay) Signal(ctx context.Context, workflowID string, m domain.InboundM
 		return err
 	}
 	// The workflow marks the row too when it records the message; this is
-	// only so that the sweep does not resend it meanwhile.
-	if err := r.store.MarkSignalled(context.WithoutCancel(ctx), m.InboxID); err != nil {
-		r.logger.Warn("marking an inbox row delivered failed", "inbox_id", m.InboxID, "err", err)
-	}
+	// only so that the sweep does not resend it meanwhile, so it is batched
+	// off the webhook's path.
+	r.markLater(m.InboxID)
 	return nil
+}
+
+func (r *Relay) markLater(id int64) {
+	if id == 0 {
+		return
+	}
+	r.marksMu.Lock()
+	r.marks = append(r.marks, id)
+	r.marksMu.Unlock()
+}
+
+// flushMarks writes the queued "delivered" marks in one statement.
+func (r *Relay) flushMarks(ctx context.Context) {
+	r.marksMu.Lock()
+	ids := r.marks
+	r.marks = nil
+	r.marksMu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := r.store.MarkSignalled(context.WithoutCancel(ctx), ids...); err != nil {
+		r.logger.Warn("marking inbox rows delivered failed; the sweep may deliver them again (harmless)", "rows", len(ids), "err", err)
+	}
 }
 
 // Flush delivers every pending message of one workflow, oldest first,
@@ -132,13 +157,20 @@ func (r *Relay) lock(workflowID string) *sync.Mutex {
 func (r *Relay) Run(ctx context.Context) error {
 	t := time.NewTicker(r.Interval)
 	defer t.Stop()
+	marks := time.NewTicker(100 * time.Millisecond)
+	defer marks.Stop()
+	defer r.flushMarks(ctx)
 	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-marks.C:
+			r.flushMarks(ctx)
+			continue
 		case <-t.C:
 		}
+		r.flushMarks(ctx)
 		n, err := r.Sweep(ctx)
 		if _, aerr := r.SweepAssignments(ctx); aerr != nil && err == nil {
 			err = aerr
