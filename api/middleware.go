@@ -69,7 +69,11 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	case route == "/healthz" || route == "/readyz" || route == "/metrics":
 		level = slog.LevelDebug // probes and scrapes every few seconds
 	}
-	s.logger.LogAttrs(c.UserContext(), level, "http request",
+	logger := s.logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.LogAttrs(c.UserContext(), level, "http request",
 		slog.String("method", method),
 		slog.String("route", route),
 		slog.Int("status", status),

@@ -25,6 +25,12 @@ func main() {
 func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts a graceful shutdown; restoring the default
+	// handling then lets a second one end the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := &cobra.Command{
 		Use:           "switchboard",
 		Short:         "WhatsApp contact-center engine on Twilio and Temporal",
