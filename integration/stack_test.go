@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -21,8 +19,6 @@ import (
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/emulator"
-	"github.com/switchboard/switchboard/internal/secret"
-	"github.com/switchboard/switchboard/internal/store/storetest"
 )
 
 const (
@@ -55,56 +51,7 @@ func newStack(t *testing.T, temporal string) *stack {
 // warnings to the test's output when verbose).
 func newStackWithLogger(t *testing.T, temporal string, logger *slog.Logger) *stack {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	emu := emulator.New(emulator.Config{Logger: logger})
-	emuSrv := httptest.NewServer(emu.Handler())
-	t.Cleanup(emuSrv.Close)
-	t.Cleanup(emu.Close)
-	emu.SetPublicURL(emuSrv.URL)
-
-	cfg := config.Defaults()
-	cfg.DatabaseURL = storetest.NewDSN(t)
-	cfg.TemporalAddress = temporal
-	cfg.TaskQueue = "it-" + uuid.NewString()[:8]
-	cfg.PublicBaseURL = "http://" + ln.Addr().String()
-	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
-	cfg.SecretKeys = []string{secret.GenerateKey()}
-	cfg.TwilioAPIBase = emuSrv.URL
-
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, logger)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, stop: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		errc := make(chan error, 2)
-		go func() { errc <- a.ServeAPI(ctx, ln) }()
-		go func() { errc <- a.RunWorker(ctx) }()
-		for range 2 {
-			if err := <-errc; err != nil {
-				t.Errorf("stack: %v", err)
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-s.done
-		a.Close()
-	})
-
-	s.account = s.createAccount()
-	emu.AddAccount(accountSID, authToken)
-	emu.ConfigureSender(accountSID, ourNumber, s.account.InboundURL)
-	return s
+	return newConfiguredStack(t, temporal, logger, nil)
 }
 
 func (s *stack) createAccount() domain.Account {
