@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -68,17 +69,32 @@ type dispatchTx struct {
 }
 
 // inDispatchTx runs fn in a transaction holding the dispatch lock.
+//
+// The isolation level is READ COMMITTED whatever the server's default: each
+// statement then reads a snapshot taken after the lock was granted, so it
+// sees every earlier decision. Under REPEATABLE READ the snapshot would be
+// the one taken when the lock statement started waiting, and a decision
+// could miss the one it waited for.
 func (s *Store) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) error) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		d := &dispatchTx{tx: tx}
-		// The volatile sub-select is not flattened, so the lock is granted
-		// before clock_timestamp() is read: one round trip for both.
-		if err := tx.GetContext(ctx, &d.stamp,
-			`SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock($1)) AS locked`, dispatchLockKey); err != nil {
-			return fmt.Errorf("dispatch lock: %w", err)
-		}
-		return fn(d)
-	})
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	d := &dispatchTx{tx: tx}
+	// The volatile sub-select is not flattened, so the lock is granted
+	// before clock_timestamp() is read: one round trip for both.
+	err = tx.GetContext(ctx, &d.stamp,
+		`SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock($1)) AS locked`, dispatchLockKey)
+	if err != nil {
+		err = fmt.Errorf("dispatch lock: %w", err)
+	} else {
+		err = fn(d)
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // Enqueue puts the conversation in its queue as waiting (state queued, no

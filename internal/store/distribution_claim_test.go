@@ -145,3 +145,82 @@ func TestAssignToNamedAgent(t *testing.T) {
 	_, err = f.st.AssignTo(f.ctx, waiter, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, domain.CodeNotFound)
 }
+
+// The dispatcher pins READ COMMITTED: with a server default of REPEATABLE
+// READ a decision would read a snapshot from before the lock wait and miss
+// the decision it waited for (double claims, agents over capacity).
+func TestDispatchIgnoresServerIsolationDefault(t *testing.T) {
+	f := newDistFix(t)
+	var db string
+	if err := f.st.DB().Get(&db, `SELECT current_database()`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.DB().Exec(`ALTER DATABASE ` + db + ` SET default_transaction_isolation = 'repeatable read'`); err != nil {
+		t.Fatal(err)
+	}
+	f.st.DB().SetMaxIdleConns(0) // new connections pick up the default
+	f.st.DB().SetMaxIdleConns(32)
+	var level string
+	if err := f.st.DB().Get(&level, `SHOW transaction_isolation`); err != nil || level != "repeatable read" {
+		t.Fatalf("isolation %q %v", level, err)
+	}
+
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 3, queues: []string{q}})
+	claimers := make([]string, 10)
+	for i := range claimers {
+		claimers[i] = f.agent(agentSpec{capacity: 1, queues: []string{q}})
+	}
+	pick, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
+	convs := make([]string, 10)
+	for i := range convs {
+		convs[i] = f.conversation()
+	}
+	// Phase one: ten pushes at once, only ada (capacity 3) available.
+	for _, c := range claimers {
+		if _, err := f.st.DB().Exec(`UPDATE agents SET presence = 'away' WHERE id = $1`, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, c := range convs {
+		wg.Go(func() {
+			<-start
+			if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: c, QueueID: q}); err != nil {
+				t.Errorf("enqueue: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if l := f.load(ada); l != 3 {
+		t.Fatalf("ada at load %d, capacity 3", l)
+	}
+	// Phase two: ten claims of one pick conversation at once.
+	if _, err := f.st.DB().Exec(`UPDATE agents SET presence = 'available' WHERE id <> $1`, ada); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	wins := 0
+	start = make(chan struct{})
+	for _, c := range claimers {
+		wg.Go(func() {
+			<-start
+			err := f.st.Claim(f.ctx, pick, c)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case domain.ErrorCode(err) != domain.CodeConflict:
+				t.Errorf("claim: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d claims won", wins)
+	}
+}
