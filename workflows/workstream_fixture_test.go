@@ -28,7 +28,6 @@ type wsFixture struct {
 	*fixture
 	ws     domain.Workstream
 	queues map[string]domain.Queue // by name
-	agent  domain.Agent
 	botURL string
 }
 
