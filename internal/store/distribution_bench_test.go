@@ -94,3 +94,15 @@ func BenchmarkDispatchSkillMismatchBacklog(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRoundTrip is the yardstick for the others: one parameterized
+// statement, the unit a dispatch costs a handful of.
+func BenchmarkRoundTrip(b *testing.B) {
+	f := newDistFix(b)
+	var one int
+	for b.Loop() {
+		if err := f.st.DB().GetContext(f.ctx, &one, `SELECT $1::int`, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -208,7 +208,11 @@ func roomByQueue(agents []*candidate) ([]string, int) {
 // Two things keep it from reading the whole line. Per queue, a LATERAL
 // subquery walks conversations_waiting_idx (queue_id, priority DESC,
 // queued_at) in order and stops at limit rows; the outer sort merges
-// at most limit rows per queue. And eligibility (queue, room, skills at
+// at most limit rows per queue. The inner order is exactly the index's, so
+// no sort is planned there whatever the statistics say (a burst of new
+// conversations the planner has not counted yet would otherwise get a full
+// sort); WITH TIES brings the whole tie group at the cut, so that the
+// outer sort breaks ties by id exactly and paging skips nothing. And eligibility (queue, room, skills at
 // the minimum proficiency) is checked in the scan against the agents that
 // have room, so a free agent lacking the skills a long line needs costs
 // one scan in the server, not pages of rows shipped to us and thrown away.
@@ -251,8 +255,8 @@ func (d *dispatchTx) waitingBatch(ctx context.Context, agents []*candidate, queu
 					WHERE s.queue_id = ANY(a.queues) AND a.free >= c.capacity_cost
 						AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(c.required_skills) AS k(name text, min_proficiency int)
 							WHERE COALESCE((a.skills ->> k.name)::int, 0) < k.min_proficiency))
-			ORDER BY c.priority DESC, c.queued_at, c.id
-			LIMIT $3
+			ORDER BY c.priority DESC, c.queued_at
+			FETCH FIRST $3 ROWS WITH TIES
 		) c
 		ORDER BY q.priority DESC, c.priority DESC, c.queued_at, c.id
 		LIMIT $3`

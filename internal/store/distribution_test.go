@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -374,5 +375,55 @@ func TestReconcile(t *testing.T) {
 	}
 	if f.agentOf(waiting1) == "" || f.agentOf(waiting2) == "" || f.load(ada) != 1 || f.load(bob) != 1 {
 		t.Fatal("both waiting conversations should be placed")
+	}
+}
+
+// Conversations queued at the very same instant are served by id, and a
+// second batch (the first held rows its agent could no longer take) skips
+// none of them.
+func TestDispatchTiesAndPaging(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}, skills: map[string]int{"y": 5}})
+	bob := f.agent(agentSpec{capacity: 1, presence: domain.PresenceAway, queues: []string{q}})
+	at := time.Now().Add(-time.Minute)
+	ids := []string{
+		"00000000-0000-4000-8000-000000000004", // no skills
+		"00000000-0000-4000-8000-000000000001", // needs y: only ada
+		"00000000-0000-4000-8000-000000000002", // needs y: only ada
+		"00000000-0000-4000-8000-000000000003", // no skills
+	}
+	for i, id := range ids {
+		skills := `[]`
+		if i == 1 || i == 2 {
+			skills = `[{"name": "y", "min_proficiency": 1}]`
+		}
+		if _, err := f.st.DB().Exec(`WITH c AS (INSERT INTO contacts (id, e164) VALUES (gen_random_uuid(), $4) RETURNING id, e164)
+			INSERT INTO conversations (id, workflow_id, account_id, number_id, contact_id, customer_e164, state, mode, queue_id, queued_at, required_skills)
+			SELECT $1, 'conv:' || c.e164, $2, $3, c.id, c.e164, 'queued', 'session', $5, $6, $7 FROM c`,
+			id, f.account, f.number, fmt.Sprintf("+3370000000%d", i), q, at, skills); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ada and bob have room for two: the first batch is ...01 and ...02
+	// (ties by id), both only ada's; ...02 cannot be placed once ...01 is,
+	// so a second batch must find ...03 for bob.
+	if _, err := f.st.DB().Exec(`UPDATE agents SET presence = 'available' WHERE id = $1`, bob); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.st.Dispatch(f.ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range d.Assigned {
+		got[a.ConversationID] = a.AgentID
+	}
+	if len(got) != 2 || got[ids[1]] != ada || got[ids[3]] != bob {
+		t.Fatalf("assigned %v; want ...01 to ada and ...03 to bob", got)
+	}
+	w, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10)
+	if len(w) != 2 || w[0].ID != ids[2] || w[1].ID != ids[0] {
+		t.Fatalf("still waiting %v", w)
 	}
 }
