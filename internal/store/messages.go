@@ -177,13 +177,27 @@ func (s *Store) ApplyStatus(ctx context.Context, sid string, status domain.Messa
 	return up, err
 }
 
+// applyBestEvent applies the furthest status that arrived before the SID
+// was known and, when it moved the message, tells the agent as a status
+// callback would (callbacks often beat the send's answer).
 func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
-	_, err := tx.ExecContext(ctx, `
+	var id, convID, status string
+	var code int
+	err := tx.QueryRowxContext(ctx, `
 		UPDATE messages m SET status = e.status,
 			error_code = COALESCE(e.error_code, m.error_code),
 			error_message = COALESCE(e.error_message, m.error_message), updated_at = now()
 		FROM (SELECT status, error_code, error_message FROM message_status_events
 		      WHERE twilio_sid = $1 ORDER BY message_status_rank(status) DESC LIMIT 1) e
-		WHERE m.twilio_sid = $1 AND message_status_rank(m.status) < message_status_rank(e.status)`, sid)
-	return err
+		WHERE m.twilio_sid = $1 AND message_status_rank(m.status) < message_status_rank(e.status)
+		RETURNING m.id, m.conversation_id, m.status, COALESCE(m.error_code, 0)`, sid).Scan(&id, &convID, &status, &code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, map[string]any{
+		"conversation_id": convID, "message_id": id, "status": status, "error_code": code,
+	})
 }
