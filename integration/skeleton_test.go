@@ -40,6 +40,8 @@ func (s *stack) waitConversation(t *testing.T) domain.Conversation {
 		}
 		return len(cs) == 1 && len(s.messages(conv.ID)) > 0
 	})
+	// Read it again: the row listed above may predate its first message.
+	s.admin(http.MethodGet, "/api/v1/conversations/"+conv.ID, nil, http.StatusOK, &conv)
 	return conv
 }
 
@@ -101,7 +103,7 @@ func TestInboundReplyAndDeliveryEndToEnd(t *testing.T) {
 	m := got[0]
 	if m.From != "whatsapp:"+ourNumber || m.To != "whatsapp:"+customerOne || m.Body != "Elle part demain." ||
 		!m.BasicAuthOK || m.AccountSID != accountSID || m.SID != *reply.TwilioSID ||
-		m.StatusCallback != s.cfg.StatusCallbackURL(s.account.ID) {
+		m.StatusCallback != s.cfg.StatusCallbackURL(s.account.ID)+"?message_id="+reply.ID {
 		t.Fatalf("Twilio received %+v", m)
 	}
 
