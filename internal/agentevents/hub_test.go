@@ -5,15 +5,34 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	_ "github.com/lib/pq"
 
 	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/store/storetest"
 )
+
+// withParam adds a connection parameter to a URL or key=value DSN.
+func withParam(t *testing.T, dsn, key, value string) string {
+	t.Helper()
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " " + key + "=" + value
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
 
 func woken(s *agentevents.Subscription, within time.Duration) bool {
 	select {
@@ -30,7 +49,10 @@ func woken(s *agentevents.Subscription, within time.Duration) bool {
 // was notified meanwhile is lost) and notifications flow again; stopping
 // the hub ends its Context.
 func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
-	dsn := storetest.NewDSN(t)
+	// Tests share a database (a schema each), and NOTIFY is per database:
+	// the listener is found by its application_name, never another's.
+	app := "hubtest_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	dsn := withParam(t, storetest.NewDSN(t), "application_name", app)
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +104,7 @@ func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
 
 	// Kill the LISTEN connection: pq reconnects, and everyone is woken.
 	res, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`)
+		WHERE application_name = $1 AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`, app)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,8 +21,27 @@ import (
 // recording the message event); a second event for the same agent must
 // wait for it instead of committing a higher id first.
 func TestAgentEventsBecomeVisibleInIDOrder(t *testing.T) {
-	st := storetest.New(t)
+	// Tests share a database: the sessions under test are told apart by
+	// their application_name.
+	app := "evorder_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	dsn := storetest.NewDSN(t)
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("application_name", app)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	} else {
+		dsn += " application_name=" + app
+	}
 	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 	acc, err := st.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenEnc: "x",
 		Numbers: []store.NewNumber{{Name: "n", E164: "+14155550100"}}})
 	if err != nil {
@@ -70,7 +91,7 @@ func TestAgentEventsBecomeVisibleInIDOrder(t *testing.T) {
 			default:
 			}
 			var n int
-			if err := st.DB().Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND `+query); err != nil {
+			if err := st.DB().Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND `+query, app); err != nil {
 				t.Fatal(err)
 			}
 			if n > 0 {
