@@ -1,11 +1,14 @@
 package store_test
 
 import (
+	"context"
+	"net/url"
 	"sync"
 	"testing"
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/store/storetest"
 )
 
 // Twenty agents accept the same conversation at once: exactly one wins,
@@ -150,16 +153,27 @@ func TestAssignToNamedAgent(t *testing.T) {
 // READ a decision would read a snapshot from before the lock wait and miss
 // the decision it waited for (double claims, agents over capacity).
 func TestDispatchIgnoresServerIsolationDefault(t *testing.T) {
-	f := newDistFix(t)
-	var db string
-	if err := f.st.DB().Get(&db, `SELECT current_database()`); err != nil {
+	// The default is set for this test's connections only (a run-time
+	// parameter in the DSN): the test database is shared with other tests.
+	dsn := storetest.NewDSN(t)
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("default_transaction_isolation", "repeatable read")
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	} else {
+		dsn += " default_transaction_isolation='repeatable read'"
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.DB().Exec(`ALTER DATABASE ` + db + ` SET default_transaction_isolation = 'repeatable read'`); err != nil {
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.st.DB().SetMaxIdleConns(0) // new connections pick up the default
-	f.st.DB().SetMaxIdleConns(32)
+	f := newDistFixOn(t, st)
 	var level string
 	if err := f.st.DB().Get(&level, `SHOW transaction_isolation`); err != nil || level != "repeatable read" {
 		t.Fatalf("isolation %q %v", level, err)

@@ -29,7 +29,12 @@ type distFix struct {
 
 func newDistFix(t testing.TB) *distFix {
 	t.Helper()
-	st := storetest.New(t)
+	return newDistFixOn(t, storetest.New(t))
+}
+
+// newDistFixOn builds the fixture on a store the test opened itself.
+func newDistFixOn(t testing.TB, st *store.Store) *distFix {
+	t.Helper()
 	ctx := context.Background()
 	acc, err := st.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenEnc: "x",
 		Numbers: []store.NewNumber{{Name: "n", E164: "+14155550100"}}})
