@@ -5,7 +5,6 @@ package relay
 
 import (
 	"context"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -41,11 +40,14 @@ type Relay struct {
 	// assignments is the dispatcher's outbox (nil: not swept by this relay).
 	assignments AssignmentStore
 
+	// marks are inbox rows Temporal has, not yet marked in the database
+	// (true while the mark is being written): deliveries skip them.
 	marksMu sync.Mutex
-	marks   []int64 // inbox rows signalled, to mark in the next flush
+	marks   map[int64]bool
 
-	// locks keep one deliverer per conversation at a time (striped by workflow ID).
-	locks [64]sync.Mutex
+	// locks keep one deliverer per conversation at a time: a webhook's
+	// signal, a flush of older messages, the sweep.
+	locks keyedMutex
 }
 
 // New returns a relay.
@@ -64,7 +66,19 @@ func (r *Relay) WithAssignments(st AssignmentStore) *Relay {
 
 // Signal hands one message to its workflow (SignalWithStart) and marks it
 // delivered. The caller keeps the error; the sweep will retry.
+//
+// It holds the conversation's lock, so that a message arriving meanwhile
+// (its webhook finds this one still pending and flushes) waits for this
+// one instead of signalling it a second time.
 func (r *Relay) Signal(ctx context.Context, workflowID string, m domain.InboundMessage) error {
+	defer r.locks.lock(workflowID)()
+	if r.signalled(m.InboxID) {
+		return nil // a newer message's flush delivered it first, in order
+	}
+	return r.signal(ctx, workflowID, m)
+}
+
+func (r *Relay) signal(ctx context.Context, workflowID string, m domain.InboundMessage) error {
 	ctx, cancel := context.WithTimeout(ctx, r.SignalTimeout)
 	defer cancel()
 	in := workflows.ConversationInput{
@@ -96,45 +110,83 @@ func (r *Relay) markLater(id int64) {
 		return
 	}
 	r.marksMu.Lock()
-	r.marks = append(r.marks, id)
+	if r.marks == nil {
+		r.marks = map[int64]bool{}
+	}
+	r.marks[id] = false
 	r.marksMu.Unlock()
 }
 
-// flushMarks writes the queued "delivered" marks in one statement.
+// signalled reports whether Temporal has the row though the database does
+// not say so yet.
+func (r *Relay) signalled(id int64) bool {
+	r.marksMu.Lock()
+	defer r.marksMu.Unlock()
+	_, ok := r.marks[id]
+	return ok
+}
+
+// flushMarks writes the queued "delivered" marks in one statement. Rows
+// stay known as signalled until the statement succeeded.
 func (r *Relay) flushMarks(ctx context.Context) {
 	r.marksMu.Lock()
-	ids := r.marks
-	r.marks = nil
+	var ids []int64
+	for id, writing := range r.marks {
+		if !writing {
+			ids = append(ids, id)
+			r.marks[id] = true
+		}
+	}
 	r.marksMu.Unlock()
 	if len(ids) == 0 {
 		return
 	}
-	if err := r.store.MarkSignalled(context.WithoutCancel(ctx), ids...); err != nil {
-		r.logger.Warn("marking inbox rows delivered failed; the sweep may deliver them again (harmless)", "rows", len(ids), "err", err)
+	err := r.store.MarkSignalled(context.WithoutCancel(ctx), ids...)
+	r.marksMu.Lock()
+	for _, id := range ids {
+		if err == nil {
+			delete(r.marks, id)
+		} else {
+			r.marks[id] = false // next flush
+		}
+	}
+	r.marksMu.Unlock()
+	if err != nil {
+		r.logger.Warn("marking inbox rows delivered failed; retried at the next flush", "rows", len(ids), "err", err)
 	}
 }
 
 // Flush delivers every pending message of one workflow, oldest first,
 // stopping at the first failure so that order is kept.
 func (r *Relay) Flush(ctx context.Context, workflowID string) error {
-	mu := r.lock(workflowID)
-	mu.Lock()
-	defer mu.Unlock()
+	defer r.locks.lock(workflowID)()
 	pending, err := r.store.PendingInbound(ctx, workflowID, time.Now().Add(time.Hour), 1000)
 	if err != nil {
 		return err
 	}
-	return r.deliver(ctx, pending)
+	return r.deliver(ctx, pending, false)
 }
 
-func (r *Relay) deliver(ctx context.Context, pending []store.PendingInbound) error {
+// deliver signals pending rows in order, skipping those Temporal already
+// has and, per workflow, everything after a failure. lockEach takes each
+// workflow's lock around its signal (the sweep); Flush holds it already.
+func (r *Relay) deliver(ctx context.Context, pending []store.PendingInbound, lockEach bool) error {
 	blocked := map[string]bool{}
 	var firstErr error
 	for _, p := range pending {
 		if blocked[p.WorkflowID] {
 			continue
 		}
-		if err := r.Signal(ctx, p.WorkflowID, p.Message); err != nil {
+		unlock := func() {}
+		if lockEach {
+			unlock = r.locks.lock(p.WorkflowID)
+		}
+		var err error
+		if !r.signalled(p.Message.InboxID) { // checked under the lock
+			err = r.signal(ctx, p.WorkflowID, p.Message)
+		}
+		unlock()
+		if err != nil {
 			blocked[p.WorkflowID] = true
 			if firstErr == nil {
 				firstErr = err
@@ -147,10 +199,40 @@ func (r *Relay) deliver(ctx context.Context, pending []store.PendingInbound) err
 	return firstErr
 }
 
-func (r *Relay) lock(workflowID string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(workflowID))
-	return &r.locks[h.Sum32()%uint32(len(r.locks))]
+// keyedMutex is one mutex per key, existing only while someone holds or
+// waits for it: conversations never wait for each other.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	sync.Mutex
+	refs int
+}
+
+// lock locks key and returns its unlock.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.Lock()
+	return func() {
+		e.Unlock()
+		k.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
 }
 
 // Run sweeps the inbox until ctx ends.
@@ -195,5 +277,5 @@ func (r *Relay) Sweep(ctx context.Context) (int, error) {
 	if err != nil || len(pending) == 0 {
 		return 0, err
 	}
-	return len(pending), r.deliver(ctx, pending)
+	return len(pending), r.deliver(ctx, pending, true)
 }
