@@ -125,6 +125,8 @@ func (a *App) Activities() *activities.Activities {
 			APIBase: a.Config.TwilioAPIBase,
 			Timeout: 15 * time.Second,
 			Logger:  a.Logger.With("component", "twilio"),
+			// Paced per sender, so that a burst of replies is not a storm of 429s.
+			RatePerSender: a.Config.TwilioRatePerSender,
 		})),
 		StatusCallbackURL: a.Config.StatusCallbackURL,
 		Logger:            a.Logger.With("component", "activities"),

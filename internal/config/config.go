@@ -41,6 +41,7 @@ type Config struct {
 	WorkerMaxConcurrentWorkflowTasks   int           // SWITCHBOARD_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS
 	WorkerMaxConcurrentLocalActivities int           // SWITCHBOARD_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES
 	WorkerStickyCacheSize              int           // SWITCHBOARD_WORKER_STICKY_CACHE_SIZE
+	TwilioRatePerSender                float64       // SWITCHBOARD_TWILIO_RATE_PER_SENDER: sends per second per sender (0: unpaced)
 	TemporalTLS                        bool          // TEMPORAL_TLS: TLS with the system roots (implied by the settings below)
 	TemporalTLSCert                    string        // TEMPORAL_TLS_CERT: client certificate (PEM file, mTLS)
 	TemporalTLSKey                     string        // TEMPORAL_TLS_KEY: its private key (PEM file)
@@ -70,6 +71,7 @@ func Defaults() Config {
 		WorkerMaxConcurrentWorkflowTasks:   DefaultWorkerConcurrency,
 		WorkerMaxConcurrentLocalActivities: DefaultWorkerConcurrency,
 		WorkerStickyCacheSize:              DefaultStickyCacheSize,
+		TwilioRatePerSender:                DefaultTwilioRatePerSender,
 	}
 }
 

@@ -53,6 +53,7 @@ func (c *Config) opsFromEnv() {
 	num("SWITCHBOARD_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", &c.WorkerMaxConcurrentWorkflowTasks)
 	num("SWITCHBOARD_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES", &c.WorkerMaxConcurrentLocalActivities)
 	num("SWITCHBOARD_WORKER_STICKY_CACHE_SIZE", &c.WorkerStickyCacheSize)
+	c.twilioRateFromEnv()
 
 	// Temporal's names: the short ones of the Temporal CLI's environment, and
 	// the TEMPORAL_TLS_CLIENT_*_PATH ones of its environment configuration.
@@ -229,6 +230,9 @@ func Vars() []Var {
 		{"SWITCHBOARD_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", itoa(d.WorkerMaxConcurrentWorkflowTasks), false, func(c Config) string { return itoa(c.WorkerMaxConcurrentWorkflowTasks) }},
 		{"SWITCHBOARD_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES", itoa(d.WorkerMaxConcurrentLocalActivities), false, func(c Config) string { return itoa(c.WorkerMaxConcurrentLocalActivities) }},
 		{"SWITCHBOARD_WORKER_STICKY_CACHE_SIZE", itoa(d.WorkerStickyCacheSize), false, func(c Config) string { return itoa(c.WorkerStickyCacheSize) }},
+		{"SWITCHBOARD_TWILIO_RATE_PER_SENDER", itoa(DefaultTwilioRatePerSender), false, func(c Config) string {
+			return strconv.FormatFloat(c.TwilioRatePerSender, 'f', -1, 64)
+		}},
 	}
 }
 

@@ -35,6 +35,9 @@ type Config struct {
 	Timeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// RatePerSender paces message sends per (account, sender) to this many
+	// per second (Twilio's per-sender throughput); 0 sends at once.
+	RatePerSender float64
 }
 
 // Client calls Twilio's REST API. It is safe for concurrent use.
@@ -44,12 +47,13 @@ type Client struct {
 	timeout   time.Duration
 	log       *slog.Logger
 	transport http.RoundTripper // shared connection pool
+	limiter   *senderLimiter    // nil: sends are not paced
 }
 
 // NewClient returns a Client. An invalid APIBase is logged, and every call
 // then fails with a Final error naming it.
 func NewClient(cfg Config) *Client {
-	c := &Client{timeout: cfg.Timeout, log: cfg.Logger}
+	c := &Client{timeout: cfg.Timeout, log: cfg.Logger, limiter: newSenderLimiter(cfg.RatePerSender)}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}

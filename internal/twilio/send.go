@@ -39,6 +39,9 @@ func (c *Client) Send(ctx context.Context, req SendRequest) (SendResult, error) 
 	if err != nil {
 		return SendResult{}, err
 	}
+	if err := c.limiter.wait(ctx, req.Credentials.AccountSID, req.From); err != nil {
+		return SendResult{}, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cl, err := c.newCall(ctx, req.Credentials)
