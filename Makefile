@@ -7,14 +7,14 @@ STATICCHECK_VER   := v0.8.2
 WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
 
-.PHONY: dev test lint build bench fmt tools
+.PHONY: dev test lint build bench fmt tools browser-deps
 
 ## dev: the whole product on this machine (Temporal + UI, PostgreSQL, API, worker, Twilio emulator)
 dev:
 	$(GO) run ./cmd/switchboard dev
 
 ## test: every test, unit and integration, with the race detector
-test: $(BIN)/temporal
+test: $(BIN)/temporal browser-deps
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## build: the switchboard binary into bin/
@@ -36,6 +36,14 @@ fmt:
 $(BIN)/temporal:
 	@echo "building Temporal CLI $(TEMPORAL_VERSION) into bin/ (first time only, about 6 minutes on 2 cores)..."
 	$(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+## browser-deps: Debian's chromium and playwright-core (tests/browser) for the browser test
+browser-deps: tests/browser/node_modules/.installed
+	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	@touch $@
 
 $(BIN)/staticcheck:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,6 +43,9 @@ type Server struct {
 	Ready   *health.Checker
 	// events wakes the agents' event streams (routes_agent_events.go).
 	events *agentevents.Hub
+	// Simulator, when set (the Twilio emulator of dev and tests), is
+	// served under /sim: the customer phone page (api/pages.go).
+	Simulator http.Handler
 }
 
 // New returns a Server.
@@ -71,6 +75,7 @@ func (s *Server) App() *fiber.App {
 	app.Get("/readyz", s.readyz)
 	s.mountMetrics(app)
 	s.mountOpenAPI(app)
+	s.mountPages(app) // /console, and /sim with a Simulator
 
 	tw := app.Group("/twilio/whatsapp/:account_id")
 	tw.Post("/inbound", s.countWebhook("inbound"), s.inboundWebhook)

@@ -59,6 +59,7 @@ func newConfiguredStack(t *testing.T, temporal string, logger *slog.Logger, conf
 		cancel()
 		t.Fatal(err)
 	}
+	a.Simulator = emu.Handler() // the customer phone at <api>/sim, as in dev
 	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)

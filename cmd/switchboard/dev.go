@@ -167,6 +167,7 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 		return err
 	}
 	defer a.Close()
+	a.Simulator = emu.Handler() // the customer phone at <api>/sim
 	acc, err := seedDemo(ctx, a, secrets["DEMO_TWILIO_AUTH_TOKEN"])
 	if err != nil {
 		return err
@@ -245,7 +246,8 @@ Switchboard is running (dev, ready in %s). Ctrl-C stops everything.
   Admin key        %s
   Temporal UI      %s
   Twilio emulator  %s
-  Customer phone   %s/emulator/phone   (write as a customer to %s)
+  Customer phone   %s/sim   (write as a customer to %s)
+  Agent console    %s/console   (sign in with the demo agent's token below)
   Demo account     %s
   Demo agent       %s, token %s
 
@@ -257,7 +259,7 @@ Reply (use the conversation id from the list):
   curl -s -X POST -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
        -d '{"text":"Bonjour Marie, comment puis-je vous aider ?"}' %s/api/v1/conversations/<id>/messages
 
-`, b.took.Round(100*time.Millisecond), b.api, b.api, b.adminKey, b.ui, b.emulator, b.emulator, demoNumber, b.accountID, b.agentName, b.agentToken,
+`, b.took.Round(100*time.Millisecond), b.api, b.api, b.adminKey, b.ui, b.emulator, b.api, demoNumber, b.api, b.accountID, b.agentName, b.agentToken,
 		b.emulator, demoAccountSID, demoCustomer, demoNumber, b.adminKey, b.api, b.adminKey, b.api)
 }
 

@@ -157,6 +157,7 @@ type threadEntry struct {
 	MediaTypes    []string          `json:"media_types,omitempty"`
 	ContentSID    string            `json:"content_sid,omitempty"`
 	ContentVars   map[string]string `json:"content_variables,omitempty"`
+	ContentBody   string            `json:"content_body,omitempty"` // the Content template as the phone shows it
 	Status        string            `json:"status,omitempty"`
 	ErrorCode     int               `json:"error_code,omitempty"`
 	WebhookStatus int               `json:"webhook_status,omitempty"`
@@ -176,7 +177,8 @@ func (e *Emulator) handleControlThread(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, threadEntry{Direction: "outbound", SID: m.SID, Body: m.Body,
 			Sender: bareNumber(m.From), Media: m.MediaURLs, ContentSID: m.ContentSID,
-			ContentVars: m.ContentVariables, Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt})
+			ContentVars: m.ContentVariables, ContentBody: e.renderContent(m.ContentSID, m.ContentVariables),
+			Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt})
 	}
 	e.mu.Lock()
 	for _, rec := range e.inbound {

@@ -1,0 +1,120 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/devenv"
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// browserWindow is the session window of the browser test: long enough for
+// the first exchange, short enough to wait for it to close.
+const browserWindow = 20 * time.Second
+
+// TestBrowserConsoleAndPhone drives the agent console (/console) and the
+// customer phone (/sim) in headless Chromium (tests/browser/console_sim.mjs,
+// playwright-core): a customer writes, the agent sees it live and answers,
+// the phone shows ✓✓; once the window closes the console sends a template
+// that reaches the phone. Screenshots land in test-output/.
+func TestBrowserConsoleAndPhone(t *testing.T) {
+	root, err := devenv.ProjectRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, chromium := browserTools(t, root)
+
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.SessionWindow = browserWindow })
+	var q domain.Queue
+	s.admin(http.MethodPost, "/api/v1/queues", map[string]any{"name": "Support FR"}, http.StatusCreated, &q)
+	var ws domain.Workstream
+	s.admin(http.MethodPost, "/api/v1/workstreams", map[string]any{
+		"name": "Support", "language": "fr", "distribution": "push", "default_queue_id": q.ID,
+		"attachments": map[string]bool{"customer": true, "agent": true},
+	}, http.StatusCreated, &ws)
+	s.admin(http.MethodPatch, "/api/v1/whatsapp-accounts/"+s.account.ID+"/numbers/"+s.account.Numbers[0].ID,
+		map[string]any{"workstream_id": ws.ID}, http.StatusOK, nil)
+	var agent domain.Agent
+	s.admin(http.MethodPost, "/api/v1/agents", map[string]any{"name": "Camille", "email": "camille@example.com",
+		"capacity": 3, "presence": "offline", "queue_ids": []string{q.ID}}, http.StatusCreated, &agent)
+	s.admin(http.MethodPost, "/api/v1/templates", map[string]any{
+		"name": "order_ready", "category": "utility", "default_language": "fr",
+		"variants": []map[string]any{{"language": "fr", "body": "Bonjour {{1}}, votre commande est prête."}},
+	}, http.StatusCreated, nil)
+
+	out := filepath.Join(root, "test-output")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests", "browser", "console_sim.mjs"))
+	cmd.Dir = filepath.Join(root, "tests", "browser")
+	cmd.Env = append(os.Environ(),
+		"SB_API_URL="+s.apiURL,
+		"SB_AGENT_TOKEN="+agent.Token,
+		"SB_SENDER="+ourNumber,
+		"SB_CUSTOMER=+33698765432",
+		"SB_TEMPLATE=order_ready",
+		"SB_TEMPLATE_VAR=Marie",
+		"SB_TEMPLATE_TEXT=Bonjour Marie, votre commande est prête.",
+		"SB_WINDOW_SECONDS="+strings.TrimSuffix(browserWindow.String(), "s"),
+		"SB_OUTPUT_DIR="+out,
+		"SB_CHROMIUM="+chromium,
+	)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	started := time.Now()
+	err = cmd.Run()
+	t.Logf("node tests/browser/console_sim.mjs (%s):\n%s", time.Since(started).Round(time.Millisecond), output.String())
+	if err != nil {
+		t.Fatalf("the browser test failed (%v); screenshots in %s", err, out)
+	}
+	if !strings.Contains(output.String(), "console_sim: ok") {
+		t.Fatal("the browser test did not finish")
+	}
+	for _, name := range []string{"console.png", "sim.png", "console-template.png", "sim-template.png"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("screenshot %s: %v", name, err)
+		}
+	}
+}
+
+// browserTools finds node, Debian's chromium and tests/browser's
+// playwright-core (`make browser-deps` installs them). Without them the
+// test is skipped on a developer's machine, and fails under CI.
+func browserTools(t *testing.T, root string) (node, chromium string) {
+	t.Helper()
+	var missing []string
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing = append(missing, "node")
+	}
+	chromium = os.Getenv("SB_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		if p, lerr := exec.LookPath("chromium"); lerr == nil {
+			chromium = p
+		} else {
+			missing = append(missing, "chromium")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "tests", "browser", "node_modules", "playwright-core", "package.json")); err != nil {
+		missing = append(missing, "tests/browser/node_modules (npm ci)")
+	}
+	if len(missing) > 0 {
+		msg := "browser test needs " + strings.Join(missing, ", ") + ": run `make browser-deps` (make test does)"
+		if os.Getenv("CI") != "" && os.Getenv("CI") != "false" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return node, chromium
+}

@@ -1,0 +1,216 @@
+// The agent console (/console) and the customer phone (/sim) in headless
+// Chromium, against a running Switchboard (integration/browser_test.go
+// starts one and passes it here):
+//
+//   1. the agent signs in with the keyboard and becomes available;
+//   2. a customer writes from /sim; the conversation appears in /console
+//      (live, over the event stream) with its routing reason and window;
+//   3. the customer sends a photo: the console shows it (media endpoint,
+//      fetched with the token, as a blob: URL);
+//   4. the agent answers with Enter; the reply reaches /sim with ✓✓;
+//   5. the short test window runs out: the composer turns into the template
+//      picker; a template with a variable reaches /sim;
+//   6. both pages at 360 px: nothing wider than the screen.
+//
+// Screenshots go to SB_OUTPUT_DIR. Prints "console_sim: ok" and timings.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`console_sim: ${name} is not set`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const API = need("SB_API_URL").replace(/\/$/, "");
+const TOKEN = need("SB_AGENT_TOKEN");
+const SENDER = need("SB_SENDER");
+const CUSTOMER = need("SB_CUSTOMER");
+const TEMPLATE = need("SB_TEMPLATE");
+const TEMPLATE_VAR = need("SB_TEMPLATE_VAR");
+const TEMPLATE_TEXT = need("SB_TEMPLATE_TEXT");
+const WINDOW_MS = Number(process.env.SB_WINDOW_SECONDS || "20") * 1000;
+const OUT = process.env.SB_OUTPUT_DIR || "test-output";
+const CHROMIUM = process.env.SB_CHROMIUM || "/usr/bin/chromium";
+
+const HELLO = "Bonjour, ma commande n'est pas arrivée.";
+const REPLY = "Je regarde tout de suite, un instant.";
+
+fs.mkdirSync(OUT, { recursive: true });
+for (const f of ["failure-console.png", "failure-sim.png"]) fs.rmSync(path.join(OUT, f), { force: true });
+const t0 = Date.now();
+const timings = {};
+let last = t0;
+function step(name) {
+  const now = Date.now();
+  timings[name] = now - last;
+  console.log(`step ${name}: ${now - last} ms`);
+  last = now;
+}
+
+const problems = [];
+function watch(page, name) {
+  page.on("pageerror", (err) => problems.push(`${name}: page error: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !/Failed to load resource/.test(msg.text())) {
+      problems.push(`${name}: console error: ${msg.text()}`);
+    }
+  });
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sb-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1180, height: 760 },
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+    "--no-first-run", "--disable-component-update", "--disable-sync"],
+});
+context.setDefaultTimeout(20000);
+const consolePage = context.pages()[0] || await context.newPage();
+const simPage = await context.newPage();
+watch(consolePage, "console");
+watch(simPage, "sim");
+
+async function shot(page, name, opts = {}) {
+  await page.screenshot({ path: path.join(OUT, name), ...opts });
+}
+
+let failed = false;
+try {
+  // 1. Sign in with the keyboard: the token field has the focus.
+  await consolePage.goto(API + "/console");
+  await consolePage.waitForSelector("#token:focus");
+  await consolePage.keyboard.type(TOKEN);
+  await consolePage.keyboard.press("Enter");
+  await consolePage.waitForSelector("#me-bar:not([hidden]) #me-name:not(:empty)");
+  await consolePage.waitForSelector("#live.on");
+  // Focus is visible: Tab lands on something with an outline.
+  await consolePage.keyboard.press("Tab");
+  const outline = await consolePage.evaluate(() => {
+    const el = document.activeElement;
+    return el && el !== document.body ? getComputedStyle(el).outlineStyle + " " + el.tagName : "none";
+  });
+  if (outline.startsWith("none")) throw new Error("the focused element has no visible outline: " + outline);
+  await consolePage.selectOption("#presence", "available");
+  await consolePage.waitForFunction(() => document.getElementById("toast").textContent.includes("available"));
+  step("console_sign_in");
+
+  // 2. The customer writes from the phone.
+  await simPage.goto(API + "/sim");
+  await simPage.waitForFunction((s) => [...document.querySelectorAll("#sender option")].some((o) => o.textContent.startsWith(s)), SENDER);
+  const senderValue = await simPage.evaluate((s) => [...document.querySelectorAll("#sender option")].find((o) => o.textContent.startsWith(s)).value, SENDER);
+  await simPage.selectOption("#sender", senderValue);
+  await simPage.fill("#customer", CUSTOMER);
+  await simPage.fill("#profile", "Marie");
+  await simPage.focus("#body");
+  await simPage.keyboard.type(HELLO);
+  await simPage.keyboard.press("Enter");
+  await simPage.waitForSelector(`#thread li.msg.me >> text=${HELLO}`);
+  const sentAt = Date.now();
+  step("sim_customer_writes");
+
+  const item = `#mine .conv-item[data-customer="${CUSTOMER}"]`;
+  await consolePage.waitForSelector(item, { timeout: 30000 });
+  timings.inbound_to_console_ms = Date.now() - sentAt;
+  await consolePage.click(item);
+  await consolePage.waitForSelector(`#transcript li.msg.inbound >> text=${HELLO}`);
+  const routing = await consolePage.textContent("#conv-routing");
+  if (!/Routed/.test(routing)) throw new Error("no routing reason in the header: " + JSON.stringify(routing));
+  const windowText = await consolePage.textContent("#conv-window");
+  if (!/\d\d:\d\d:\d\d left/.test(windowText)) throw new Error("no window countdown: " + JSON.stringify(windowText));
+  const title = await consolePage.textContent("#conv-title");
+  if (!title.includes(CUSTOMER)) throw new Error("header: " + title);
+  step("console_shows_conversation");
+
+  // 3. A photo from the phone, shown in the console through the media endpoint.
+  const png = await simPage.locator(".screen header").screenshot(); // a real image: the phone's own header
+  await simPage.setInputFiles("#file", { name: "photo.png", mimeType: "image/png", buffer: png });
+  await simPage.focus("#body");
+  await simPage.keyboard.type("Voici la photo du colis");
+  await simPage.keyboard.press("Enter");
+  await consolePage.waitForFunction(() => [...document.querySelectorAll("#transcript img.media")]
+    .some((img) => img.src.startsWith("blob:") && img.complete && img.naturalWidth > 0), null, { timeout: 30000 });
+  step("console_shows_customer_photo");
+
+  // 4. The agent answers with Enter; ✓✓ on both sides.
+  await consolePage.focus("#composer-text");
+  await consolePage.keyboard.type(REPLY);
+  await consolePage.keyboard.press("Enter");
+  const repliedAt = Date.now();
+  await consolePage.waitForSelector(`#transcript li.msg.outbound:is([data-status="delivered"],[data-status="read"]) >> text=${REPLY}`, { timeout: 30000 });
+  const consoleTicks = await consolePage.textContent(`#transcript li.msg.outbound:has-text("${REPLY}") .ticks`);
+  if (consoleTicks !== "✓✓") throw new Error("console ticks " + JSON.stringify(consoleTicks));
+  step("console_reply_delivered");
+  await simPage.waitForSelector(`#thread li.msg.them:is([data-status="delivered"],[data-status="read"]) >> text=${REPLY}`, { timeout: 30000 });
+  const simTicks = await simPage.textContent(`#thread li.msg.them:has-text("${REPLY}") .ticks`);
+  if (simTicks !== "✓✓") throw new Error("phone ticks " + JSON.stringify(simTicks));
+  timings.reply_to_phone_ms = Date.now() - repliedAt;
+  step("sim_shows_reply_delivered");
+  await shot(consolePage, "console.png");
+  await shot(simPage, "sim.png");
+
+  // 5. The window runs out: templates only.
+  await consolePage.waitForSelector("#template-form:not([hidden])", { timeout: WINDOW_MS + 30000 });
+  if (await consolePage.isVisible("#composer")) throw new Error("the free-text composer is still shown");
+  const closedText = await consolePage.textContent("#conv-window");
+  if (!/window closed/.test(closedText)) throw new Error("window label: " + closedText);
+  step("console_window_closed_templates");
+  const option = await consolePage.evaluate((name) => {
+    const o = [...document.querySelectorAll("#template-select option")].find((x) => x.textContent.startsWith(name + " ·"));
+    return o ? o.value : null;
+  }, TEMPLATE);
+  if (option === null) throw new Error("template " + TEMPLATE + " is not in the picker");
+  await consolePage.selectOption("#template-select", option);
+  const vars = await consolePage.$$("#template-vars input");
+  if (vars.length !== 1) throw new Error(`the template has ${vars.length} variable fields, want 1`);
+  await vars[0].focus();
+  await consolePage.keyboard.type(TEMPLATE_VAR);
+  const preview = await consolePage.textContent("#template-preview");
+  if (preview !== TEMPLATE_TEXT) throw new Error("preview " + JSON.stringify(preview) + ", want " + JSON.stringify(TEMPLATE_TEXT));
+  await consolePage.keyboard.press("Enter"); // submits the template form
+  const tplAt = Date.now();
+  await consolePage.waitForSelector(`#transcript li.msg.outbound:is([data-status="sent"],[data-status="delivered"],[data-status="read"]) .tpl >> text=${TEMPLATE}`, { timeout: 30000 });
+  await simPage.waitForSelector(`#thread li.msg.them:is([data-status="delivered"],[data-status="read"]) >> text=${TEMPLATE_TEXT}`, { timeout: 30000 });
+  timings.template_to_phone_ms = Date.now() - tplAt;
+  step("template_reaches_sim");
+  await shot(consolePage, "console-template.png");
+  await shot(simPage, "sim-template.png");
+
+  // 6. Narrow screens.
+  for (const [page, name] of [[consolePage, "console"], [simPage, "sim"]]) {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.waitForTimeout(200);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 360) throw new Error(`${name} is ${width} px wide at 360 px`);
+    await shot(page, `${name}-360.png`);
+  }
+  await consolePage.click("#back");
+  await consolePage.waitForSelector(`${item}:visible`);
+  await shot(consolePage, "console-360-list.png");
+  step("narrow_screens");
+
+  if (problems.length) throw new Error("the pages reported errors:\n  " + problems.join("\n  "));
+} catch (err) {
+  failed = true;
+  console.error("console_sim: FAILED: " + (err && err.stack || err));
+  for (const p of problems) console.error("  " + p);
+  await shot(consolePage, "failure-console.png").catch(() => {});
+  await shot(simPage, "failure-sim.png").catch(() => {});
+  const transcript = await consolePage.textContent("#transcript").catch(() => "");
+  const thread = await simPage.textContent("#thread").catch(() => "");
+  console.error("console transcript: " + transcript);
+  console.error("phone thread: " + thread);
+} finally {
+  await context.close().catch(() => {});
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+timings.total_ms = Date.now() - t0;
+console.log("timings " + JSON.stringify(timings));
+if (failed) process.exit(1);
+console.log("console_sim: ok");
