@@ -36,6 +36,9 @@ type App struct {
 	Box      *secret.Box
 	// Metrics is this process's Prometheus registry (/metrics).
 	Metrics *metrics.Metrics
+	// Simulator, when set (the Twilio emulator's handler in dev and
+	// tests), is served by the API under /sim (the customer phone).
+	Simulator http.Handler
 
 	dbCollector sync.Once
 }
@@ -93,6 +96,7 @@ func (a *App) API(rl *relay.Relay) *api.Server {
 	srv := api.New(a.Config, a.Store, a.Temporal, a.Box, rl, a.Logger.With("component", "api"))
 	srv.Metrics = a.Metrics
 	srv.Ready = a.ReadyChecker(RoleAPI)
+	srv.Simulator = a.Simulator
 	return srv
 }
 
