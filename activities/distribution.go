@@ -59,7 +59,8 @@ func (a *Activities) Enqueue(ctx context.Context, in EnqueueInput) (EnqueueOutpu
 	}
 	agent, err := a.Distribution.Enqueue(ctx, in)
 	if err != nil {
-		return out, err
+		// An unknown queue or a closed conversation will not change on a retry.
+		return out, conflictFinal(err)
 	}
 	out.AgentID = agent
 	return out, nil

@@ -106,17 +106,10 @@ func (s *Server) adminSend(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	switch {
-	case in.Template != nil && (in.Text != "" || len(in.MediaURLs) > 0):
-		return invalid("send either a template or text and media_urls, not both")
-	case in.Template == nil && in.Text == "" && len(in.MediaURLs) == 0:
-		return invalid("text, media_urls or template is required")
-	case len(in.Text) > 4096:
-		return invalid("text is longer than WhatsApp's 4096 characters")
-	case len(in.MediaURLs) > 10:
-		return invalid("at most 10 media_urls")
-	}
 	ctx := c.UserContext()
+	if err := s.checkSendInput(ctx, in); err != nil { // send_validate.go
+		return err
+	}
 	conv, err := s.store.GetConversation(ctx, c.Params("id"))
 	if err != nil {
 		return err

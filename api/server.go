@@ -91,10 +91,12 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/whatsapp-accounts", s.listAccounts)
 	admin.Get("/whatsapp-accounts/:id", s.getAccount)
 	admin.Get("/conversations", s.listConversations)
+	admin.Post("/conversations", s.adminStartConversation)
 	admin.Get("/conversations/:id", s.getConversation)
 	admin.Get("/conversations/:id/messages", s.listMessages)
 	admin.Post("/conversations/:id/messages", s.adminSend)
 	admin.Post("/conversations/:id/close", s.adminClose)
+	admin.Get("/conversations/:id/media/:message_id/:index", s.adminMedia)
 	s.mountChannels(admin)
 	s.mountAgentsAndTemplates(admin)
 

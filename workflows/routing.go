@@ -183,6 +183,7 @@ func (c *conversation) transfer(ctx workflow.Context, t TransferRequest) error {
 	if by == "" {
 		by = "operator"
 	}
+	before := c.st
 	c.st.BotActive = false
 	if t.QueueID != "" {
 		r := &domain.Routing{QueueID: t.QueueID, By: "transfer:" + by, Reason: "transferred to another queue by " + by}
@@ -196,7 +197,14 @@ func (c *conversation) transfer(ctx workflow.Context, t TransferRequest) error {
 				break
 			}
 		}
-		return c.enqueue(ctx, r)
+		if err := c.enqueue(ctx, r); err != nil {
+			// The dispatcher refused it (an unknown queue, say) in one
+			// transaction that changed nothing: neither does the transfer.
+			c.st = before
+			c.save(ctx)
+			return domainError(err)
+		}
+		return nil
 	}
 	in := activities.ClaimInput{ConversationID: c.st.ConversationID, AgentID: t.AgentID}
 	if err := workflow.ExecuteActivity(distributionCtx(ctx), a.AssignTo, in).Get(ctx, nil); err != nil {

@@ -1,0 +1,44 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// conversationNotFound is the one answer for a conversation an agent may
+// not see, whether it exists or not: agents cannot probe others' work.
+func conversationNotFound(id string) error {
+	return domain.Errorf(domain.CodeNotFound, "conversation %s not found", id)
+}
+
+// agentConversation loads the conversation of the request's :id as the
+// agent may see it: assigned to it (now or before), or — when pick is
+// true, for reading and accepting — waiting in one of its pick queues.
+// Anything else is conversationNotFound.
+func (s *Server) agentConversation(c *fiber.Ctx, pick bool) (store.AgentConversation, error) {
+	id := c.Params("id")
+	conv, rel, err := s.store.AgentConversationAccess(c.UserContext(), currentAgent(c).ID, id)
+	if err != nil {
+		return conv, err
+	}
+	if rel == store.RelationMine || (pick && rel == store.RelationPick) {
+		return conv, nil
+	}
+	return store.AgentConversation{}, conversationNotFound(id)
+}
+
+// agentWorkflowError is workflowError for the agent API: the workflow's
+// NOT_FOUND (the conversation is not this agent's in the workflow's eyes)
+// answers exactly like an unknown conversation.
+func agentWorkflowError(conversationID string, err error) error {
+	err = workflowError(err)
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.CodeNotFound {
+		return conversationNotFound(conversationID)
+	}
+	return err
+}

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// agentProfile is GET /api/v1/agent/me: the agent (never its token) with
+// what its open conversations cost now.
+type agentProfile struct {
+	domain.Agent
+	Load int `json:"load"`
+}
+
+func (s *Server) agentProfile(c *fiber.Ctx, ag domain.Agent) error {
+	load, capacity, err := s.store.AgentLoad(c.UserContext(), ag.ID)
+	if err != nil {
+		return err
+	}
+	ag.Capacity = capacity
+	ag.Token = ""
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(agentProfile{Agent: ag, Load: load})
+}
+
+func (s *Server) agentMe(c *fiber.Ctx) error {
+	return s.agentProfile(c, currentAgent(c))
+}
+
+type presenceInput struct {
+	Presence string `json:"presence"`
+}
+
+// setAgentPresence changes the agent's presence. An agent who becomes
+// available is given waiting conversations of its queues at once: the
+// dispatcher runs for it and the workflows hear of their assignments.
+func (s *Server) setAgentPresence(c *fiber.Ctx) error {
+	var in presenceInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	me := currentAgent(c)
+	presence := strings.ToLower(strings.TrimSpace(in.Presence))
+	if !domain.ValidPresence(presence) {
+		return invalid("presence must be available, busy, away or offline, got %q", in.Presence)
+	}
+	ag, err := s.store.SetPresence(ctx, me.ID, presence)
+	if err != nil {
+		return err
+	}
+	assigned := 0
+	if presence == domain.PresenceAvailable {
+		// A failure here is the caller's to retry: setting the same
+		// presence again dispatches again.
+		disp, err := s.store.DispatchForAgent(ctx, ag.ID)
+		if err != nil {
+			return err
+		}
+		assigned = len(disp.Assigned)
+		if assigned > 0 && s.relay != nil {
+			// Undelivered assignments stay in the outbox for the relay's sweep.
+			if err := s.relay.DeliverAssignments(ctx, disp.Assigned, ""); err != nil {
+				s.logger.Warn("delivering assignments after a presence change", "agent_id", ag.ID, "err", err)
+			}
+		}
+	}
+	s.logger.Info("agent presence changed", "agent_id", ag.ID, "presence", presence, "assigned", assigned)
+	return s.agentProfile(c, ag)
+}

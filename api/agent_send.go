@@ -1,0 +1,41 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// agentSend sends the agent's message in its conversation: text, text with
+// media, or a template. Like the admin send it answers once Twilio
+// accepted or refused it (202 with the message queued after SendWait); a
+// WINDOW_CLOSED answer lists the templates to use instead.
+func (s *Server) agentSend(c *fiber.Ctx) error {
+	var in sendInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	conv, err := s.agentConversation(c, false)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.checkSendInput(ctx, in); err != nil {
+		return err
+	}
+	req := workflows.SendRequest{
+		MessageID:      uuid.NewString(),
+		ConversationID: conv.ID,
+		Author:         domain.AgentAuthor(currentAgent(c).ID),
+		Text:           in.Text,
+		MediaURLs:      in.MediaURLs,
+	}
+	if in.Template != nil {
+		if req.Template, req.TemplateBody, err = s.resolveTemplate(ctx, *in.Template); err != nil {
+			return err
+		}
+	}
+	return agentWorkflowError(conv.ID, s.withTemplateChoices(ctx, s.send(c, conv.Conversation, req)))
+}
