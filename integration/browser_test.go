@@ -20,6 +20,8 @@ import (
 // the first exchange, short enough to wait for it to close.
 const browserWindow = 20 * time.Second
 
+const browserCloseNotes = "Commande prête, cliente prévenue."
+
 // TestBrowserConsoleAndPhone drives the agent console (/console) and the
 // customer phone (/sim) in headless Chromium (tests/browser/console_sim.mjs,
 // playwright-core): a customer writes, the agent sees it live and answers,
@@ -64,6 +66,7 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 		"SB_TEMPLATE_VAR=Marie",
 		"SB_TEMPLATE_TEXT=Bonjour Marie, votre commande est prête.",
 		"SB_WINDOW_SECONDS="+strings.TrimSuffix(browserWindow.String(), "s"),
+		"SB_CLOSE_NOTES="+browserCloseNotes,
 		"SB_OUTPUT_DIR="+out,
 		"SB_CHROMIUM="+chromium,
 	)
@@ -78,6 +81,15 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 	if !strings.Contains(output.String(), "console_sim: ok") {
 		t.Fatal("the browser test did not finish")
 	}
+	// The console closed it with its notes.
+	eventually(t, 10*time.Second, "the conversation closed by the agent with its notes", func() bool {
+		var page struct {
+			Data []domain.Conversation `json:"data"`
+		}
+		s.admin(http.MethodGet, "/api/v1/conversations?customer=%2B33698765432", nil, http.StatusOK, &page)
+		return len(page.Data) == 1 && page.Data[0].CloseNotes != nil && *page.Data[0].CloseNotes == browserCloseNotes &&
+			page.Data[0].ClosedBy != nil && *page.Data[0].ClosedBy == "agent:"+agent.ID
+	})
 	for _, name := range []string{"console.png", "sim.png", "console-template.png", "sim-template.png"} {
 		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("screenshot %s: %v", name, err)

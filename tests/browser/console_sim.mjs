@@ -40,6 +40,7 @@ const CHROMIUM = process.env.SB_CHROMIUM || "/usr/bin/chromium";
 
 const HELLO = "Bonjour, ma commande n'est pas arrivée.";
 const REPLY = "Je regarde tout de suite, un instant.";
+const CLOSE_NOTES = process.env.SB_CLOSE_NOTES || "Commande prête, cliente prévenue.";
 
 fs.mkdirSync(OUT, { recursive: true });
 for (const f of ["failure-console.png", "failure-sim.png"]) fs.rmSync(path.join(OUT, f), { force: true });
@@ -194,6 +195,42 @@ try {
   await consolePage.waitForSelector(`${item}:visible`);
   await shot(consolePage, "console-360-list.png");
   step("narrow_screens");
+
+  // The SSE parser, on a stream cut at awkward places: CRLF split across
+  // chunks, comments, multi-line data, "data:" without a space, retry:.
+  const parsed = await consolePage.evaluate(async () => {
+    const got = [];
+    const saved = onEvent;
+    const before = [S.lastEventId, S.retry];
+    onEvent = (type, data) => got.push([type, data]);
+    const chunks = ["retry: 1500\n\nid: 41\nevent: message\ndata: {\"a\":", "1}\n\n: ping\n\nid: 42\r",
+      "\nevent: delivery_status\r\ndata: line1\r\ndata: line2\r\n\r\n", "data:no-space\n\n"];
+    const enc = new TextEncoder();
+    const body = new ReadableStream({ start(c) { for (const ch of chunks) c.enqueue(enc.encode(ch)); c.close(); } });
+    try {
+      await readEvents(body, new AbortController().signal);
+    } finally {
+      onEvent = saved;
+    }
+    const after = [S.lastEventId, S.retry];
+    [S.lastEventId, S.retry] = before;
+    return JSON.stringify({ got, after });
+  });
+  const wantParsed = JSON.stringify({ got: [["message", '{"a":1}'], ["delivery_status", "line1\nline2"], ["message", "no-space"]], after: ["42", 1500] });
+  if (parsed !== wantParsed) throw new Error("SSE parser: " + parsed + ", want " + wantParsed);
+  const liveId = await consolePage.evaluate(() => S.lastEventId);
+  if (!/^\d+$/.test(liveId)) throw new Error("the live stream recorded no event id: " + JSON.stringify(liveId));
+
+  // Close with notes, from the dialog.
+  await consolePage.setViewportSize({ width: 1180, height: 760 });
+  await consolePage.click("#close-btn");
+  await consolePage.waitForSelector("#close-dialog[open] #close-notes:focus");
+  await consolePage.keyboard.type(CLOSE_NOTES);
+  await consolePage.click('#close-form button[type="submit"]');
+  await consolePage.waitForFunction(() => !document.getElementById("close-dialog").open &&
+    ["wrap up", "closed", "survey"].includes(document.getElementById("conv-state").textContent));
+  if (!(await consolePage.isDisabled("#composer-text"))) throw new Error("the composer is still enabled after close");
+  step("sse_parser_and_close");
 
   if (problems.length) throw new Error("the pages reported errors:\n  " + problems.join("\n  "));
 } catch (err) {
