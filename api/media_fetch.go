@@ -84,27 +84,49 @@ func (s *Server) streamMedia(c *fiber.Ctx, conv domain.Conversation, messageID, 
 	if err != nil || i < 0 || i >= len(msg.Media) {
 		return domain.Errorf(domain.CodeNotFound, "message %s has no media %s (it has %d)", messageID, index, len(msg.Media))
 	}
-	u, err := url.Parse(msg.Media[i].URL)
-	if err != nil || !s.twilioMediaHost(u) {
-		return domain.Errorf(domain.CodeTwilio, "the media's URL is not on a Twilio media host: it is not fetched")
-	}
 	creds, err := s.tokens.Credentials(c.UserContext(), conv.AccountID)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), mediaFetchLimit)
+	resp, cancel, err := s.fetchMedia(c.UserContext(), msg.Media[i].URL, creds)
+	if err != nil {
+		s.logger.Warn("media download failed", "message_id", messageID, "err", err)
+		return err
+	}
+	return passMedia(c, resp, cancel)
+}
+
+// fetchMedia starts the download of a Twilio media URL with the account's
+// credentials. The caller owns the response and cancel.
+func (s *Server) fetchMedia(ctx context.Context, rawURL string, creds domain.Credentials) (*http.Response, context.CancelFunc, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || !s.twilioMediaHost(u) {
+		return nil, nil, domain.Errorf(domain.CodeTwilio, "the media's URL is not on a Twilio media host: it is not fetched")
+	}
+	// The download outlives the handler when it streams: its own deadline.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mediaFetchLimit)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		cancel()
-		return err
+		return nil, nil, err
 	}
 	req.SetBasicAuth(creds.AccountSID, creds.AuthToken)
 	resp, err := s.mediaClient().Do(req)
 	if err != nil {
 		cancel()
-		s.logger.Warn("media download failed", "message_id", messageID, "err", err)
-		return domain.Errorf(domain.CodeTwilio, "downloading the media from Twilio failed")
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL carries the account SID: keep it out of answers
+		}
+		return nil, nil, domain.Errorf(domain.CodeTwilio, "downloading the media from Twilio failed: %v", err)
 	}
+	return resp, cancel, nil
+}
+
+// passMedia answers with the upstream media: streamed when its length is
+// known (and within the cap), else read first so that too large is still
+// a clean 502.
+func passMedia(c *fiber.Ctx, resp *http.Response, cancel context.CancelFunc) error {
 	body := mediaBody{Reader: resp.Body, body: resp.Body, cancel: cancel}
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
@@ -117,13 +139,13 @@ func (s *Server) streamMedia(c *fiber.Ctx, conv domain.Conversation, messageID, 
 		body.Close()
 		return mediaTooLarge()
 	}
-	setMediaHeaders(c, resp.Header.Get(fiber.HeaderContentType))
+	contentType := resp.Header.Get(fiber.HeaderContentType)
 	if resp.ContentLength >= 0 {
+		setMediaHeaders(c, contentType)
 		body.Reader = io.LimitReader(resp.Body, resp.ContentLength)
 		c.Context().SetBodyStream(body, int(resp.ContentLength))
 		return nil
 	}
-	// Unknown length: read it here, so that too large is still a 502.
 	defer body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxMediaBytes+1))
 	if err != nil {
@@ -132,6 +154,7 @@ func (s *Server) streamMedia(c *fiber.Ctx, conv domain.Conversation, messageID, 
 	if len(data) > maxMediaBytes {
 		return mediaTooLarge()
 	}
+	setMediaHeaders(c, contentType)
 	return c.Send(data)
 }
 

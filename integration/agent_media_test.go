@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/emulator"
@@ -58,11 +59,27 @@ func TestInboundMediaThroughTheAgentAPI(t *testing.T) {
 	s.agentError(ada.Token, http.MethodGet, "/api/v1/agent/conversations/"+conv.ID+"/media/"+conv.ID+"/0", nil, http.StatusNotFound, domain.CodeNotFound)
 	s.agentError(bob.Token, http.MethodGet, base+"/0", nil, http.StatusNotFound, domain.CodeNotFound)
 
+	// Over Twilio's 16 MiB: refused, not passed through.
+	s.customerSends(customerOne, "", emulator.InboundMedia{ContentType: "video/mp4", Data: make([]byte, 16<<20+1)})
+	var big string
+	eventually(t, 15*time.Second, "the big media to be stored", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if len(m.Media) == 1 && m.Media[0].ContentType == "video/mp4" {
+				big = m.ID
+			}
+		}
+		return big != ""
+	})
+	e := s.agentError(ada.Token, http.MethodGet, "/api/v1/agent/conversations/"+conv.ID+"/media/"+big+"/0", nil, http.StatusBadGateway, domain.CodeTwilio)
+	if !strings.Contains(e.Error.Message, "16 MiB") {
+		t.Fatalf("big media: %s", e.Error.Message)
+	}
+
 	// A stored URL that is not Twilio's is never fetched.
 	if _, err := s.app.Store.DB().Exec(`UPDATE messages SET media = '[{"url": "https://93.184.215.14/x.jpg", "content_type": "image/jpeg"}]' WHERE id = $1`, msgs[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	e := s.agentError(ada.Token, http.MethodGet, base+"/0", nil, http.StatusBadGateway, domain.CodeTwilio)
+	e = s.agentError(ada.Token, http.MethodGet, base+"/0", nil, http.StatusBadGateway, domain.CodeTwilio)
 	if !strings.Contains(e.Error.Message, "not on a Twilio media host") {
 		t.Fatalf("foreign URL: %s", e.Error.Message)
 	}
