@@ -102,6 +102,9 @@ func (s *Server) updateAgent(c *fiber.Ctx) error {
 		return err
 	}
 	s.logger.Info("agent updated", "agent_id", a.ID)
+	// More capacity, a new queue or skill, or "available" may let the agent
+	// take waiting conversations now.
+	s.dispatchForAgent(c.UserContext(), a.ID)
 	return c.JSON(a)
 }
 

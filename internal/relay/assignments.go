@@ -2,7 +2,10 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/workflows"
@@ -28,6 +31,11 @@ func (r *Relay) DeliverAssignments(ctx context.Context, as []store.Assignment, s
 			err := r.temporal.SignalWorkflow(ctx, asg.WorkflowID, "", workflows.SignalAssigned,
 				workflows.AssignedSignal{ConversationID: asg.ConversationID, AgentID: asg.AgentID})
 			cancel()
+			var gone *serviceerror.NotFound
+			if errors.As(err, &gone) {
+				// The conversation's workflow has ended: nobody left to tell.
+				err = nil
+			}
 			if err != nil {
 				if firstErr == nil {
 					firstErr = err
@@ -45,6 +53,36 @@ func (r *Relay) DeliverAssignments(ctx context.Context, as []store.Assignment, s
 		}
 	}
 	return firstErr
+}
+
+// Reconciler frees capacity leaked by conversations that closed without
+// releasing it (a crash at the wrong moment) and dispatches every queue.
+type Reconciler interface {
+	Reconcile(ctx context.Context, closedFor time.Duration) ([]string, store.Dispatch, error)
+}
+
+// A closed conversation may still hold capacity legitimately while the
+// wrap-up it was closed in runs out (the customer wrote again and a new
+// conversation took over): at most 24h by validation. Past that it is a leak.
+const (
+	reconcileEvery     = time.Minute
+	reconcileClosedFor = 25 * time.Hour
+)
+
+// reconcile runs the store's reconciliation and delivers what it assigned.
+func (r *Relay) reconcile(ctx context.Context) error {
+	rc, ok := r.assignments.(Reconciler)
+	if !ok {
+		return nil
+	}
+	freed, disp, err := rc.Reconcile(ctx, reconcileClosedFor)
+	if err != nil {
+		return err
+	}
+	if len(freed) > 0 {
+		r.logger.Warn("freed agent capacity held by closed conversations", "conversations", len(freed))
+	}
+	return r.DeliverAssignments(ctx, disp.Assigned, "")
 }
 
 // SweepAssignments delivers outbox rows older than Grace.

@@ -241,6 +241,8 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer t.Stop()
 	marks := time.NewTicker(100 * time.Millisecond)
 	defer marks.Stop()
+	reconcile := time.NewTicker(reconcileEvery)
+	defer reconcile.Stop()
 	defer r.flushMarks(ctx)
 	failing := false
 	for {
@@ -249,6 +251,11 @@ func (r *Relay) Run(ctx context.Context) error {
 			return nil
 		case <-marks.C:
 			r.flushMarks(ctx)
+			continue
+		case <-reconcile.C:
+			if err := r.reconcile(ctx); err != nil {
+				r.logger.Warn("reconciling agent capacity failed", "err", err)
+			}
 			continue
 		case <-t.C:
 		}
