@@ -105,7 +105,7 @@ func normalizeRequiredSkills(r *RoutingRule) error {
 	seen := map[string]bool{}
 	for i := range r.Skills {
 		s := &r.Skills[i]
-		s.Name = strings.TrimSpace(s.Name)
+		s.Name = strings.ToLower(strings.TrimSpace(s.Name)) // agents' skills are lower-cased too
 		if s.Name == "" || utf8.RuneCountInString(s.Name) > MaxNameLength {
 			return Errorf(CodeInvalid, "skills[%d].name is required (at most %d characters)", i, MaxNameLength)
 		}
