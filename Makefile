@@ -21,6 +21,11 @@ test: $(BIN)/temporal browser-deps
 build:
 	$(GO) build -o $(BIN)/switchboard ./cmd/switchboard
 
+## bench: throughput, latency, history cost and scale against the raw Temporal baseline,
+## a few minutes (BENCH_FLAGS="--conversations 100000 --split" for the 100k scale target)
+bench: build $(BIN)/temporal
+	$(BIN)/switchboard bench $(BENCH_FLAGS)
+
 ## lint: gofmt, go vet, staticcheck and Temporal's workflowcheck
 lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard/switchboard/internal/bench"
+	"github.com/switchboard/switchboard/internal/devenv"
+)
+
+func benchCmd() *cobra.Command {
+	o := bench.DefaultOptions()
+	var phases, out string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure throughput, latency, history cost and scale against the raw Temporal baseline (starts its own servers)",
+		Long: `bench starts its own in-memory Temporal dev server (and a file-backed one for
+the scale phase), a fresh PostgreSQL database per stack, the Twilio emulator, the
+API and a worker, then measures each phase against its target and, where it has
+one, a baseline measured on the same server in the same run. Progress goes to
+stderr, the table to stdout, and the JSON to <out>/<timestamp>.json and
+<out>/latest.json. Numbers vary with the machine's load: compare ratios.
+
+Phases: ` + strings.Join(bench.AllPhases, ", "),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Phases = nil
+			for _, p := range strings.Split(phases, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if !slices.Contains(bench.AllPhases, p) {
+					return fmt.Errorf("--phases: unknown phase %q (phases: %s)", p, strings.Join(bench.AllPhases, ", "))
+				}
+				if !slices.Contains(o.Phases, p) {
+					o.Phases = append(o.Phases, p)
+				}
+			}
+			// Always in the bench's order: the first four share one stack.
+			slices.SortFunc(o.Phases, func(a, b string) int {
+				return slices.Index(bench.AllPhases, a) - slices.Index(bench.AllPhases, b)
+			})
+			if o.Concurrency < 1 || o.LatencyRate < 1 || o.IngestRounds < 1 || o.IngestMessages < 1 || o.Conversations < 1 ||
+				o.WindowConversations < 1 || o.HistoryMessages < 1 || o.Sends < 1 || o.OutboundMessages < 1 || o.LatencyCustomers < 1 {
+				return fmt.Errorf("counts, rates and concurrency must be at least 1")
+			}
+			if o.Window < 5*time.Second {
+				return fmt.Errorf("--window must be at least 5s")
+			}
+			if !filepath.IsAbs(out) {
+				root, err := devenv.ProjectRoot()
+				if err != nil {
+					return err
+				}
+				out = filepath.Join(root, out)
+			}
+			o.OutDir = out
+			stamp := time.Now().UTC().Format("20060102T150405Z")
+			rep, err := bench.Run(cmd.Context(), o, cmd.ErrOrStderr(), filepath.Join(out, stamp+".log"))
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintln(w)
+			bench.RenderTable(w, rep.Rows)
+			fmt.Fprintln(w)
+			bench.RenderNotes(w, rep.Rows)
+			fmt.Fprintln(w)
+			bench.RenderMachine(w, rep.Machine)
+			path, err := bench.WriteJSON(out, rep)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "Results: %s (and latest.json); took %s.\n", path, rep.Elapsed)
+			if len(rep.Errors) > 0 {
+				return fmt.Errorf("%d phase(s) failed: %s", len(rep.Errors), strings.Join(rep.Errors, "; "))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&phases, "phases", strings.Join(bench.AllPhases, ","), "phases to run, comma-separated")
+	f.StringVar(&out, "out", "bench-results", "directory for the JSON results, logs and profiles (relative to the project root)")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "requests in flight (ingest, and opening conversations)")
+	f.IntVar(&o.IngestMessages, "ingest-messages", o.IngestMessages, "ingest: messages per round and side")
+	f.IntVar(&o.IngestRounds, "ingest-rounds", o.IngestRounds, "ingest: alternating baseline/Switchboard rounds")
+	f.IntVar(&o.LatencyRate, "rate", o.LatencyRate, "latency: offered webhooks per second")
+	f.DurationVar(&o.LatencyDuration, "latency-duration", o.LatencyDuration, "latency: how long to offer that rate")
+	f.IntVar(&o.LatencyCustomers, "latency-customers", o.LatencyCustomers, "latency: customers writing (each several times)")
+	f.IntVar(&o.HistoryMessages, "history-messages", o.HistoryMessages, "history: messages in the conversation")
+	f.IntVar(&o.Sends, "sends", o.Sends, "send: replies measured")
+	f.IntVar(&o.Conversations, "conversations", o.Conversations, "scale: open conversations (the target is at 100000)")
+	f.BoolVar(&o.Split, "split", o.Split, "scale: run the API and the worker as child processes to measure each one's memory")
+	f.IntVar(&o.StickyCache, "sticky-cache", o.StickyCache, "worker's sticky workflow cache size (0: SWITCHBOARD_WORKER_STICKY_CACHE_SIZE's default)")
+	f.IntVar(&o.WindowConversations, "window-conversations", o.WindowConversations, "window: conversations whose window expires")
+	f.DurationVar(&o.Window, "window", o.Window, "window: the session window of those conversations")
+	f.IntVar(&o.OutboundMessages, "outbound-messages", o.OutboundMessages, "outbound: replies through one sender")
+	f.IntVar(&o.OutboundRate, "outbound-rate", o.OutboundRate, "outbound: the emulator's per-sender limit (messages/s)")
+	f.BoolVar(&o.OutboundCompare, "outbound-compare", o.OutboundCompare, "outbound: also run with Switchboard's per-sender limiter off")
+	f.BoolVar(&o.Profile, "profile", o.Profile, "write CPU and heap profiles of each phase next to the results")
+	return cmd
+}

@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// OutboundRun is one outbound burst against the emulator's per-sender limit.
+type OutboundRun struct {
+	Limiter       string         `json:"limiter"`
+	Messages      int            `json:"messages"`
+	Conversations int            `json:"conversations"`
+	Concurrency   int            `json:"concurrency"`
+	APIAnswers    map[string]int `json:"api_answers"` // HTTP status → count
+	Errors        int            `json:"errors"`
+	FirstError    string         `json:"first_error,omitempty"`
+	Accepted      int            `json:"accepted_by_emulator"`
+	Attempts      int64          `json:"send_attempts"` // POST Messages.json answered
+	RateLimited   int64          `json:"answered_429"`
+	AcceptedRate  float64        `json:"accepted_per_sec"` // accepted / (last − first accepted)
+	PeakPerSec    int            `json:"peak_accepted_in_one_second"`
+	Seconds       float64        `json:"seconds"` // first API call → last accepted
+	APIAnswer     Dist           `json:"api_answer"`
+}
+
+// OutboundResult is phase 7.
+type OutboundResult struct {
+	EmulatorRate int           `json:"emulator_rate_per_sender"`
+	Runs         []OutboundRun `json:"runs"`
+}
+
+type outboundVariant struct {
+	name      string
+	configure func(*config.Config)
+}
+
+// outboundVariants are the configurations phase 7 compares.
+func (e *env) outboundVariants() []outboundVariant {
+	rate := e.opts.OutboundRate
+	on := outboundVariant{
+		name:      fmt.Sprintf("on (SWITCHBOARD_TWILIO_RATE_PER_SENDER=%d)", rate),
+		configure: func(c *config.Config) { c.TwilioRatePerSender = float64(rate) },
+	}
+	if !e.opts.OutboundCompare {
+		return []outboundVariant{on}
+	}
+	off := outboundVariant{
+		name:      "off (SWITCHBOARD_TWILIO_RATE_PER_SENDER=0)",
+		configure: func(c *config.Config) { c.TwilioRatePerSender = 0 },
+	}
+	return []outboundVariant{off, on}
+}
+
+// runOutbound sends replies as fast as the API takes them, across the
+// conversations of one sender, with the emulator refusing (429) more than
+// its per-sender rate, like Twilio's per-sender throughput.
+func (e *env) runOutbound(ctx context.Context) error {
+	res := OutboundResult{EmulatorRate: e.opts.OutboundRate}
+	for _, v := range e.outboundVariants() {
+		run, err := e.outboundRun(ctx, v)
+		if err != nil {
+			return err
+		}
+		res.Runs = append(res.Runs, run)
+		e.progressf(PhaseOutbound, "limiter %s: %d accepted at %.0f/s (peak %d in one second), %d answered 429 of %d attempts",
+			run.Limiter, run.Accepted, run.AcceptedRate, run.PeakPerSec, run.RateLimited, run.Attempts)
+	}
+	e.setPhase(PhaseOutbound, res)
+	for _, run := range res.Runs {
+		near := run.AcceptedRate >= 0.85*float64(res.EmulatorRate)
+		storm := run.RateLimited > int64(run.Messages/20) // more than 5% of the messages
+		e.addRows(Row{
+			ID: "7 outbound", Measure: fmt.Sprintf("replies through one sender (limit %d/s), limiter %s", res.EmulatorRate, run.Limiter),
+			Result: fmt.Sprintf("%s accepted, %d × 429", fmtRate(run.AcceptedRate), run.RateLimited),
+			Target: fmt.Sprintf("near %d/s, no 429 storm", res.EmulatorRate), Verdict: verdict(near && !storm && run.Accepted >= run.Messages),
+			Note: fmt.Sprintf("%d admin replies, %d at a time over %d conversations; %d accepted in %.1fs (peak %d in one second); %d send attempts; API answers %v",
+				run.Messages, run.Concurrency, run.Conversations, run.Accepted, run.Seconds, run.PeakPerSec, run.Attempts, run.APIAnswers),
+		})
+	}
+	return nil
+}
+
+func (e *env) outboundRun(ctx context.Context, v outboundVariant) (OutboundRun, error) {
+	o := e.opts
+	const convs, conc = 100, 32
+	run := OutboundRun{Limiter: v.name, Messages: o.OutboundMessages, Conversations: convs, Concurrency: conc, APIAnswers: map[string]int{}}
+	s, err := e.newStack(ctx, stackConfig{name: "outbound", temporal: e.temporal.Address, emulatorRate: o.OutboundRate, configure: v.configure})
+	if err != nil {
+		return run, err
+	}
+	defer s.Close()
+	lr := closedLoop(ctx, convs, 16, func(ctx context.Context, i int) error {
+		return s.post(ctx, s.prepareInbound(s.customer(95, i), "Bonjour"))
+	}, nil)
+	if lr.errors > 0 {
+		return run, fmt.Errorf("opening conversations: %v", lr.firstErr)
+	}
+	if _, err := s.waitInbound(ctx, convs, time.Minute, nil); err != nil {
+		return run, err
+	}
+	ids := make([]string, convs)
+	for i := range ids {
+		if ids[i], err = s.conversationID(ctx, workflows.ConversationID(s.numberID, s.customer(95, i))); err != nil {
+			return run, err
+		}
+	}
+	e.progressf(PhaseOutbound, "limiter %s: %d replies, %d at a time", v.name, o.OutboundMessages, conc)
+	var mu sync.Mutex
+	start := time.Now()
+	lr = closedLoop(ctx, o.OutboundMessages, conc, func(ctx context.Context, i int) error {
+		_, status, err := s.adminSend(ctx, ids[i%convs], "Réponse "+strconv.Itoa(i))
+		mu.Lock()
+		run.APIAnswers[strconv.Itoa(status)]++
+		mu.Unlock()
+		return err
+	}, func(done int) {
+		e.progressf(PhaseOutbound, "%d/%d API calls answered, %d accepted by the emulator, %d × 429", done, o.OutboundMessages, len(s.emu.Messages()), s.rateLimited.Load())
+	})
+	run.Errors = lr.errors
+	if lr.firstErr != nil {
+		run.FirstError = lr.firstErr.Error()
+	}
+	run.APIAnswer = Summarize(lr.latencies)
+	// Replies answered 202 are still being retried: wait for them.
+	deadline := time.Now().Add(3 * time.Minute)
+	for len(s.emu.Messages()) < o.OutboundMessages-run.Errors && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(200 * time.Millisecond)
+	}
+	msgs := s.emu.Messages()
+	run.Accepted = len(msgs)
+	run.Attempts, run.RateLimited = s.sends.Load(), s.rateLimited.Load()
+	if len(msgs) > 1 {
+		times := make([]time.Time, len(msgs))
+		for i, m := range msgs {
+			times[i] = m.ReceivedAt
+		}
+		slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+		span := times[len(times)-1].Sub(times[0])
+		run.AcceptedRate = Rate(len(times)-1, span)
+		run.Seconds = round2(times[len(times)-1].Sub(start).Seconds())
+		run.PeakPerSec = peakPerSecond(times)
+	}
+	return run, nil
+}
+
+// peakPerSecond is the largest number of times within any one-second
+// window (times sorted).
+func peakPerSecond(times []time.Time) int {
+	peak, j := 0, 0
+	for i := range times {
+		for times[i].Sub(times[j]) >= time.Second {
+			j++
+		}
+		peak = max(peak, i-j+1)
+	}
+	return peak
+}

@@ -1,0 +1,173 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/switchboard/switchboard/internal/devenv"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// ScaleResult is phase 5.
+type ScaleResult struct {
+	Conversations   int     `json:"conversations"`
+	Temporal        string  `json:"temporal"`
+	Split           bool    `json:"split"`
+	StickyCache     int     `json:"sticky_cache"`
+	CreateSeconds   float64 `json:"create_seconds"` // first webhook → last message recorded
+	CreatePerSec    float64 `json:"create_per_sec"`
+	Errors          int     `json:"errors"`
+	FirstError      string  `json:"first_error,omitempty"`
+	PendingTimer    bool    `json:"sample_has_pending_timer"`
+	WorkerRSS       int64   `json:"worker_rss_bytes,omitempty"` // split: the `worker` child
+	WorkerHeap      int64   `json:"worker_heap_inuse_bytes,omitempty"`
+	APIRSS          int64   `json:"api_rss_bytes,omitempty"`     // split: the `serve` child
+	ProcessRSS      int64   `json:"process_rss_bytes,omitempty"` // in-process: API + worker + bench
+	ProcessHeap     int64   `json:"process_heap_inuse_bytes,omitempty"`
+	TemporalRSS     int64   `json:"temporal_server_rss_bytes"`
+	PostgresBytes   int64   `json:"postgres_database_bytes"`
+	TemporalDBBytes int64   `json:"temporal_sqlite_bytes"`
+}
+
+// runScale opens N conversations (each with its pending window timer) on a
+// file-backed dev server, then measures memory and storage.
+func (e *env) runScale(ctx context.Context) error {
+	o := e.opts
+	dir, err := os.MkdirTemp("", "sbbench-temporal-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	dbFile := filepath.Join(dir, "temporal.db")
+	e.progressf(PhaseScale, "starting a file-backed Temporal dev server (%s)", dbFile)
+	srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{CLIPath: e.cli, DBFile: dbFile, LogWriter: e.logFile})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	s, err := e.newStack(ctx, stackConfig{name: "scale", temporal: srv.Address, split: o.Split})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res := ScaleResult{Conversations: o.Conversations, Temporal: "dev server, SQLite file", Split: o.Split, StickyCache: s.cfg.WorkerStickyCacheSize}
+	where := "API and worker in this process"
+	if o.Split {
+		where = "`switchboard serve` and `switchboard worker` child processes"
+	}
+	e.progressf(PhaseScale, "opening %d conversations (%s, %d in flight)", o.Conversations, where, o.Concurrency)
+
+	start := time.Now()
+	lr := closedLoop(ctx, o.Conversations, o.Concurrency, func(ctx context.Context, i int) error {
+		return s.post(ctx, s.prepareInbound(s.customer(80, i), "Bonjour"))
+	}, func(done int) {
+		e.progressf(PhaseScale, "webhooks %d/%d (%.0f/s)", done, o.Conversations, float64(done)/time.Since(start).Seconds())
+	})
+	res.Errors = lr.errors
+	if lr.firstErr != nil {
+		res.FirstError = lr.firstErr.Error()
+	}
+	within := max(5*time.Minute, time.Duration(o.Conversations)*50*time.Millisecond)
+	at, err := s.waitInbound(ctx, o.Conversations-lr.errors, within, func(n int) {
+		e.progressf(PhaseScale, "recorded %d/%d (%.0f/s)", n, o.Conversations, float64(n)/time.Since(start).Seconds())
+	})
+	if err != nil {
+		return err
+	}
+	res.CreateSeconds = round2(at.Sub(start).Seconds())
+	res.CreatePerSec = Rate(o.Conversations-lr.errors, at.Sub(start))
+	e.progressf(PhaseScale, "%d conversations open in %.1fs (%.0f/s)", o.Conversations, res.CreateSeconds, res.CreatePerSec)
+
+	// A sample conversation must be waiting on its window timer.
+	if evs, _, err := stableHistory(ctx, s.app.Temporal, workflows.ConversationID(s.numberID, s.customer(80, 0))); err == nil {
+		started, fired := 0, 0
+		for _, ev := range evs {
+			switch ev.GetEventType() {
+			case enumspb.EVENT_TYPE_TIMER_STARTED:
+				started++
+			case enumspb.EVENT_TYPE_TIMER_FIRED, enumspb.EVENT_TYPE_TIMER_CANCELED:
+				fired++
+			}
+		}
+		res.PendingTimer = started > fired
+	}
+
+	e.progressf(PhaseScale, "settling 10s before measuring memory")
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(10 * time.Second):
+	}
+	if o.Split {
+		res.WorkerRSS = rssBytes(s.childPID("worker"))
+		res.APIRSS = rssBytes(s.childPID("serve"))
+		if v, ok := scrapeMetric(ctx, s.http, s.workerURL+"/metrics", "go_memstats_heap_inuse_bytes"); ok {
+			res.WorkerHeap = int64(v)
+		}
+	} else {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		res.ProcessRSS = rssBytes(0)
+		res.ProcessHeap = int64(ms.HeapInuse)
+	}
+	tpid := findPID("start-dev", dbFile)
+	res.TemporalRSS = rssBytes(tpid)
+	use := e.cpuSoFar(tpid, s.childPID("serve"), s.childPID("worker"))
+	e.phaseCPU = &use
+	if err := s.app.Store.DB().GetContext(ctx, &res.PostgresBytes, `SELECT pg_database_size(current_database())`); err != nil {
+		return err
+	}
+	res.TemporalDBBytes = fileSizes(dbFile, dbFile+"-wal", dbFile+"-shm")
+	e.setPhase(PhaseScale, res)
+
+	n := o.Conversations
+	cache := fmt.Sprintf("sticky cache %d workflows", res.StickyCache)
+	timer := "each waiting on its window timer (checked on a sample)"
+	if !res.PendingTimer {
+		timer = "WARNING: the sampled conversation has no pending timer"
+	}
+	rows := []Row{{
+		ID: "5 scale", Measure: fmt.Sprintf("open %d conversations (file-backed Temporal)", n),
+		Result: fmt.Sprintf("%.0f s (%s)", res.CreateSeconds, fmtRate(res.CreatePerSec)), Verdict: Info,
+		Note: fmt.Sprintf("%d webhooks in flight, from the first webhook to the last message recorded; %s; %d errors", o.Concurrency, timer, res.Errors),
+	}}
+	if o.Split {
+		v := Info
+		if n >= 100000 {
+			v = verdict(res.WorkerRSS < 1<<30)
+		}
+		rows = append(rows,
+			Row{ID: "5 scale", Measure: fmt.Sprintf("worker RSS at %d conversations", n), Result: fmtBytes(res.WorkerRSS),
+				Target: "< 1 GiB at 100,000", Verdict: v,
+				Note: fmt.Sprintf("`switchboard worker` child process; Go heap in use %s; %s", fmtBytes(res.WorkerHeap), cache)},
+			Row{ID: "5 scale", Measure: fmt.Sprintf("API RSS at %d conversations", n), Result: fmtBytes(res.APIRSS), Verdict: Info,
+				Note: "`switchboard serve` child process, after the load"},
+		)
+	} else {
+		v := Info
+		if n >= 100000 && res.ProcessRSS < 1<<30 {
+			v = Met // the worker is only part of this process
+		}
+		rows = append(rows, Row{
+			ID: "5 scale", Measure: fmt.Sprintf("API + worker RSS at %d conversations", n), Result: fmtBytes(res.ProcessRSS),
+			Target: "worker < 1 GiB at 100,000", Verdict: v,
+			Note: fmt.Sprintf("one process: API, worker, emulator and the bench's load generator (--split measures the worker alone); Go heap in use %s after GC; %s",
+				fmtBytes(res.ProcessHeap), cache),
+		})
+	}
+	rows = append(rows,
+		Row{ID: "5 scale", Measure: fmt.Sprintf("PostgreSQL database at %d conversations", n), Result: fmtBytes(res.PostgresBytes), Verdict: Info,
+			Note: "pg_database_size: conversations, transcript, inbox, contacts, agent events"},
+		Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal persistence at %d conversations", n), Result: fmtBytes(res.TemporalDBBytes), Verdict: Info,
+			Note: fmt.Sprintf("dev server's SQLite file (+ WAL); the dev server's RSS %s", fmtBytes(res.TemporalRSS))},
+	)
+	e.addRows(rows...)
+	return nil
+}
