@@ -7,6 +7,7 @@
 const API = "/api/v1/agent";
 const TOKEN_KEY = "switchboard.agentToken";
 const MEDIA_CACHE_MAX = 200;
+const STREAM_SILENCE = 45000; // three missed heartbeats: reconnect
 
 // Twilio error codes an agent may meet, in words.
 const ERROR_REASONS = {
@@ -82,7 +83,9 @@ function toast(text) {
 
 function timeOf(iso) {
   const d = new Date(iso);
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return d.toDateString() === new Date().toDateString() ? time
+    : d.toLocaleDateString([], { day: "numeric", month: "short" }) + " " + time;
 }
 
 function pad(n) { return String(n).padStart(2, "0"); }
@@ -413,33 +416,62 @@ function failReason(m) {
   return h("span", { class: "fail-reason", text });
 }
 
+// renderTranscript updates the transcript in place: new messages are
+// appended, a status change only replaces that message's footer, so that
+// screen readers (role=log) hear what is new and images are not reloaded.
 function renderTranscript() {
   const list = $("transcript");
   const key = JSON.stringify(S.messages.map((m) => [m.id, m.status, m.error_code]));
   if (key === S.renderedKey) return;
   S.renderedKey = key;
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  const items = S.messages.map((m) => {
-    const cls = m.author === "system" ? "system" : m.direction;
-    const li = h("li", { class: "msg " + cls, "data-id": m.id, "data-direction": m.direction, "data-status": m.status });
-    if (m.direction === "outbound" || m.author !== "customer") li.append(h("span", { class: "author", text: authorLabel(m.author) }));
-    if (m.template) {
-      li.append(h("span", { class: "tpl", text: "Template " + m.template.name + " · " + m.template.language +
-        (m.template.variables && m.template.variables.length ? " · " + m.template.variables.join(", ") : "") }));
+  const existing = new Map();
+  for (const li of [...list.children]) {
+    if (li.dataset.id) existing.set(li.dataset.id, li);
+    else li.remove(); // the "no message" placeholder
+  }
+  let prev = null;
+  for (const m of S.messages) {
+    let li = existing.get(m.id);
+    existing.delete(m.id);
+    if (!li) {
+      li = messageItem(m);
+    } else if (li.dataset.status !== m.status || li.dataset.error !== String(m.error_code || "")) {
+      li.dataset.status = m.status;
+      li.dataset.error = String(m.error_code || "");
+      li.querySelector(".foot").replaceWith(messageFoot(m));
     }
-    (m.media || []).forEach((md, i) => li.append(mediaPreview(m, md, i)));
-    if (m.body) li.append(h("span", { class: "body", text: m.body }));
-    const foot = h("span", { class: "foot" }, h("time", { datetime: m.created_at, text: timeOf(m.created_at) }));
-    if (m.direction === "outbound") {
-      foot.append(ticks(m));
-      if (m.status === "failed" || m.status === "undelivered") foot.append(failReason(m));
-    }
-    li.append(foot);
-    return li;
-  });
-  list.replaceChildren(...items);
+    const want = prev ? prev.nextSibling : list.firstChild;
+    if (li !== want) list.insertBefore(li, want);
+    prev = li;
+  }
+  for (const li of existing.values()) li.remove();
   if (!S.messages.length) list.append(h("li", { class: "empty", text: "No message yet." }));
   if (atBottom || !list.dataset.scrolled) list.scrollTop = list.scrollHeight;
+}
+
+function messageItem(m) {
+  const cls = m.author === "system" ? "system" : m.direction;
+  const li = h("li", { class: "msg " + cls, "data-id": m.id, "data-direction": m.direction, "data-status": m.status,
+    "data-error": String(m.error_code || "") });
+  if (m.direction === "outbound" || m.author !== "customer") li.append(h("span", { class: "author", text: authorLabel(m.author) }));
+  if (m.template) {
+    li.append(h("span", { class: "tpl", text: "Template " + m.template.name + " · " + m.template.language +
+      (m.template.variables && m.template.variables.length ? " · " + m.template.variables.join(", ") : "") }));
+  }
+  (m.media || []).forEach((md, i) => li.append(mediaPreview(m, md, i)));
+  if (m.body) li.append(h("span", { class: "body", text: m.body }));
+  li.append(messageFoot(m));
+  return li;
+}
+
+function messageFoot(m) {
+  const foot = h("span", { class: "foot" }, h("time", { datetime: m.created_at, title: new Date(m.created_at).toLocaleString(), text: timeOf(m.created_at) }));
+  if (m.direction === "outbound") {
+    foot.append(ticks(m));
+    if (m.status === "failed" || m.status === "undelivered") foot.append(failReason(m));
+  }
+  return foot;
 }
 
 // mediaPreview shows one attachment. Customer media come through the media
@@ -798,20 +830,30 @@ async function streamLoop(ctrl) {
   let failures = 0;
   let connectedBefore = false;
   while (!ctrl.signal.aborted) {
+    // One connection: ends with the console (sign out) or when nothing,
+    // not even the server's 15 s heartbeat, arrived for STREAM_SILENCE.
+    const conn = new AbortController();
+    const stop = () => conn.abort();
+    ctrl.signal.addEventListener("abort", stop);
+    let lastData = Date.now();
+    const watchdog = setInterval(() => { if (Date.now() - lastData > STREAM_SILENCE) conn.abort(); }, 5000);
     try {
       const headers = { Authorization: "Bearer " + S.token, Accept: "text/event-stream" };
       if (S.lastEventId) headers["Last-Event-ID"] = S.lastEventId;
-      const res = await fetch(API + "/events", { headers, signal: ctrl.signal, cache: "no-store" });
+      const res = await fetch(API + "/events", { headers, signal: conn.signal, cache: "no-store" });
       if (res.status === 401) { signOut("Your token was refused: sign in again."); return; }
       if (!res.ok || !res.body) throw new Error("HTTP " + res.status);
       setLive(true);
       failures = 0;
       if (connectedBefore) scheduleRefresh(true, true);
       connectedBefore = true;
-      await readEvents(res.body, ctrl.signal);
+      await readEvents(res.body, conn.signal, () => { lastData = Date.now(); });
     } catch (e) {
       if (ctrl.signal.aborted) return;
       failures++;
+    } finally {
+      clearInterval(watchdog);
+      ctrl.signal.removeEventListener("abort", stop);
     }
     if (ctrl.signal.aborted) return;
     setLive(false);
@@ -822,7 +864,7 @@ async function streamLoop(ctrl) {
 // readEvents parses text/event-stream as the HTML standard says: lines end
 // with \n, \r\n or \r; "field: value" (one space after the colon dropped);
 // ":" starts a comment; a blank line dispatches the event.
-async function readEvents(body, signal) {
+async function readEvents(body, signal, onData) {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buf = "";
@@ -850,6 +892,7 @@ async function readEvents(body, signal) {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      if (onData) onData();
       let chunk = decoder.decode(value, { stream: true });
       if (sawCR && chunk[0] === "\n") chunk = chunk.slice(1); // \r\n split across chunks
       buf += chunk;
