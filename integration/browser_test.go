@@ -26,7 +26,8 @@ const browserCloseNotes = "Commande prête, cliente prévenue."
 // customer phone (/sim) in headless Chromium (tests/browser/console_sim.mjs,
 // playwright-core): a customer writes, the agent sees it live and answers,
 // the phone shows ✓✓; once the window closes the console sends a template
-// that reaches the phone. Screenshots land in test-output/.
+// that reaches the phone; close with notes; then, in pick mode, Accept and a
+// transfer back to the queue. Screenshots land in test-output/.
 func TestBrowserConsoleAndPhone(t *testing.T) {
 	root, err := devenv.ProjectRoot()
 	if err != nil {
@@ -67,6 +68,10 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 		"SB_TEMPLATE_TEXT=Bonjour Marie, votre commande est prête.",
 		"SB_WINDOW_SECONDS="+strings.TrimSuffix(browserWindow.String(), "s"),
 		"SB_CLOSE_NOTES="+browserCloseNotes,
+		"SB_ADMIN_KEY="+s.cfg.AdminKey,
+		"SB_WORKSTREAM_ID="+ws.ID,
+		"SB_QUEUE_ID="+q.ID,
+		"SB_CUSTOMER2=+33687654321",
 		"SB_OUTPUT_DIR="+out,
 		"SB_CHROMIUM="+chromium,
 	)

@@ -10,7 +10,9 @@
 //   4. the agent answers with Enter; the reply reaches /sim with ✓✓;
 //   5. the short test window runs out: the composer turns into the template
 //      picker; a template with a variable reaches /sim;
-//   6. both pages at 360 px: nothing wider than the screen.
+//   6. both pages at 360 px: nothing wider than the screen;
+//   7. the SSE parser on a stream cut at awkward places; close with notes;
+//   8. pick mode: Accept from the queue, then transfer back to the queue.
 //
 // Screenshots go to SB_OUTPUT_DIR. Prints "console_sim: ok" and timings.
 import { chromium } from "playwright-core";
@@ -40,6 +42,10 @@ const CHROMIUM = process.env.SB_CHROMIUM || "/usr/bin/chromium";
 
 const HELLO = "Bonjour, ma commande n'est pas arrivée.";
 const REPLY = "Je regarde tout de suite, un instant.";
+const ADMIN_KEY = process.env.SB_ADMIN_KEY || "";
+const WORKSTREAM_ID = process.env.SB_WORKSTREAM_ID || "";
+const QUEUE_ID = process.env.SB_QUEUE_ID || "";
+const CUSTOMER2 = process.env.SB_CUSTOMER2 || "+33687654321";
 const CLOSE_NOTES = process.env.SB_CLOSE_NOTES || "Commande prête, cliente prévenue.";
 
 fs.mkdirSync(OUT, { recursive: true });
@@ -231,6 +237,40 @@ try {
     ["wrap up", "closed", "survey"].includes(document.getElementById("conv-state").textContent));
   if (!(await consolePage.isDisabled("#composer-text"))) throw new Error("the composer is still enabled after close");
   step("sse_parser_and_close");
+
+  // Pick mode: the workstream now lets agents pick; a second customer
+  // writes; the conversation waits under "Waiting for pick" until Accept.
+  if (ADMIN_KEY && WORKSTREAM_ID) {
+    const res = await fetch(API + "/api/v1/workstreams/" + WORKSTREAM_ID, {
+      method: "PATCH", headers: { Authorization: "Bearer " + ADMIN_KEY, "Content-Type": "application/json" },
+      body: JSON.stringify({ distribution: "pick" }),
+    });
+    if (!res.ok) throw new Error("PATCH workstream: " + res.status + " " + await res.text());
+    await simPage.fill("#customer", CUSTOMER2);
+    await simPage.fill("#profile", "Hugo");
+    await simPage.focus("#body");
+    await simPage.keyboard.type("Bonjour, une question sur ma facture.");
+    await simPage.keyboard.press("Enter");
+    const accept = `#queue .queue-row:has(.conv-item[data-customer="${CUSTOMER2}"]) button.accept`;
+    await consolePage.waitForSelector(accept, { timeout: 30000 });
+    await consolePage.focus(accept);
+    await consolePage.keyboard.press("Enter");
+    await consolePage.waitForSelector(`#mine .conv-item[data-customer="${CUSTOMER2}"][aria-current="true"]`);
+    await consolePage.waitForFunction(() => document.getElementById("conv-state").textContent === "assigned");
+    await consolePage.waitForSelector("#composer-text:focus"); // ready to answer
+    step("pick_accept");
+
+    // Transfer back to the queue: it leaves the agent, and waits for pick again.
+    await consolePage.click("#transfer-btn");
+    await consolePage.waitForSelector("#transfer-dialog[open] #transfer-id:focus");
+    await consolePage.keyboard.type(QUEUE_ID);
+    await consolePage.keyboard.press("Enter");
+    await consolePage.waitForFunction(() => !document.getElementById("transfer-dialog").open);
+    await consolePage.waitForSelector(`#queue .conv-item[data-customer="${CUSTOMER2}"]`, { timeout: 30000 });
+    if (await consolePage.$(`#mine .conv-item[data-customer="${CUSTOMER2}"]`)) throw new Error("the transferred conversation is still in my list");
+    step("transfer_to_queue");
+    await shot(consolePage, "console-pick.png");
+  }
 
   if (problems.length) throw new Error("the pages reported errors:\n  " + problems.join("\n  "));
 } catch (err) {

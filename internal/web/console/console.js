@@ -377,7 +377,8 @@ function routingText(c) {
   if (r.reason) parts.push(r.reason);
   if (r.skills && r.skills.length) parts.push("skills " + r.skills.map((s) => s.name + " ≥ " + s.min_proficiency).join(", "));
   if (r.priority) parts.push("priority " + r.priority);
-  if (r.by) parts.push("by " + r.by);
+  const by = (r.by || "").replace(/^transfer:/, "");
+  if (by && !(r.reason || "").includes(by)) parts.push("transferred by " + authorLabel(by).replace(/^You$/, "you"));
   let text = parts.join(" · ");
   if (c.bot_note) text += " · bot: " + c.bot_note;
   return text;
