@@ -36,7 +36,8 @@ type presenceInput struct {
 
 // setAgentPresence changes the agent's presence. An agent who becomes
 // available is given waiting conversations of its queues at once: the
-// dispatcher runs for it and the workflows hear of their assignments.
+// dispatcher runs for it and the workflows hear of their assignments (what
+// fails here is caught by the relay's sweeps).
 func (s *Server) setAgentPresence(c *fiber.Ctx) error {
 	var in presenceInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -52,22 +53,9 @@ func (s *Server) setAgentPresence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	assigned := 0
 	if presence == domain.PresenceAvailable {
-		// A failure here is the caller's to retry: setting the same
-		// presence again dispatches again.
-		disp, err := s.store.DispatchForAgent(ctx, ag.ID)
-		if err != nil {
-			return err
-		}
-		assigned = len(disp.Assigned)
-		if assigned > 0 && s.relay != nil {
-			// Undelivered assignments stay in the outbox for the relay's sweep.
-			if err := s.relay.DeliverAssignments(ctx, disp.Assigned, ""); err != nil {
-				s.logger.Warn("delivering assignments after a presence change", "agent_id", ag.ID, "err", err)
-			}
-		}
+		s.dispatchForAgent(ctx, ag.ID) // dispatch.go: the answer's load counts what it got
 	}
-	s.logger.Info("agent presence changed", "agent_id", ag.ID, "presence", presence, "assigned", assigned)
+	s.logger.Info("agent presence changed", "agent_id", ag.ID, "presence", presence)
 	return s.agentProfile(c, ag)
 }

@@ -64,7 +64,7 @@ func TestAgentWorksAConversation(t *testing.T) {
 	var msg domain.Message
 	s.agentDo(ada.Token, http.MethodPost, base+"/messages", map[string]any{"text": "Bonjour Marie, je regarde."}, http.StatusCreated, &msg)
 	t.Logf("agent send → Twilio accepted → answer: %s", time.Since(start).Round(time.Millisecond))
-	if msg.Author != "agent:"+ada.ID || msg.TwilioSID == nil || msg.Status != domain.StatusQueued || msg.ConversationID != conv.ID {
+	if msg.Author != "agent:"+ada.ID || msg.TwilioSID == nil || msg.Status.IsFailure() || msg.ConversationID != conv.ID {
 		t.Fatalf("sent: %+v", msg)
 	}
 	s.agentDo(ada.Token, http.MethodGet, "/api/v1/agent/conversations", nil, http.StatusOK, &list)
