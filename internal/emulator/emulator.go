@@ -51,6 +51,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,6 +90,7 @@ type Emulator struct {
 	bySID     map[string]*message
 	changed   chan struct{} // closed and replaced whenever messages change
 	failures  []*Failure
+	held      atomic.Int64           // send requests being held (Failure.Delay, HoldAfterAccept)
 	sendTimes map[string][]time.Time // From -> recent accepted send times (rate limit)
 	inbound   []*inboundRecord
 	media     map[string]*mediaItem // MediaSid -> bytes

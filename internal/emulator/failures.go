@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -19,8 +20,15 @@ type Failure struct {
 	// when HTTPStatus is 0, an asynchronous failure: the send is accepted (201) and
 	// its callbacks end in failed (undelivered for 63024/63049) with this code.
 	ErrorCode int
-	// Delay answers slowly: the response is held this long.
+	// Delay answers slowly: the request is held this long before Twilio
+	// looks at it. A client that hangs up meanwhile sent nothing: no message
+	// is created (as when a request never reached Twilio).
 	Delay time.Duration
+	// HoldAfterAccept accepts the message first (it exists, its status
+	// callbacks start) and then holds the 201 this long. A client that hangs
+	// up meanwhile never learns the SID, but the message is sent anyway: the
+	// window where a sender that retries sends twice.
+	HoldAfterAccept time.Duration
 }
 
 // failureJSON is the control-API shape of a Failure; Delay is a Go duration string.
@@ -30,6 +38,8 @@ type failureJSON struct {
 	HTTPStatus int    `json:"http_status"`
 	ErrorCode  int    `json:"error_code"`
 	Delay      string `json:"delay,omitempty"`
+	// HoldAfterAccept is a Go duration string too.
+	HoldAfterAccept string `json:"hold_after_accept,omitempty"`
 }
 
 // MarshalJSON encodes f with snake_case keys and Delay as a duration string.
@@ -37,6 +47,9 @@ func (f Failure) MarshalJSON() ([]byte, error) {
 	j := failureJSON{To: f.To, Count: f.Count, HTTPStatus: f.HTTPStatus, ErrorCode: f.ErrorCode}
 	if f.Delay > 0 {
 		j.Delay = f.Delay.String()
+	}
+	if f.HoldAfterAccept > 0 {
+		j.HoldAfterAccept = f.HoldAfterAccept.String()
 	}
 	return json.Marshal(j)
 }
@@ -55,6 +68,13 @@ func (f *Failure) UnmarshalJSON(b []byte) error {
 		}
 		f.Delay = d
 	}
+	if j.HoldAfterAccept != "" {
+		d, err := time.ParseDuration(j.HoldAfterAccept)
+		if err != nil {
+			return fmt.Errorf("hold_after_accept: %w", err)
+		}
+		f.HoldAfterAccept = d
+	}
 	return nil
 }
 
@@ -64,7 +84,28 @@ func (e *Emulator) InjectFailure(f Failure) {
 	e.failures = append(e.failures, &f)
 	e.mu.Unlock()
 	e.log.Info("failure injected", "to", maskNumber(f.To), "count", f.Count,
-		"http_status", f.HTTPStatus, "error_code", f.ErrorCode, "delay", f.Delay)
+		"http_status", f.HTTPStatus, "error_code", f.ErrorCode, "delay", f.Delay, "hold_after_accept", f.HoldAfterAccept)
+}
+
+// Held returns how many send requests are being held right now (Delay or
+// HoldAfterAccept): tests wait for it before crashing the sender.
+func (e *Emulator) Held() int { return int(e.held.Load()) }
+
+// hold keeps a send request waiting for d. It returns false when the client
+// hung up meanwhile (true when the emulator is closing: answer at once).
+func (e *Emulator) hold(r *http.Request, d time.Duration) bool {
+	e.held.Add(1)
+	defer e.held.Add(-1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-e.ctx.Done():
+		return true
+	}
 }
 
 // ClearFailures removes all injected failures.

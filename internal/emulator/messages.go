@@ -99,17 +99,11 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, code, errorMessage(code))
 		return
 	}
+	var holdAfter time.Duration
 	if f, ok := e.takeFailure(m.To); ok {
-		if f.Delay > 0 {
-			t := time.NewTimer(f.Delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			case <-e.ctx.Done():
-				t.Stop()
-			}
+		if f.Delay > 0 && !e.hold(r, f.Delay) {
+			e.log.Info("client hung up before the send was looked at: nothing sent", "to", maskNumber(m.To))
+			return
 		}
 		if f.HTTPStatus != 0 {
 			code := f.ErrorCode
@@ -121,6 +115,7 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m.asyncError = f.ErrorCode
+		holdAfter = f.HoldAfterAccept
 	}
 	if !e.accept(m) {
 		e.log.Info("send rate limited", "from", maskNumber(m.From))
@@ -138,6 +133,10 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	if start {
 		go e.runLifecycle(m)
+	}
+	if holdAfter > 0 && !e.hold(r, holdAfter) {
+		e.log.Info("client hung up after the message was accepted: it is sent anyway", "sid", m.SID)
+		return
 	}
 	writeJSON(w, http.StatusCreated, res)
 }
