@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -127,7 +126,7 @@ func (a *App) Activities() *activities.Activities {
 		Credentials:  tokens,
 		Twilio: a.Metrics.InstrumentSender(twilio.NewClient(twilio.Config{
 			APIBase: a.Config.TwilioAPIBase,
-			Timeout: 15 * time.Second,
+			Timeout: a.Config.TwilioTimeout,
 			Logger:  a.Logger.With("component", "twilio"),
 			// Paced per sender, so that a burst of replies is not a storm of 429s.
 			RatePerSender: a.Config.TwilioRatePerSender,

@@ -33,6 +33,12 @@ type Config struct {
 	LogLevel            string        // SWITCHBOARD_LOG_LEVEL: debug, info, warn, error
 	LogFormat           string        // SWITCHBOARD_LOG_FORMAT: text or json
 
+	// TwilioTimeout bounds each HTTP call to Twilio (SWITCHBOARD_TWILIO_TIMEOUT).
+	TwilioTimeout time.Duration
+	// Retention is how long transcripts are kept (SWITCHBOARD_RETENTION;
+	// 0 keeps them forever): a daily Temporal Schedule purges older ones.
+	Retention time.Duration
+
 	// Operations (see ops.go): the worker's HTTP port, shutdown, worker
 	// tuning and the Temporal connection's TLS / API key.
 	WorkerHTTPAddr                     string        // SWITCHBOARD_WORKER_HTTP_ADDR: /healthz, /readyz, /metrics of `worker`
@@ -62,6 +68,7 @@ func Defaults() Config {
 		HTTPAddr:          ":8080",
 		PublicBaseURL:     "http://127.0.0.1:8080",
 		SessionWindow:     domain.DefaultSessionWindow,
+		TwilioTimeout:     DefaultTwilioTimeout,
 		LogLevel:          "info",
 		LogFormat:         "json",
 
@@ -131,6 +138,7 @@ func FromEnv() (Config, error) {
 		}
 	}
 	c.opsFromEnv()
+	c.reliabilityFromEnv()
 	// Every problem at once; Validate lists them again with the others.
 	return c, errors.Join(c.envProblems...)
 }
@@ -166,6 +174,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.validateOps()...)
+	errs = append(errs, c.validateReliability()...)
 	return errors.Join(errs...)
 }
 

@@ -223,6 +223,8 @@ func Vars() []Var {
 		{"SWITCHBOARD_TWILIO_API_BASE", "", false, func(c Config) string { return c.TwilioAPIBase }},
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "false", false, func(c Config) string { return strconv.FormatBool(c.AllowPrivateTargets) }},
 		{"SWITCHBOARD_SESSION_WINDOW", d.SessionWindow.String(), false, func(c Config) string { return c.SessionWindow.String() }},
+		{"SWITCHBOARD_TWILIO_TIMEOUT", d.TwilioTimeout.String(), false, func(c Config) string { return c.TwilioTimeout.String() }},
+		{"SWITCHBOARD_RETENTION", "0", false, func(c Config) string { return c.Retention.String() }},
 		{"SWITCHBOARD_LOG_LEVEL", d.LogLevel, false, func(c Config) string { return c.LogLevel }},
 		{"SWITCHBOARD_LOG_FORMAT", d.LogFormat, false, func(c Config) string { return c.LogFormat }},
 		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", d.ShutdownTimeout.String(), false, func(c Config) string { return c.ShutdownTimeout.String() }},

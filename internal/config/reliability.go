@@ -1,0 +1,50 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// DefaultTwilioTimeout bounds one HTTP call to Twilio: Twilio itself gives
+// up on a webhook after 15 s, and a send that takes longer is retried.
+const DefaultTwilioTimeout = 15 * time.Second
+
+// MinRetention is the shortest SWITCHBOARD_RETENTION accepted: WhatsApp's
+// session window is a day, and a shorter retention is almost certainly a
+// typo ("24m" for "24h") that would purge live conversations.
+const MinRetention = 24 * time.Hour
+
+// reliabilityFromEnv reads SWITCHBOARD_TWILIO_TIMEOUT and SWITCHBOARD_RETENTION.
+func (c *Config) reliabilityFromEnv() {
+	dur := func(key string, dst *time.Duration) {
+		v := strings.TrimSpace(os.Getenv(key))
+		if v == "" {
+			return
+		}
+		if v == "0" {
+			*dst = 0
+			return
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			c.envProblems = append(c.envProblems, fmt.Errorf("%s=%q: %w (e.g. 2160h for 90 days)", key, v, err))
+			return
+		}
+		*dst = d
+	}
+	dur("SWITCHBOARD_TWILIO_TIMEOUT", &c.TwilioTimeout)
+	dur("SWITCHBOARD_RETENTION", &c.Retention)
+}
+
+func (c Config) validateReliability() []error {
+	var errs []error
+	if c.TwilioTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_TWILIO_TIMEOUT must be positive"))
+	}
+	if c.Retention < 0 || (c.Retention > 0 && c.Retention < MinRetention) {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_RETENTION=%s must be 0 (keep forever) or at least %s", c.Retention, MinRetention))
+	}
+	return errs
+}
