@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -76,7 +75,7 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 		ContentVariables: in.ContentVariables,
 	}
 	if a.StatusCallbackURL != nil {
-		req.StatusCallback = a.StatusCallbackURL(in.AccountID)
+		req.StatusCallback = withMessageID(a.StatusCallbackURL(in.AccountID), in.MessageID)
 	}
 	res, err := a.Twilio.Send(ctx, req)
 	if err != nil {
@@ -88,7 +87,7 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 				return SendOutput{}, err
 			}
 		} else if te.Kind == twilio.Retryable {
-			return SendOutput{}, fmt.Errorf("twilio: %w", te)
+			return SendOutput{}, retryLater(ctx, te)
 		}
 		a.logger().Warn("twilio refused a message", "message_id", in.MessageID, "code", te.Code, "status", te.HTTPStatus)
 		failed, err := a.Store.MarkSendFailed(ctx, in.MessageID, te.Code, te.Message)

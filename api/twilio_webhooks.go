@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -36,6 +37,11 @@ func (s *Server) twilioForm(c *fiber.Ctx, toE164 func(url.Values) string) (url.V
 	accountID := c.Params("account_id")
 	target, err := s.store.WebhookTarget(c.UserContext(), accountID, toE164(form))
 	if err != nil {
+		var de *domain.Error
+		if !errors.As(err, &de) { // the database, not the request: Twilio retries a 503
+			s.logger.Error("looking up a webhook's account failed; Twilio will retry", "err", err)
+			return nil, target, domain.Errorf(domain.CodeUnavailable, "account lookup failed; retry")
+		}
 		return nil, target, err
 	}
 	token, err := s.tokens.Decrypt(target.AuthTokenEnc)
@@ -186,6 +192,19 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 	if v := form.Get("ErrorCode"); v != "" {
 		if code, err = strconv.Atoi(v); err != nil {
 			return invalid("ErrorCode=%q is not a number", v)
+		}
+	}
+	// Our status callback URLs name the message (?message_id=, signed with
+	// the rest of the URL): a SID the sender never recorded, because it
+	// crashed after Twilio accepted the message, is recorded here, so that
+	// the retried send finds it instead of sending the message twice.
+	if mid := c.Query("message_id"); mid != "" {
+		linked, err := s.store.LinkSID(c.UserContext(), mid, sid)
+		if err != nil {
+			return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
+		}
+		if linked {
+			s.logger.Info("Twilio SID recorded from a status callback", "message_id", mid, "sid", sid)
 		}
 	}
 	up, err := s.store.ApplyStatus(c.UserContext(), sid, status, code, form.Get("ErrorMessage"))

@@ -117,11 +117,25 @@ func (s *Store) RecordSendResult(ctx context.Context, id, sid string, status dom
 	return s.GetMessage(ctx, id)
 }
 
-// MarkSendFailed records a final refusal by Twilio.
+// MarkSendFailed records a final refusal by Twilio (or a send that gave
+// up) and tells the conversation's agent, in the same transaction, with a
+// delivery_status event, as a failed status callback does.
 func (s *Store) MarkSendFailed(ctx context.Context, id string, code int, message string) (domain.Message, error) {
-	_, err := s.db.ExecContext(ctx, `
-		UPDATE messages SET status = 'failed', error_code = NULLIF($2, 0), error_message = NULLIF($3, ''), updated_at = now()
-		WHERE id = $1`, id, code, truncate(message, 500))
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var convID string
+		err := tx.QueryRowxContext(ctx, `
+			UPDATE messages SET status = 'failed', error_code = NULLIF($2, 0), error_message = NULLIF($3, ''), updated_at = now()
+			WHERE id = $1 RETURNING conversation_id`, id, code, truncate(message, 500)).Scan(&convID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, map[string]any{
+			"conversation_id": convID, "message_id": id, "status": domain.StatusFailed, "error_code": code,
+		})
+	})
 	if err != nil {
 		return domain.Message{}, err
 	}

@@ -1,0 +1,35 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// LinkSID records the Twilio SID of an outbound message from a status
+// callback whose URL names the message (?message_id=): the callback of a
+// message Twilio accepted while its sender crashed before recording the
+// SID. A message that has a SID keeps it; an unknown id changes nothing.
+// It returns whether the SID was recorded here. Statuses that arrived
+// before are applied, as RecordSendResult does.
+func (s *Store) LinkSID(ctx context.Context, messageID, sid string) (bool, error) {
+	if !validUUID(messageID) || sid == "" {
+		return false, nil
+	}
+	linked := false
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE messages SET twilio_sid = $2, updated_at = now()
+			WHERE id = $1 AND direction = 'outbound' AND twilio_sid IS NULL
+			AND NOT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = $2)`, messageID, sid)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if linked = n > 0; !linked {
+			return nil
+		}
+		return applyBestEvent(ctx, tx, sid)
+	})
+	return linked, err
+}
