@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/workflows"
+	"github.com/switchboard/switchboard/workflows/retention"
 )
 
 // New returns a worker polling the conversation task queue (normally
@@ -27,4 +28,10 @@ func Register(r interface {
 }, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
 	r.RegisterActivity(acts)
+	// The retention purge (its daily Schedule is created by `migrate`),
+	// when the store can purge (not the fakes of workflow tests).
+	if st, ok := acts.Store.(retention.Store); ok {
+		r.RegisterWorkflowWithOptions(retention.Purge, workflow.RegisterOptions{Name: retention.PurgeWorkflowName})
+		r.RegisterActivity(&retention.Activities{Store: st})
+	}
 }

@@ -178,6 +178,10 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 	}
 	emu.AddAccount(demoAccountSID, secrets["DEMO_TWILIO_AUTH_TOKEN"])
 	emu.ConfigureSender(demoAccountSID, demoNumber, cfg.InboundURL(acc.ID))
+	// As `switchboard migrate` does: the daily purge (SWITCHBOARD_RETENTION).
+	if err := app.EnsureRetentionSchedule(ctx, a.Temporal, cfg, logger); err != nil {
+		logger.Warn("retention schedule not set up", "err", err)
+	}
 
 	printBanner(out, bannerInfo{
 		api: cfg.PublicBaseURL, ui: uiURL, emulator: emuURL, adminKey: cfg.AdminKey,

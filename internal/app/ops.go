@@ -178,8 +178,9 @@ func (a *App) RunWorkerProcess(ctx context.Context, ln net.Listener) error {
 }
 
 // Migrate is `switchboard migrate`: the SQL migrations (under an advisory
-// lock), then the Sb* search attributes on the namespace unless
-// skipTemporal. Safe to run twice and from several replicas at once.
+// lock), then, unless skipTemporal, the Sb* search attributes on the
+// namespace and the retention Schedule (SWITCHBOARD_RETENTION). Safe to run
+// twice and from several replicas at once.
 func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, skipTemporal bool) error {
 	if cfg.DatabaseURL == "" {
 		return errors.New("DATABASE_URL is not set")
@@ -211,5 +212,5 @@ func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, skipTe
 		return err
 	}
 	logger.Info("temporal search attributes registered", "namespace", cfg.TemporalNamespace)
-	return nil
+	return EnsureRetentionSchedule(tctx, c, cfg, logger)
 }

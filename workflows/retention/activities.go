@@ -1,0 +1,31 @@
+package retention
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// Store is what the purge needs from the store.
+type Store interface {
+	PurgeBefore(ctx context.Context, before time.Time, limit int) (store.PurgeResult, error)
+}
+
+// Activities are registered with the worker next to the conversation's.
+type Activities struct {
+	Store Store
+}
+
+// PurgeBatch deletes up to Limit rows of each kind older than Before.
+func (a *Activities) PurgeBatch(ctx context.Context, in PurgeBatchInput) (store.PurgeResult, error) {
+	r, err := a.Store.PurgeBefore(ctx, in.Before, in.Limit)
+	if err == nil && r.Total() > 0 {
+		activity.GetLogger(ctx).Info("retention purge batch", "before", in.Before, "messages", r.Messages,
+			"inbox", r.Inbox, "status_events", r.StatusEvents, "conversations", r.Conversations,
+			"agent_events", r.AgentEvents, "contacts", r.Contacts)
+	}
+	return r, err
+}
