@@ -37,7 +37,7 @@ func run(args []string) error {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd(), configCmd(), benchCmd())
+	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd(), rotateKeysCmd(), configCmd(), benchCmd())
 	root.SetArgs(args)
 	return root.ExecuteContext(ctx)
 }
