@@ -18,8 +18,8 @@ type agentProfile struct {
 // TestAgentWorksAConversation: a customer's conversation is pushed to an
 // available agent, who reads it, answers with text, media and a template
 // (each answered after Twilio accepted it), sees unread counts move,
-// transfers it to a colleague's queue, and the colleague closes it with
-// notes.
+// transfers it to a colleague's queue, who hands it to another agent by
+// name, who closes it with notes.
 func TestAgentWorksAConversation(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, temporalAddr)
@@ -126,10 +126,24 @@ func TestAgentWorksAConversation(t *testing.T) {
 		t.Fatalf("ada's load after the transfer: %d", me.Load)
 	}
 
-	// Bob closes it with notes.
-	s.agentError(bob.Token, http.MethodPost, base+"/close", map[string]any{"notes": strings.Repeat("x", 4001)}, http.StatusBadRequest, domain.CodeInvalid)
+	// Bob hands it to cyd by name (not a member of any queue: a person chose her).
+	cyd := s.newAgent("cyd", domain.PresenceAvailable, 1)
+	s.agentError(bob.Token, http.MethodPost, base+"/transfer", map[string]any{"agent_id": bob.ID}, http.StatusConflict, domain.CodeConflict)
+	s.agentDo(bob.Token, http.MethodPost, base+"/transfer", map[string]any{"agent_id": cyd.ID}, http.StatusOK, &moved)
+	conv = s.openConversation(customerOne, "the conversation to reach cyd", assignedTo(cyd.ID))
+	s.agentError(bob.Token, http.MethodGet, base, nil, http.StatusNotFound, domain.CodeNotFound)
+	// Ada cannot act on it any more; an away agent cannot be given it (409 with the reason).
+	s.agentError(ada.Token, http.MethodPost, base+"/transfer", map[string]any{"agent_id": cyd.ID}, http.StatusNotFound, domain.CodeNotFound)
+	dan := s.newAgent("dan", domain.PresenceAway, 1)
+	e := s.agentError(cyd.Token, http.MethodPost, base+"/transfer", map[string]any{"agent_id": dan.ID}, http.StatusConflict, domain.CodeConflict)
+	if !strings.Contains(e.Error.Message, "not available") {
+		t.Fatalf("transfer to an away agent: %s", e.Error.Message)
+	}
+
+	// Cyd closes it with notes.
+	s.agentError(cyd.Token, http.MethodPost, base+"/close", map[string]any{"notes": strings.Repeat("x", 4001)}, http.StatusBadRequest, domain.CodeInvalid)
 	var closing map[string]string
-	s.agentDo(bob.Token, http.MethodPost, base+"/close", map[string]any{"notes": "invoice resent"}, http.StatusAccepted, &closing)
+	s.agentDo(cyd.Token, http.MethodPost, base+"/close", map[string]any{"notes": "invoice resent"}, http.StatusAccepted, &closing)
 	if closing["status"] != "closing" {
 		t.Fatalf("close: %+v", closing)
 	}
@@ -139,15 +153,15 @@ func TestAgentWorksAConversation(t *testing.T) {
 		return c.State == domain.StateClosed
 	})
 	s.admin(http.MethodGet, "/api/v1/conversations/"+conv.ID, nil, http.StatusOK, &conv)
-	if conv.CloseReason == nil || *conv.CloseReason != "closed_by_agent" || conv.ClosedBy == nil || *conv.ClosedBy != "agent:"+bob.ID ||
+	if conv.CloseReason == nil || *conv.CloseReason != "closed_by_agent" || conv.ClosedBy == nil || *conv.ClosedBy != "agent:"+cyd.ID ||
 		conv.CloseNotes == nil || *conv.CloseNotes != "invoice resent" {
 		t.Fatalf("closed: %+v", conv)
 	}
 	// Closed: still readable by its agent, no longer actionable.
-	s.agentDo(bob.Token, http.MethodGet, "/api/v1/agent/conversations?state=closed", nil, http.StatusOK, &list)
+	s.agentDo(cyd.Token, http.MethodGet, "/api/v1/agent/conversations?state=closed", nil, http.StatusOK, &list)
 	if len(list.Data) != 1 {
-		t.Fatalf("bob's closed conversations: %+v", list.Data)
+		t.Fatalf("cyd's closed conversations: %+v", list.Data)
 	}
-	s.agentError(bob.Token, http.MethodPost, base+"/messages", map[string]any{"text": "encore ?"}, http.StatusConflict, domain.CodeConversationClosed)
-	s.agentError(bob.Token, http.MethodPost, base+"/close", nil, http.StatusConflict, domain.CodeConversationClosed)
+	s.agentError(cyd.Token, http.MethodPost, base+"/messages", map[string]any{"text": "encore ?"}, http.StatusConflict, domain.CodeConversationClosed)
+	s.agentError(cyd.Token, http.MethodPost, base+"/close", nil, http.StatusConflict, domain.CodeConversationClosed)
 }
