@@ -7,7 +7,7 @@ STATICCHECK_VER   := v0.8.2
 WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
 
-.PHONY: dev test lint build bench fmt tools browser-deps
+.PHONY: dev test faults fuzz lint build bench fmt tools browser-deps
 
 ## dev: the whole product on this machine (Temporal + UI, PostgreSQL, API, worker, Twilio emulator)
 dev:
@@ -16,6 +16,23 @@ dev:
 ## test: every test, unit and integration, with the race detector
 test: $(BIN)/temporal browser-deps
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## faults: the long fault tests CI runs after `make test`: 200 inbound
+## webhooks/s for 60 s (latency printed; no error, no loss asserted), then
+## every fuzz target for FUZZTIME (docs/reliability.md)
+faults: $(BIN)/temporal
+	SWITCHBOARD_LOAD=1 $(GO) test -count=1 -timeout 30m -run '^TestLoadInboundWebhooks$$' -v ./integration/
+	$(MAKE) fuzz
+
+## fuzz: each fuzz target for FUZZTIME (their seed corpora run in `make test`)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./api:FuzzParseInbound ./internal/domain:FuzzNormalizeE164 ./internal/domain:FuzzRenderTemplate \
+	./internal/domain:FuzzRoute ./internal/domain:FuzzParseSurveyScore ./internal/bot:FuzzParseReply ./internal/bot:FuzzIsHandoffKeyword
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## build: the switchboard binary into bin/
 build:

@@ -1,0 +1,172 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+
+	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/secret"
+	"github.com/switchboard/switchboard/internal/store/storetest"
+	"github.com/switchboard/switchboard/workflows"
+)
+
+// faultStack configures a stack for the fault tests: where PostgreSQL and
+// Temporal are, whether the worker runs in the test process, and the
+// emulator's settings.
+type faultStack struct {
+	temporal  string
+	dsn       string // "" → a fresh schema on the shared test server
+	noWorker  bool   // the worker runs elsewhere (a separate process)
+	emulator  emulator.Config
+	logger    *slog.Logger
+	configure func(*config.Config)
+}
+
+// start builds and runs the stack (API + relay, and the worker unless
+// noWorker), with one account; everything stops when the test ends.
+func (o faultStack) start(t *testing.T) *stack {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := o.logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ecfg := o.emulator
+	ecfg.Logger = logger
+	emu := emulator.New(ecfg)
+	emuSrv := httptest.NewServer(emu.Handler())
+	t.Cleanup(emuSrv.Close)
+	t.Cleanup(emu.Close)
+	emu.SetPublicURL(emuSrv.URL)
+
+	cfg := config.Defaults()
+	cfg.DatabaseURL = o.dsn
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = storetest.NewDSN(t)
+	}
+	cfg.TemporalAddress = o.temporal
+	cfg.TaskQueue = "it-" + uuid.NewString()[:8]
+	cfg.PublicBaseURL = "http://" + ln.Addr().String()
+	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
+	cfg.SecretKeys = []string{secret.GenerateKey()}
+	cfg.TwilioAPIBase = emuSrv.URL
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, stop: cancel, done: make(chan struct{})}
+	runs := []func(context.Context) error{func(ctx context.Context) error { return a.ServeAPI(ctx, ln) }}
+	if !o.noWorker {
+		runs = append(runs, a.RunWorker)
+	}
+	go func() {
+		defer close(s.done)
+		errc := make(chan error, len(runs))
+		for _, run := range runs {
+			go func() { errc <- run(ctx) }()
+		}
+		for range runs {
+			if err := <-errc; err != nil {
+				t.Errorf("stack: %v", err)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-s.done
+		a.Close()
+	})
+	s.account = s.createAccount()
+	emu.AddAccount(accountSID, authToken)
+	emu.ConfigureSender(accountSID, ourNumber, s.account.InboundURL)
+	return s
+}
+
+// processEnv is the environment of a `switchboard` process that joins the
+// stack: same database, Temporal, task queue and keys.
+func (s *stack) processEnv(workerHTTPAddr string) []string {
+	c := s.cfg
+	return []string{
+		"DATABASE_URL=" + c.DatabaseURL,
+		"TEMPORAL_ADDRESS=" + c.TemporalAddress,
+		"TEMPORAL_NAMESPACE=" + c.TemporalNamespace,
+		"SWITCHBOARD_TASK_QUEUE=" + c.TaskQueue,
+		"SWITCHBOARD_WORKER_HTTP_ADDR=" + workerHTTPAddr,
+		"SWITCHBOARD_PUBLIC_BASE_URL=" + c.PublicBaseURL,
+		"SWITCHBOARD_ADMIN_KEY=" + c.AdminKey,
+		"SWITCHBOARD_SECRET_KEY=" + c.SecretKeys[0],
+		"SWITCHBOARD_SECRET_KEY_PREVIOUS=",
+		"SWITCHBOARD_TWILIO_API_BASE=" + c.TwilioAPIBase,
+		"SWITCHBOARD_TWILIO_TIMEOUT=" + c.TwilioTimeout.String(),
+		"SWITCHBOARD_SESSION_WINDOW=" + c.SessionWindow.String(),
+		"SWITCHBOARD_LOG_FORMAT=json",
+		"SWITCHBOARD_LOG_LEVEL=info",
+		"SWITCHBOARD_SHUTDOWN_TIMEOUT=5s",
+		"SWITCHBOARD_RETENTION=0",
+		"SWITCHBOARD_ALLOW_PRIVATE_TARGETS=" + strconv.FormatBool(c.AllowPrivateTargets),
+	}
+}
+
+// state queries a conversation workflow's state.
+func (s *stack) state(t *testing.T, workflowID string) workflows.ConversationState {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	val, err := s.app.Temporal.QueryWorkflow(ctx, workflowID, "", workflows.QueryState)
+	if err != nil {
+		t.Fatalf("query %s: %v", workflowID, err)
+	}
+	var st workflows.ConversationState
+	if err := val.Get(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// signalledSIDs lists the MessageSids of the `inbound` signals in a
+// workflow's history (every run of it), in the order Temporal took them.
+func signalledSIDs(ctx context.Context, c client.Client, workflowID string) ([]string, error) {
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	var out []string
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		sig := ev.GetWorkflowExecutionSignaledEventAttributes()
+		if sig == nil || sig.GetSignalName() != workflows.SignalInbound {
+			continue
+		}
+		var m struct {
+			MessageSID string `json:"message_sid"`
+		}
+		for _, p := range sig.GetInput().GetPayloads() {
+			if err := json.Unmarshal(p.GetData(), &m); err != nil {
+				return nil, fmt.Errorf("signal payload: %w", err)
+			}
+			out = append(out, m.MessageSID)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,114 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// publicRoutes are the routes that take no key, each for a reason:
+// Twilio's webhooks authenticate by signature (tested on their own), the
+// probes and the API description carry no data, the agent console is a
+// static page that asks for the agent's token, and /sim exists only with
+// the dev emulator.
+var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/metrics|/openapi\.json|/console|/console/:asset|/sim|/sim/\*)$`)
+
+// securityAgentToken creates an agent through the admin API and returns its
+// token.
+func (s *stack) securityAgentToken(t *testing.T) string {
+	t.Helper()
+	var out struct {
+		Token string `json:"token"`
+	}
+	s.admin(http.MethodPost, "/api/v1/agents", map[string]any{
+		"name": "Grace", "email": "grace-" + uuid.NewString()[:8] + "@example.com", "capacity": 2,
+	}, http.StatusCreated, &out)
+	if out.Token == "" {
+		t.Fatal("no agent token")
+	}
+	return out.Token
+}
+
+// callRoute calls method path with an optional bearer token and returns the
+// status and the error code of a JSON error answer. A stream (agent
+// events) is abandoned once its headers arrived.
+func (s *stack) callRoute(method, path, bearer string) (int, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var body io.Reader
+	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		body = strings.NewReader("{}")
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, s.apiURL+path, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		return resp.StatusCode, ""
+	}
+	var e apiError
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = json.Unmarshal(raw, &e)
+	return resp.StatusCode, e.Error.Code
+}
+
+// TestEveryRouteRequiresItsCredentials walks the API's route table: every
+// route but the public ones answers 401 without credentials, 401 with the
+// other kind of credentials (an agent token on the admin API, the admin key
+// on the agent API), and gets past authentication with its own. A new
+// route is covered without touching this test; a new public route fails it
+// until it is listed in publicRoutes.
+func TestEveryRouteRequiresItsCredentials(t *testing.T) {
+	s := newStack(t, temporalAddr)
+	agentToken := s.securityAgentToken(t)
+	param := regexp.MustCompile(`:[a-z_]+\??`)
+	routes := s.app.API(s.app.Relay()).App().GetRoutes(true)
+	var checked, public int
+	for _, r := range routes {
+		if publicRoutes.MatchString(r.Path) {
+			public++
+			continue
+		}
+		path := strings.ReplaceAll(param.ReplaceAllString(r.Path, uuid.NewString()), "*", "x")
+		var own, other string
+		switch {
+		case r.Path == "/api/v1/agent" || strings.HasPrefix(r.Path, "/api/v1/agent/"):
+			own, other = agentToken, s.cfg.AdminKey
+		case strings.HasPrefix(r.Path, "/api/v1/"):
+			own, other = s.cfg.AdminKey, agentToken
+		default:
+			t.Errorf("%s %s is neither admin, agent nor a listed public route", r.Method, r.Path)
+			continue
+		}
+		checked++
+		for _, c := range []struct{ what, bearer string }{
+			{"no credentials", ""}, {"the other API's credentials", other}, {"a made-up token", "sb_" + uuid.NewString()},
+		} {
+			if st, code := s.callRoute(r.Method, path, c.bearer); st != http.StatusUnauthorized || (r.Method != http.MethodHead && code != "UNAUTHORIZED") {
+				t.Errorf("%s %s with %s: %d %s, want 401 UNAUTHORIZED", r.Method, r.Path, c.what, st, code)
+			}
+		}
+		if st, code := s.callRoute(r.Method, path, own); st == http.StatusUnauthorized || st == http.StatusForbidden {
+			t.Errorf("%s %s with its own credentials: %d %s", r.Method, r.Path, st, code)
+		}
+	}
+	if checked < 40 || public < 6 {
+		t.Fatalf("only %d protected and %d public routes walked: is the route table complete?", checked, public)
+	}
+	t.Logf("%d protected routes refuse missing and foreign credentials; %d public routes", checked, public)
+}
