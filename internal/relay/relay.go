@@ -167,10 +167,55 @@ func (r *Relay) Flush(ctx context.Context, workflowID string) error {
 	return r.deliver(ctx, pending, false)
 }
 
+// sweepParallelism is how many conversations the sweep delivers to at
+// once. One at a time, a backlog (Temporal back after an outage, webhooks
+// whose signal timed out under load) drained at the pace of one
+// SignalWithStart round trip: about 30 messages a second on the 2-core
+// development machine under load (docs/reliability.md, load test).
+const sweepParallelism = 16
+
 // deliver signals pending rows in order, skipping those Temporal already
 // has and, per workflow, everything after a failure. lockEach takes each
-// workflow's lock around its signal (the sweep); Flush holds it already.
+// workflow's lock around its signal (the sweep), and then workflows are
+// delivered to concurrently, each in its own order; Flush holds its one
+// workflow's lock already.
 func (r *Relay) deliver(ctx context.Context, pending []store.PendingInbound, lockEach bool) error {
+	if !lockEach {
+		return r.deliverInOrder(ctx, pending, false)
+	}
+	var order []string
+	groups := map[string][]store.PendingInbound{}
+	for _, p := range pending {
+		if _, ok := groups[p.WorkflowID]; !ok {
+			order = append(order, p.WorkflowID)
+		}
+		groups[p.WorkflowID] = append(groups[p.WorkflowID], p)
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	sem := make(chan struct{}, sweepParallelism)
+	for _, wf := range order {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := r.deliverInOrder(ctx, groups[wf], true); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// deliverInOrder is deliver for rows delivered one after the other.
+func (r *Relay) deliverInOrder(ctx context.Context, pending []store.PendingInbound, lockEach bool) error {
 	blocked := map[string]bool{}
 	var firstErr error
 	for _, p := range pending {
