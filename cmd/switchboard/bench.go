@@ -44,7 +44,7 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 			slices.SortFunc(o.Phases, func(a, b string) int {
 				return slices.Index(bench.AllPhases, a) - slices.Index(bench.AllPhases, b)
 			})
-			if o.Concurrency < 1 || o.LatencyRate < 1 || o.IngestRounds < 1 || o.IngestMessages < 1 || o.Conversations < 1 ||
+			if o.Concurrency < 1 || o.LatencyRate < 1 || o.IngestRounds < 1 || o.IngestMessages < 1 || o.Conversations < 1 || o.ScaleConcurrency < 1 ||
 				o.WindowConversations < 1 || o.HistoryMessages < 1 || o.Sends < 1 || o.OutboundMessages < 1 || o.LatencyCustomers < 1 {
 				return fmt.Errorf("counts, rates and concurrency must be at least 1")
 			}
@@ -94,6 +94,7 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 	f.IntVar(&o.HistoryMessages, "history-messages", o.HistoryMessages, "history: messages in the conversation")
 	f.IntVar(&o.Sends, "sends", o.Sends, "send: replies measured")
 	f.IntVar(&o.Conversations, "conversations", o.Conversations, "scale: open conversations (the target is at 100000)")
+	f.IntVar(&o.ScaleConcurrency, "scale-concurrency", o.ScaleConcurrency, "scale: webhooks in flight while opening the conversations")
 	f.BoolVar(&o.Split, "split", o.Split, "scale: run the API and the worker as child processes to measure each one's memory")
 	f.IntVar(&o.StickyCache, "sticky-cache", o.StickyCache, "worker's sticky workflow cache size (0: SWITCHBOARD_WORKER_STICKY_CACHE_SIZE's default)")
 	f.IntVar(&o.WindowConversations, "window-conversations", o.WindowConversations, "window: conversations whose window expires")

@@ -56,9 +56,10 @@ type Options struct {
 	// 4. agent send.
 	Sends int `json:"sends"`
 	// 5. scale.
-	Conversations int  `json:"conversations"`
-	Split         bool `json:"split"`
-	StickyCache   int  `json:"sticky_cache"` // 0: the configuration's default
+	Conversations    int  `json:"conversations"`
+	ScaleConcurrency int  `json:"scale_concurrency"` // webhooks in flight while opening them (file-backed Temporal is slower)
+	Split            bool `json:"split"`
+	StickyCache      int  `json:"sticky_cache"` // 0: the configuration's default
 	// 6. window expiry.
 	WindowConversations int           `json:"window_conversations"`
 	Window              time.Duration `json:"window_ns"`
@@ -84,6 +85,7 @@ func DefaultOptions() Options {
 		HistoryMessages:     100,
 		Sends:               200,
 		Conversations:       10000,
+		ScaleConcurrency:    16,
 		WindowConversations: 1000,
 		Window:              20 * time.Second,
 		OutboundMessages:    800,

@@ -88,6 +88,9 @@ func newHTTPClient(conns int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = conns * 2
 	t.MaxIdleConnsPerHost = conns * 2
+	// Below the API's ReadTimeout (15 s), after which fasthttp answers an
+	// idle keep-alive connection with an unsolicited 400.
+	t.IdleConnTimeout = 10 * time.Second
 	return &http.Client{Transport: t, Timeout: 60 * time.Second}
 }
 
@@ -396,10 +399,10 @@ func (s *stack) countInbound(ctx context.Context) (int, error) {
 }
 
 // waitInbound polls the transcript until it holds want inbound messages and
-// returns when that was first seen.
-func (s *stack) waitInbound(ctx context.Context, want int, within time.Duration, tick func(n int)) (time.Time, error) {
-	deadline := time.Now().Add(within)
-	lastTick := time.Now()
+// returns when that was first seen. It gives up when the count has not
+// grown for stall: a slow machine only makes it wait longer.
+func (s *stack) waitInbound(ctx context.Context, want int, stall time.Duration, tick func(n int)) (time.Time, error) {
+	lastTick, lastGrowth, last := time.Now(), time.Now(), -1
 	for {
 		n, err := s.countInbound(ctx)
 		if err != nil {
@@ -408,12 +411,15 @@ func (s *stack) waitInbound(ctx context.Context, want int, within time.Duration,
 		if n >= want {
 			return time.Now(), nil
 		}
+		if n > last {
+			last, lastGrowth = n, time.Now()
+		}
 		if tick != nil && time.Since(lastTick) > 2*time.Second {
 			tick(n)
 			lastTick = time.Now()
 		}
-		if time.Now().After(deadline) {
-			return time.Time{}, fmt.Errorf("%d of %d inbound messages recorded after %s", n, want, within)
+		if time.Since(lastGrowth) > stall {
+			return time.Time{}, fmt.Errorf("%d of %d inbound messages recorded, none more for %s", n, want, stall)
 		}
 		select {
 		case <-ctx.Done():

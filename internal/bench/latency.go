@@ -20,9 +20,12 @@ type LatencySide struct {
 
 // LatencyResult is phase 2.
 type LatencyResult struct {
-	Customers int         `json:"customers"`
-	Webhook   LatencySide `json:"webhook"`
-	Baseline  LatencySide `json:"baseline"`
+	Customers int `json:"customers"`
+	// DrainSeconds is how long the workflows took, after the last webhook,
+	// to record every message: the backlog the offered rate left.
+	DrainSeconds float64     `json:"drain_seconds"`
+	Webhook      LatencySide `json:"webhook"`
+	Baseline     LatencySide `json:"baseline"`
 }
 
 const maxInFlight = 2000
@@ -61,9 +64,14 @@ func (e *env) runLatency(ctx context.Context, s *stack) error {
 	res.Webhook = latencySide(o.LatencyRate, o.LatencyDuration, lr)
 	e.progressf(PhaseLatency, "webhooks: p50 %s p95 %s p99 %s (%d errors, %d dropped)", fmtMS(res.Webhook.Latency.P50),
 		fmtMS(res.Webhook.Latency.P95), fmtMS(res.Webhook.Latency.P99), lr.errors, lr.dropped)
-	if _, err := s.waitInbound(ctx, before+len(lr.latencies), 3*time.Minute, nil); err != nil {
+	// Let the workflows catch up before the baseline runs on the same server.
+	drain := time.Now()
+	if _, err := s.waitInbound(ctx, before+len(lr.latencies), time.Minute, func(n int) {
+		e.progressf(PhaseLatency, "waiting for the workflows: %d/%d recorded", n-before, len(lr.latencies))
+	}); err != nil {
 		return err
 	}
+	res.DrainSeconds = round2(time.Since(drain).Seconds())
 
 	b, err := e.startBaseline()
 	if err != nil {
@@ -82,7 +90,8 @@ func (e *env) runLatency(ctx context.Context, s *stack) error {
 		fmtMS(res.Baseline.Latency.P95), fmtMS(res.Baseline.Latency.P99))
 	e.setPhase(PhaseLatency, res)
 	w, bl := res.Webhook.Latency, res.Baseline.Latency
-	note := fmt.Sprintf("open loop, %d requests from %d customers, measured from each request's scheduled time", res.Webhook.Requests, o.LatencyCustomers)
+	note := fmt.Sprintf("open loop, %d requests from %d customers, measured from each request's scheduled time; the workflows finished recording %.1fs after the last webhook",
+		res.Webhook.Requests, o.LatencyCustomers, res.DrainSeconds)
 	if res.Webhook.Errors+res.Webhook.Dropped > 0 {
 		note += fmt.Sprintf("; %d errors, %d dropped", res.Webhook.Errors, res.Webhook.Dropped)
 	}

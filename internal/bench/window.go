@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -24,7 +25,11 @@ type WindowResult struct {
 	// running it, the SaveConversation local activity included).
 	TaskWait Dist `json:"task_wait"`
 	TaskRun  Dist `json:"task_run"`
-	Missing  int  `json:"missing"` // histories without the expected events
+	Missing  int  `json:"missing"` // histories that could not be read
+	// LateOpened are conversations whose first workflow task ran after
+	// their window had already passed (no timer: the machine was too
+	// slow); they are left out of the lags.
+	LateOpened int `json:"late_opened"`
 }
 
 // runWindow opens conversations with a short window and measures how late
@@ -38,21 +43,26 @@ func (e *env) runWindow(ctx context.Context) error {
 	defer s.Close()
 	res := WindowResult{Conversations: o.WindowConversations, Window: o.Window.String()}
 	e.progressf(PhaseWindow, "opening %d conversations with a %s window", o.WindowConversations, o.Window)
+	// In batches, each recorded before the next is sent: webhooks must not
+	// outrun the workflows, or a conversation would only be opened after
+	// its window had passed.
 	start := time.Now()
-	lr := closedLoop(ctx, o.WindowConversations, o.Concurrency, func(ctx context.Context, i int) error {
-		return s.post(ctx, s.prepareInbound(s.customer(90, i), "Bonjour"))
-	}, nil)
-	if lr.errors > 0 {
-		return fmt.Errorf("%d webhooks failed: %v", lr.errors, lr.firstErr)
+	const batch = 50
+	for done := 0; done < o.WindowConversations; {
+		k := min(batch, o.WindowConversations-done)
+		lr := closedLoop(ctx, k, min(k, o.Concurrency), func(ctx context.Context, i int) error {
+			return s.post(ctx, s.prepareInbound(s.customer(90, done+i), "Bonjour"))
+		}, nil)
+		if lr.errors > 0 {
+			return fmt.Errorf("%d webhooks failed: %v", lr.errors, lr.firstErr)
+		}
+		done += k
+		if _, err := s.waitInbound(ctx, done, time.Minute, nil); err != nil {
+			return err
+		}
 	}
-	at, err := s.waitInbound(ctx, o.WindowConversations, 2*time.Minute, nil)
-	if err != nil {
-		return err
-	}
-	res.CreateSeconds = round2(at.Sub(start).Seconds())
-	if at.Sub(start) > o.Window/2 {
-		e.progressf(PhaseWindow, "warning: opening took %.1fs, more than half the window", res.CreateSeconds)
-	}
+	res.CreateSeconds = round2(time.Since(start).Seconds())
+	e.progressf(PhaseWindow, "%d conversations opened in %.1fs", o.WindowConversations, res.CreateSeconds)
 
 	type row struct {
 		WorkflowID string    `db:"workflow_id"`
@@ -88,18 +98,15 @@ func (e *env) runWindow(ctx context.Context) error {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	var dbLags []time.Duration
-	for _, r := range rows {
-		dbLags = append(dbLags, r.Updated.Sub(r.Expires))
-	}
-	res.RowUpdated = Summarize(dbLags)
 
 	e.progressf(PhaseWindow, "reading %d histories", len(rows))
 	var (
 		mu                                   sync.Mutex
 		timerLag, saveLag, taskWait, taskRun []time.Duration
 	)
-	lr = closedLoop(ctx, len(rows), 8, func(ctx context.Context, i int) error {
+	var late atomic.Int64
+	timed := make([]bool, len(rows))
+	lr := closedLoop(ctx, len(rows), 8, func(ctx context.Context, i int) error {
 		evs, err := history(ctx, s.app.Temporal, rows[i].WorkflowID, "")
 		if err != nil {
 			return err
@@ -111,7 +118,8 @@ func (e *env) runWindow(ctx context.Context) error {
 			}
 		}
 		if lastFired < 0 {
-			return fmt.Errorf("%s: no timer fired", rows[i].WorkflowID)
+			late.Add(1) // opened after its deadline: nothing to time
+			return nil
 		}
 		if i == 0 {
 			e.dumpHistory("window", evs)
@@ -131,6 +139,7 @@ func (e *env) runWindow(ctx context.Context) error {
 				}
 			case enumspb.EVENT_TYPE_MARKER_RECORDED:
 				mu.Lock()
+				timed[i] = true
 				timerLag = append(timerLag, fired.Sub(rows[i].Expires))
 				saveLag = append(saveLag, at.Sub(rows[i].Expires))
 				if !scheduled.IsZero() && !started.IsZero() {
@@ -144,6 +153,14 @@ func (e *env) runWindow(ctx context.Context) error {
 		return fmt.Errorf("%s: no marker after the last timer", rows[i].WorkflowID)
 	}, nil)
 	res.Missing = lr.errors
+	res.LateOpened = int(late.Load())
+	var dbLags []time.Duration
+	for i, r := range rows {
+		if timed[i] {
+			dbLags = append(dbLags, r.Updated.Sub(r.Expires))
+		}
+	}
+	res.RowUpdated = Summarize(dbLags)
 	res.TimerFired = Summarize(timerLag)
 	res.MarkerSaved = Summarize(saveLag)
 	res.TaskWait = Summarize(taskWait)
@@ -154,6 +171,9 @@ func (e *env) runWindow(ctx context.Context) error {
 		"row updated_at lag p50 %s p99 %s; the workflow task after the timer waited p50 %s p99 %s for a worker and ran p50 %s p99 %s",
 		o.WindowConversations, res.CreateSeconds, o.Window, fmtMS(res.RowUpdated.P50), fmtMS(res.RowUpdated.P99),
 		fmtMS(res.TaskWait.P50), fmtMS(res.TaskWait.P99), fmtMS(res.TaskRun.P50), fmtMS(res.TaskRun.P99))
+	if res.LateOpened > 0 {
+		note += fmt.Sprintf("; %d conversations left out: opened after their window had passed", res.LateOpened)
+	}
 	if res.Missing > 0 {
 		note += fmt.Sprintf("; %d histories unreadable (%v)", res.Missing, lr.firstErr)
 	}
