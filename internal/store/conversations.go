@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
@@ -28,14 +29,23 @@ func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecor
 		if err := upsertConversation(ctx, tx, conv); err != nil {
 			return err
 		}
+		sids := make([]string, 0, len(msgs))
 		for _, m := range msgs {
 			res, err := insertInbound(ctx, tx, conv.ID, m)
 			if err != nil {
 				return err
 			}
 			out = append(out, res)
+			sids = append(sids, m.MessageSID)
 		}
-		return nil
+		// One statement, rows locked in id order like the relay's batched
+		// marks (MarkSignalled): a burst signalled out of order would
+		// otherwise deadlock with them.
+		_, err := tx.ExecContext(ctx, `
+			UPDATE inbound_inbox SET signalled_at = now()
+			WHERE id IN (SELECT id FROM inbound_inbox WHERE message_sid = ANY($1) AND signalled_at IS NULL ORDER BY id FOR UPDATE)`,
+			pq.Array(sids))
+		return err
 	})
 	return out, err
 }
@@ -67,8 +77,7 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 	} else if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
 		return res, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE inbound_inbox SET signalled_at = now() WHERE message_sid = $1 AND signalled_at IS NULL`, m.MessageSID)
-	return res, err
+	return res, nil
 }
 
 // SaveConversation creates the conversation or updates its state, mode,

@@ -90,9 +90,11 @@ func (s *Store) MarkSignalled(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	// Rows are locked in id order, the order in which a workflow recording a
+	// burst marks them (RecordInbound): in any other order the two deadlock.
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE inbound_inbox SET signalled_at = now()
-		WHERE id = ANY($1) AND signalled_at IS NULL`, pq.Array(ids))
+		WHERE id IN (SELECT id FROM inbound_inbox WHERE id = ANY($1) AND signalled_at IS NULL ORDER BY id FOR UPDATE)`, pq.Array(ids))
 	return err
 }
 
