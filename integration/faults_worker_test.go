@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +66,25 @@ func (s *stack) outboundRow(convID string) (id string, sid *string, ok bool) {
 	return id, sid, err == nil
 }
 
+// checkProcessLogs looks for secrets and full phone numbers in what a
+// process logged (crashes, retries and Twilio failures included).
+func checkProcessLogs(t *testing.T, s *stack, p *proc) {
+	t.Helper()
+	out, err := os.ReadFile(p.out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, secret := range map[string]string{
+		"auth token": authToken, "admin key": s.cfg.AdminKey, "secret key": s.cfg.SecretKeys[0],
+		"sender number": ourNumber, "sender digits": strings.TrimPrefix(ourNumber, "+"),
+		"customer number": "+33700000001", "customer digits": "33700000002",
+	} {
+		if i := strings.Index(string(out), secret); i >= 0 {
+			t.Errorf("%s logged %s: …%s…", p.name, what, out[max(0, i-150):min(len(out), i+50)])
+		}
+	}
+}
+
 // sendActivity describes the pending SendMessage activity of a workflow.
 func (s *stack) sendActivity(t *testing.T, workflowID string) (attempt int32, heartbeatSID string, running bool) {
 	t.Helper()
@@ -106,6 +127,7 @@ func TestWorkerKilledMidSendSendsEachMessageOnce(t *testing.T) {
 	workerAddr := freeAddr(t)
 	env := s.processEnv(workerAddr)
 	worker := startProc(t, bin, "worker-1", env, "worker")
+	defer checkProcessLogs(t, s, worker)
 	waitHTTP(t, "http://"+workerAddr+"/readyz", 60*time.Second)
 
 	const held, accepted, recorded = "+33700000001", "+33700000002", "+33700000003"
@@ -165,7 +187,8 @@ func TestWorkerKilledMidSendSendsEachMessageOnce(t *testing.T) {
 		t.Fatalf("the held send reached Twilio %d times though the worker hung up first", n)
 	}
 
-	startProc(t, bin, "worker-2", env, "worker")
+	worker2 := startProc(t, bin, "worker-2", env, "worker")
+	defer checkProcessLogs(t, s, worker2)
 	// Temporal notices the dead attempts at their StartToClose timeout (30 s),
 	// then the new worker retries them.
 	eventually(t, 90*time.Second, "the recorded send's retry", func() bool {

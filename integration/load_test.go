@@ -91,7 +91,7 @@ func TestLoadInboundWebhooks(t *testing.T) {
 	sids := b.allSIDs()
 	caught := time.Now()
 	var stored int
-	eventually(t, 10*time.Minute, "every message in the transcript", func() bool {
+	eventually(t, 20*time.Minute, "every message in the transcript", func() bool {
 		err := s.app.Store.DB().QueryRow(`SELECT count(DISTINCT twilio_sid) FROM messages WHERE twilio_sid = ANY($1)`, pq.Array(sids)).Scan(&stored)
 		return err == nil && stored == len(sids)
 	})
