@@ -147,20 +147,13 @@ func TestPostgresRestartDuringTrafficLosesNothing(t *testing.T) {
 		atStop, downFor.Round(time.Millisecond), got, b.accepted.Load())
 }
 
-// TestPostgresOutageLongerThanTheLocalActivityBudget is the reproduction of
-// a workflow bug (docs/reliability.md, "Known gaps"): PostgreSQL goes down
-// right after messages were handed to their workflows and stays down 15 s.
-// The workflow's RecordInbound local activity gives up after its 10 s
-// budget (ScheduleToClose defaults to StartToClose, 10 s; the last attempt
-// starts about 6 s in), logs "recording inbound messages failed" and drops
-// the messages; the relay had marked their inbox rows delivered when
-// Temporal took the signal, so nothing delivers them again. Twilio got a
-// 200 for each. It fails until workflows/inbound.go keeps the messages it
-// could not record (and retries them) instead of dropping them.
+// TestPostgresOutageLongerThanTheLocalActivityBudget: PostgreSQL goes down
+// right after messages were handed to their workflows and stays down 15 s,
+// longer than a local activity's StartToClose. The workflow's durable writes
+// (RecordInbound, SaveConversation, CreateOutbound, MarkSendFailed) have a
+// long ScheduleToClose budget, so the workflow waits for the database and
+// every message is recorded (docs/reliability.md, G1, fixed).
 func TestPostgresOutageLongerThanTheLocalActivityBudget(t *testing.T) {
-	if os.Getenv("SWITCHBOARD_FAULTS_KNOWN_BUGS") == "" {
-		t.Skip("known workflow bug (docs/reliability.md): set SWITCHBOARD_FAULTS_KNOWN_BUGS=1 to run it")
-	}
 	pg, dsn := privatePostgres(t)
 	s := faultStack{temporal: temporalAddr, dsn: dsn}.start(t)
 	path := "/twilio/whatsapp/" + s.account.ID + "/inbound"

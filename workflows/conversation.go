@@ -260,18 +260,34 @@ func drain[T any](ctx workflow.Context, ch workflow.ReceiveChannel) []T {
 	}
 }
 
+// localCtx is for lookups (settings, assignment, last window): a few
+// seconds of retries, then the workflow goes on without the answer.
 func localCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    200 * time.Millisecond,
-			BackoffCoefficient: 2,
-			MaximumInterval:    10 * time.Second,
-			NonRetryableErrorTypes: []string{
-				string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid),
-			},
-		},
+		RetryPolicy:         localRetry,
 	})
+}
+
+// durableCtx is for writes that must not be lost (the transcript, the
+// conversation row, outbound messages): without ScheduleToClose the SDK
+// gives all attempts together only StartToClose, and a database outage
+// longer than that would drop them. The workflow waits for the database.
+func durableCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
+		RetryPolicy:            localRetry,
+	})
+}
+
+var localRetry = &temporal.RetryPolicy{
+	InitialInterval:    200 * time.Millisecond,
+	BackoffCoefficient: 2,
+	MaximumInterval:    10 * time.Second,
+	NonRetryableErrorTypes: []string{
+		string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid),
+	},
 }
 
 func (c *conversation) record() domain.ConversationRecord {
@@ -309,7 +325,7 @@ func (c *conversation) save(ctx workflow.Context) { c.saveEvent(ctx, "") }
 func (c *conversation) saveEvent(ctx workflow.Context, event string) {
 	r := c.record()
 	r.Event = event
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.SaveConversation, r).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteLocalActivity(durableCtx(ctx), a.SaveConversation, r).Get(ctx, nil); err != nil {
 		c.logger.Warn("saving the conversation failed", "error", err)
 	}
 }

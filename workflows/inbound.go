@@ -78,7 +78,7 @@ func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.Inbound
 
 	var results []domain.InboundResult
 	in := activities.RecordInboundInput{Conversation: c.record(), Messages: fresh}
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.RecordInbound, in).Get(ctx, &results); err != nil {
+	if err := workflow.ExecuteLocalActivity(durableCtx(ctx), a.RecordInbound, in).Get(ctx, &results); err != nil {
 		c.logger.Warn("recording inbound messages failed", "error", err)
 		return nil, false
 	}

@@ -100,7 +100,7 @@ func (c *conversation) deliver(ctx workflow.Context, req SendRequest) (domain.Me
 		msg.Media = append(msg.Media, domain.Media{URL: u})
 	}
 	var stored domain.Message
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.CreateOutbound, msg).Get(ctx, &stored); err != nil {
+	if err := workflow.ExecuteLocalActivity(durableCtx(ctx), a.CreateOutbound, msg).Get(ctx, &stored); err != nil {
 		return domain.Message{}, err
 	}
 	if stored.TwilioSID != nil || stored.Status.IsFailure() {
@@ -135,7 +135,7 @@ func (c *conversation) deliver(ctx workflow.Context, req SendRequest) (domain.Me
 		c.logger.Warn("send gave up", "message_id", msg.ID, "error", err)
 		var failed domain.Message
 		mark := activities.MarkFailedInput{MessageID: msg.ID, Reason: "not sent: " + err.Error()}
-		if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.MarkSendFailed, mark).Get(ctx, &failed); err != nil {
+		if err := workflow.ExecuteLocalActivity(durableCtx(ctx), a.MarkSendFailed, mark).Get(ctx, &failed); err != nil {
 			return domain.Message{}, err
 		}
 		return failed, nil
