@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -30,6 +31,8 @@ type ScaleResult struct {
 	APIRSS          int64   `json:"api_rss_bytes,omitempty"`     // split: the `serve` child
 	ProcessRSS      int64   `json:"process_rss_bytes,omitempty"` // in-process: API + worker + bench
 	ProcessHeap     int64   `json:"process_heap_inuse_bytes,omitempty"`
+	ProcessStack    int64   `json:"process_stack_inuse_bytes,omitempty"` // goroutine stacks (each cached workflow's coroutines)
+	Goroutines      int     `json:"process_goroutines,omitempty"`
 	TemporalRSS     int64   `json:"temporal_server_rss_bytes"`
 	PostgresBytes   int64   `json:"postgres_database_bytes"`
 	TemporalDBBytes int64   `json:"temporal_sqlite_bytes"`
@@ -115,6 +118,14 @@ func (e *env) runScale(ctx context.Context) error {
 		runtime.ReadMemStats(&ms)
 		res.ProcessRSS = rssBytes(0)
 		res.ProcessHeap = int64(ms.HeapInuse)
+		res.ProcessStack = int64(ms.StackInuse)
+		res.Goroutines = runtime.NumGoroutine()
+		if e.profDir != "" { // the heap with every conversation open
+			if f, err := os.Create(filepath.Join(e.profDir, "heap-scale-open.pprof")); err == nil {
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
 	}
 	tpid := findPID("start-dev", dbFile)
 	res.TemporalRSS = rssBytes(tpid)
@@ -157,8 +168,8 @@ func (e *env) runScale(ctx context.Context) error {
 		rows = append(rows, Row{
 			ID: "5 scale", Measure: fmt.Sprintf("API + worker RSS at %d conversations", n), Result: fmtBytes(res.ProcessRSS),
 			Target: "worker < 1 GiB at 100,000", Verdict: v,
-			Note: fmt.Sprintf("one process: API, worker, emulator and the bench's load generator (--split measures the worker alone); Go heap in use %s after GC; %s",
-				fmtBytes(res.ProcessHeap), cache),
+			Note: fmt.Sprintf("one process: API, worker, emulator and the bench's load generator (--split measures the worker alone); after GC: Go heap in use %s, goroutine stacks %s (%d goroutines); %s",
+				fmtBytes(res.ProcessHeap), fmtBytes(res.ProcessStack), res.Goroutines, cache),
 		})
 	}
 	rows = append(rows,
