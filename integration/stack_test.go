@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -63,27 +62,12 @@ func (s *stack) createAccount() domain.Account {
 	return acc
 }
 
-// admin calls the admin API and decodes the answer into out.
+// admin calls the admin API, checks the status and decodes the answer into out.
 func (s *stack) admin(method, path string, body any, wantStatus int, out any) {
 	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.apiURL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminKey)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantStatus {
-		s.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, wantStatus, raw)
+	status, _, raw := s.adminRaw(method, path, body)
+	if status != wantStatus {
+		s.t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, wantStatus, raw)
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
