@@ -42,6 +42,14 @@ func (c *conversation) newMessageID() string {
 	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":internal:"+strconv.Itoa(c.st.InternalSeq))).String()
 }
 
+// newInboundID names the transcript row of a customer message the same
+// way, from a counter of its own: the ids of messages the workflow writes
+// stay what they were for workflows recorded before it existed.
+func (c *conversation) newInboundID() string {
+	c.st.InboundSeq++
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":inbound:"+strconv.Itoa(c.st.InboundSeq))).String()
+}
+
 func slicesContains(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {

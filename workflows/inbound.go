@@ -52,6 +52,7 @@ func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.Inbound
 			m.Media = nil
 			refusedMedia = true
 		}
+		m.ID = c.newInboundID()
 		fresh = append(fresh, m)
 	}
 	if len(fresh) == 0 {

@@ -79,6 +79,7 @@ type ConversationState struct {
 	StartedAt             time.Time       `json:"started_at"`
 	Runs                  int             `json:"runs"`                   // continue-as-new generations
 	InternalSeq           int             `json:"internal_seq,omitempty"` // numbers the messages the workflow writes
+	InboundSeq            int             `json:"inbound_seq,omitempty"`  // numbers the customer messages it records
 	// RecentSIDs guards against a message signalled twice (webhook and relay).
 	RecentSIDs []string `json:"recent_sids,omitempty"`
 }

@@ -91,6 +91,11 @@ type Message struct {
 // InboundMessage is what Twilio's inbound webhook told us, as stored in the
 // inbox and signalled to the conversation workflow.
 type InboundMessage struct {
+	// ID is the transcript row the workflow asks for, derived from its
+	// own counter: a retried write that finds its own row knows it was
+	// inserted (the commit landed, its answer was lost), while a real
+	// duplicate finds another id. Empty: the store picks one.
+	ID          string            `json:"id,omitempty"`
 	InboxID     int64             `json:"inbox_id"`
 	MessageSID  string            `json:"message_sid"`
 	AccountID   string            `json:"account_id"`

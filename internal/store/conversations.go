@@ -56,7 +56,10 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 	if err != nil {
 		return res, err
 	}
-	id := uuid.NewString()
+	id := m.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
 	rows, err := tx.QueryContext(ctx, `
 		INSERT INTO messages (id, conversation_id, direction, author, body, media, twilio_sid, status, created_at)
 		VALUES ($1, $2, 'inbound', 'customer', $3, $4, $5, 'received', $6)
@@ -74,9 +77,15 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 		}); err != nil {
 			return res, err
 		}
-	} else if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
+		return res, nil
+	}
+	if err := tx.GetContext(ctx, &res.MessageID, `SELECT id FROM messages WHERE twilio_sid = $1`, m.MessageSID); err != nil {
 		return res, err
 	}
+	// Our own row: an earlier attempt of this write committed (with its
+	// event) but its answer was lost, e.g. PostgreSQL crashed right after
+	// the commit. It is still this message's first recording.
+	res.Inserted = m.ID != "" && res.MessageID == m.ID
 	return res, nil
 }
 

@@ -140,3 +140,29 @@ func TestRecordInboundStoresEachMessageSidOnce(t *testing.T) {
 		t.Fatalf("transcript: %+v %v", msgs, err)
 	}
 }
+
+// A write retried after its commit landed but its answer was lost (the
+// database crashed in between) finds its own row: still a first recording,
+// so the workflow counts and routes the message. Another id is a duplicate.
+func TestRecordInboundRetryFindsItsOwnRow(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	msg := domain.InboundMessage{ID: uuid.NewString(), MessageSID: "SMretry", From: conv.CustomerE164, Body: "hi", ReceivedAt: time.Now()}
+	for i := range 2 {
+		res, err := st.RecordInbound(ctx, conv, []domain.InboundMessage{msg})
+		if err != nil || len(res) != 1 || !res[0].Inserted || res[0].MessageID != msg.ID {
+			t.Fatalf("attempt %d of the same write: %+v %v", i, res, err)
+		}
+	}
+	again := msg
+	again.ID = uuid.NewString() // a later delivery of the same SID
+	res, err := st.RecordInbound(ctx, conv, []domain.InboundMessage{again})
+	if err != nil || len(res) != 1 || res[0].Inserted || res[0].MessageID != msg.ID {
+		t.Fatalf("redelivery: %+v %v", res, err)
+	}
+	var events int
+	if err := st.DB().QueryRow(`SELECT count(*) FROM agent_events WHERE payload->>'message_id' = $1`, msg.ID).Scan(&events); err != nil || events > 1 {
+		t.Fatalf("%d message events (%v)", events, err)
+	}
+}
