@@ -135,12 +135,17 @@ func (a *App) WorkerOptions() sdkworker.Options {
 }
 
 func workerOptions(c config.Config, stop time.Duration) sdkworker.Options {
-	return sdkworker.Options{
+	o := sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:      c.WorkerMaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize:  c.WorkerMaxConcurrentWorkflowTasks,
 		MaxConcurrentLocalActivityExecutionSize: c.WorkerMaxConcurrentLocalActivities,
 		WorkerStopTimeout:                       stop,
 	}
+	if c.WorkerPollers >= 2 { // 0: the SDK's default (2); 1 is refused by the SDK
+		o.MaxConcurrentWorkflowTaskPollers = c.WorkerPollers
+		o.MaxConcurrentActivityTaskPollers = c.WorkerPollers
+	}
+	return o
 }
 
 // WorkerHTTPHandler serves the worker's /healthz, /readyz and /metrics.

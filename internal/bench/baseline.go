@@ -31,8 +31,11 @@ type baseline struct {
 
 func (e *env) startBaseline() (*baseline, error) {
 	b := &baseline{tc: e.tc, tq: "bench-noop-" + randHex(4)}
+	// Polled like Switchboard's worker (SWITCHBOARD_WORKER_POLLERS's
+	// default), so that neither side is held back by its polls.
 	b.w = worker.New(e.tc, b.tq, worker.Options{
 		MaxConcurrentWorkflowTaskExecutionSize: config.DefaultWorkerConcurrency,
+		MaxConcurrentWorkflowTaskPollers:       config.DefaultWorkerPollers,
 	})
 	b.w.RegisterWorkflowWithOptions(func(ctx workflow.Context, _ workflows.ConversationInput) error {
 		var m domain.InboundMessage

@@ -48,6 +48,7 @@ type Config struct {
 	WorkerMaxConcurrentLocalActivities int           // SWITCHBOARD_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES
 	WorkerStickyCacheSize              int           // SWITCHBOARD_WORKER_STICKY_CACHE_SIZE
 	TwilioRatePerSender                float64       // SWITCHBOARD_TWILIO_RATE_PER_SENDER: sends per second per sender (0: unpaced)
+	WorkerPollers                      int           // SWITCHBOARD_WORKER_POLLERS: long polls per task type (workflow, activity)
 	TemporalTLS                        bool          // TEMPORAL_TLS: TLS with the system roots (implied by the settings below)
 	TemporalTLSCert                    string        // TEMPORAL_TLS_CERT: client certificate (PEM file, mTLS)
 	TemporalTLSKey                     string        // TEMPORAL_TLS_KEY: its private key (PEM file)
@@ -79,6 +80,7 @@ func Defaults() Config {
 		WorkerMaxConcurrentLocalActivities: DefaultWorkerConcurrency,
 		WorkerStickyCacheSize:              DefaultStickyCacheSize,
 		TwilioRatePerSender:                DefaultTwilioRatePerSender,
+		WorkerPollers:                      DefaultWorkerPollers,
 	}
 }
 

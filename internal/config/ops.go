@@ -54,6 +54,7 @@ func (c *Config) opsFromEnv() {
 	num("SWITCHBOARD_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES", &c.WorkerMaxConcurrentLocalActivities)
 	num("SWITCHBOARD_WORKER_STICKY_CACHE_SIZE", &c.WorkerStickyCacheSize)
 	c.twilioRateFromEnv()
+	c.workerPollersFromEnv()
 
 	// Temporal's names: the short ones of the Temporal CLI's environment, and
 	// the TEMPORAL_TLS_CLIENT_*_PATH ones of its environment configuration.
@@ -235,6 +236,7 @@ func Vars() []Var {
 		{"SWITCHBOARD_TWILIO_RATE_PER_SENDER", itoa(DefaultTwilioRatePerSender), false, func(c Config) string {
 			return strconv.FormatFloat(c.TwilioRatePerSender, 'f', -1, 64)
 		}},
+		{"SWITCHBOARD_WORKER_POLLERS", itoa(DefaultWorkerPollers), false, func(c Config) string { return itoa(c.WorkerPollers) }},
 	}
 }
 
