@@ -67,9 +67,10 @@ func normalizedTo(form url.Values) string {
 	return to
 }
 
-// inboundWebhook stores a customer's message, then hands it to its
-// conversation workflow. Twilio gets its 200 only once the message is in
-// PostgreSQL; if Temporal does not answer, the relay delivers it later.
+// inboundWebhook stores a customer's message and answers Twilio as soon as
+// it is in PostgreSQL (never before: Twilio keeps retrying a 5xx); the
+// relay hands it to its conversation workflow behind the answer, and
+// later, in order, whatever Temporal did not take.
 func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	form, target, err := s.twilioForm(c, normalizedTo)
 	if err != nil {
@@ -83,7 +84,9 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 		webhookReason(c, metrics.ReasonUnknownNumber)
 		return domain.Errorf(domain.CodeNotFound, "%s is not a number of this account", domain.Mask(msg.To))
 	}
-	msg.AccountID = c.Params("account_id")
+	// A copy: Fiber's params point into the request's buffer, reused
+	// once the handler returns, and the relay delivers after that.
+	msg.AccountID = strings.Clone(c.Params("account_id"))
 	msg.NumberID = *target.NumberID
 	msg.ReceivedAt = time.Now().UTC()
 	wfID := workflows.ConversationID(msg.NumberID, msg.From)
@@ -98,15 +101,7 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	}
 	if ins.Inserted {
 		msg.InboxID = ins.ID
-		ctx := context.WithoutCancel(c.UserContext())
-		if ins.OlderPending {
-			err = s.relay.Flush(ctx, wfID)
-		} else {
-			err = s.relay.Signal(ctx, wfID, msg)
-		}
-		if err != nil {
-			s.logger.Warn("Temporal did not take an inbound message; it waits in the inbox", "inbox_id", ins.ID, "err", err)
-		}
+		s.relay.Handoff(wfID, msg, ins.OlderPending)
 	}
 	c.Set(fiber.HeaderContentType, "text/xml")
 	return c.SendString(emptyTwiML)

@@ -110,6 +110,9 @@ func (a *App) serveAPI(ctx context.Context, ln net.Listener, srv *api.Server, rl
 	if serr := fiberApp.ShutdownWithContext(shutdownCtx); serr != nil && err == nil {
 		err = fmt.Errorf("api shutdown: %w", serr)
 	}
+	// Deliveries started by answered webhooks finish (or, past the
+	// timeout, wait in the inbox for the next sweep).
+	rl.WaitHandoffs(shutdownCtx)
 	stopRelay()
 	<-relayDone
 	a.Logger.Info("api stopped")

@@ -48,6 +48,8 @@ type Relay struct {
 	// locks keep one deliverer per conversation at a time: a webhook's
 	// signal, a flush of older messages, the sweep.
 	locks keyedMutex
+
+	handoffs handoffs
 }
 
 // New returns a relay.
