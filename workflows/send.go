@@ -37,10 +37,21 @@ func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error
 		return appError(domain.CodeInvalid, "send either a template or text and media, not both")
 	case len(req.MediaURLs) > 0 && c.workstream() != nil && !c.workstream().Attachments.Agent:
 		return appError(domain.CodeAttachmentsOff, "this workstream does not allow agents to send attachments")
-	case req.Template == nil && c.st.Mode == domain.ModeTemplateOnly:
+	case req.Template == nil && !c.sessionOpenAt(workflow.Now(ctx)):
 		return appError(domain.CodeWindowClosed, c.windowClosedMessage())
 	}
 	return nil
+}
+
+// sessionOpenAt reports whether free-form messages may go out at now. The
+// deadline itself decides, not only the mode: the window timer's task can
+// run a moment after the deadline on a busy worker, and a send in that
+// moment would reach Twilio outside WhatsApp's window.
+func (c *conversation) sessionOpenAt(now time.Time) bool {
+	if c.st.Mode != domain.ModeSession {
+		return false
+	}
+	return c.st.WindowExpiresAt.IsZero() || now.Before(c.st.WindowExpiresAt)
 }
 
 func (c *conversation) windowClosedMessage() string {
