@@ -136,6 +136,7 @@ func (s *Server) startProactive(c *fiber.Ctx, p proactive) error {
 		NumberE164:    p.number.E164,
 		CustomerE164:  p.customer,
 		SessionWindow: s.cfg.SessionWindow,
+		Revision:      workflows.CurrentRevision,
 		Proactive:     &workflows.ProactiveStart{AgentID: p.agentID, By: p.by},
 	}
 	req := workflows.SendRequest{MessageID: uuid.NewString(), Author: p.author, Template: p.template, TemplateBody: p.body}

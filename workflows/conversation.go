@@ -119,8 +119,10 @@ func (c *conversation) run(ctx workflow.Context) error {
 		if c.in.Proactive != nil {
 			c.startProactive(ctx, *c.in.Proactive)
 			c.starting = false
-		} else {
-			// A fresh conversation is stored before anything else happens to it.
+		} else if !c.opensWithCustomerMessage() {
+			// A fresh conversation is stored before anything else happens
+			// to it (when a customer message opened it, recording that
+			// message next stores it).
 			c.save(ctx)
 		}
 	}
@@ -130,7 +132,9 @@ func (c *conversation) run(ctx workflow.Context) error {
 	if len(c.in.Pending) > 0 {
 		c.handleInbound(ctx, c.in.Pending)
 	}
-	c.publish(ctx)
+	if !c.opensWithCustomerMessage() { // else the loop publishes once it is recorded
+		c.publish(ctx)
+	}
 	workflow.Go(ctx, c.keepWindow)
 	workflow.Go(ctx, c.keepInactivity)
 
@@ -227,6 +231,7 @@ func (c *conversation) startNext(ctx workflow.Context, release *PendingRelease) 
 	next.Pending = c.next
 	next.ReleaseLater = release
 	next.Proactive = nil
+	next.Revision = CurrentRevision
 	return workflow.NewContinueAsNewError(ctx, Conversation, next)
 }
 
@@ -243,6 +248,7 @@ func (c *conversation) continueAsNew(ctx workflow.Context) error {
 	next.Settings = &settings
 	next.Pending = nil
 	next.ReleaseLater = nil
+	next.Revision = CurrentRevision
 	c.logger.Info("continuing as new", "inbound", c.st.InboundCount, "outbound", c.st.OutboundCount)
 	return workflow.NewContinueAsNewError(ctx, Conversation, next)
 }

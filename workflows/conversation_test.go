@@ -92,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, env: env, st: st, emu: emu, acc: acc, acts: acts, start: env.Now()}
 	f.input = workflows.ConversationInput{
 		AccountID: acc.ID, NumberID: acc.Numbers[0].ID, NumberE164: ourNumber,
-		CustomerE164: customer, SessionWindow: windowSize,
+		CustomerE164: customer, SessionWindow: windowSize, Revision: workflows.CurrentRevision,
 	}
 	return f
 }

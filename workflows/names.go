@@ -3,6 +3,8 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboard/switchboard/internal/domain"
@@ -52,5 +54,27 @@ func StartSearchAttributes(in ConversationInput) temporal.SearchAttributes {
 		SACustomer.ValueSet(in.CustomerE164),
 		SAState.ValueSet(domain.StateQueued),
 		SAMode.ValueSet(domain.ModeTemplateOnly),
+	)
+}
+
+// CustomerStartSearchAttributes are StartSearchAttributes for a conversation
+// that a customer's message, received at receivedAt, opens: with the mode and
+// window that message gives it, so that its first workflow task has nothing
+// to upsert (revision 1; older revisions get StartSearchAttributes).
+func CustomerStartSearchAttributes(in ConversationInput, receivedAt time.Time) temporal.SearchAttributes {
+	if in.Revision < 1 {
+		return StartSearchAttributes(in)
+	}
+	window := in.SessionWindow
+	if window <= 0 {
+		window = domain.DefaultSessionWindow
+	}
+	return temporal.NewSearchAttributes(
+		SAAccount.ValueSet(in.AccountID),
+		SANumber.ValueSet(in.NumberID),
+		SACustomer.ValueSet(in.CustomerE164),
+		SAState.ValueSet(domain.StateQueued),
+		SAMode.ValueSet(domain.ModeSession),
+		SAWindowExpiresAt.ValueSet(windowSearchValue(receivedAt.Add(window), window, in.Revision)),
 	)
 }

@@ -23,13 +23,15 @@ func (c *conversation) publish(ctx workflow.Context) {
 }
 
 // windowSearchValue is the window deadline as operators filter on it:
-// rounded up to the minute, so that a burst of customer messages moves it
-// (and costs a history event) at most once a minute. The exact deadline is
-// in the `state` query and the database.
-func windowSearchValue(t time.Time) time.Time {
-	r := t.Truncate(time.Minute)
+// rounded up (windowQuantum: the quarter hour, the minute for the short
+// windows of tests), so that customer messages move it, and cost a history
+// event and a visibility write, at most once per quarter hour. The exact
+// deadline is in the `state` query and the database.
+func windowSearchValue(t time.Time, window time.Duration, revision int) time.Time {
+	q := windowQuantum(window, revision)
+	r := t.Truncate(q)
 	if r.Before(t) {
-		r = r.Add(time.Minute)
+		r = r.Add(q)
 	}
 	return r.UTC()
 }
@@ -50,7 +52,7 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 		keyword(SAAgent, c.st.AgentID)
 	}
 	if !c.st.WindowExpiresAt.IsZero() {
-		at := windowSearchValue(c.st.WindowExpiresAt)
+		at := windowSearchValue(c.st.WindowExpiresAt, c.window, c.in.Revision)
 		if old, ok := cur.GetTime(SAWindowExpiresAt); !ok || !old.Equal(at) {
 			ups = append(ups, SAWindowExpiresAt.ValueSet(at))
 		}

@@ -15,6 +15,8 @@ type ConversationInput struct {
 	CustomerE164  string
 	WorkstreamID  string
 	SessionWindow time.Duration // 0 = 24h
+	// Revision is the workflow behaviour this run follows (CurrentRevision).
+	Revision int `json:",omitempty"`
 	// State is carried across continue-as-new; nil on a fresh conversation.
 	State *ConversationState `json:",omitempty"`
 	// Pending are inbound messages that arrived while the previous

@@ -59,6 +59,7 @@ func (b *baseline) signalWithStart(ctx context.Context, id, customer string) err
 	in := workflows.ConversationInput{
 		AccountID: "00000000-0000-4000-8000-000000000001", NumberID: "00000000-0000-4000-8000-000000000002",
 		NumberE164: "+15550100000", CustomerE164: customer, SessionWindow: domain.DefaultSessionWindow,
+		Revision: workflows.CurrentRevision,
 	}
 	m := domain.InboundMessage{
 		MessageSID: newMessageSID(), AccountID: in.AccountID, NumberID: in.NumberID,
@@ -70,7 +71,7 @@ func (b *baseline) signalWithStart(ctx context.Context, id, customer string) err
 		TaskQueue:                b.tq,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.StartSearchAttributes(in),
+		TypedSearchAttributes:    workflows.CustomerStartSearchAttributes(in, m.ReceivedAt),
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second) // the relay's SignalTimeout
 	defer cancel()

@@ -78,7 +78,7 @@ func DefaultOptions() Options {
 		Phases:              slices.Clone(AllPhases),
 		Concurrency:         64,
 		IngestMessages:      1500,
-		IngestRounds:        3,
+		IngestRounds:        4,
 		LatencyRate:         200,
 		LatencyDuration:     20 * time.Second,
 		LatencyCustomers:    1000,

@@ -61,19 +61,40 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 	series++
 
 	var rb, rw []float64
-	for r := range o.IngestRounds {
-		var round IngestRound
+	baselineRound := func(r int, round *IngestRound) error {
+		var err error
 		if round.Baseline, err = e.baselineRun(ctx, b, fmt.Sprint("r", r), o.IngestMessages); err != nil {
 			return err
 		}
 		e.progressf(PhaseIngest, "round %d/%d baseline: %.0f/s accepted, %.0f/s processed, p99 %s",
 			r+1, o.IngestRounds, round.Baseline.AcceptedPerSec, round.Baseline.ProcessedPerSec, fmtMS(round.Baseline.Latency.P99))
+		return nil
+	}
+	webhookRound := func(r int, round *IngestRound) error {
+		var err error
 		if round.Webhook, err = e.webhookRun(ctx, s, series, o.IngestMessages); err != nil {
 			return err
 		}
 		series++
 		e.progressf(PhaseIngest, "round %d/%d webhooks: %.0f/s accepted, %.0f/s processed, p99 %s",
 			r+1, o.IngestRounds, round.Webhook.AcceptedPerSec, round.Webhook.ProcessedPerSec, fmtMS(round.Webhook.Latency.P99))
+		return nil
+	}
+	for r := range o.IngestRounds {
+		// The server slows as it fills (every conversation stays open),
+		// so the order alternates (baseline first, then Switchboard first):
+		// the drift cancels out instead of always falling on one side.
+		var round IngestRound
+		first, second := baselineRound, webhookRound
+		if r%2 == 1 {
+			first, second = webhookRound, baselineRound
+		}
+		if err := first(r, &round); err != nil {
+			return err
+		}
+		if err := second(r, &round); err != nil {
+			return err
+		}
 		res.Rounds = append(res.Rounds, round)
 		rb = append(rb, round.Webhook.AcceptedPerSec/round.Baseline.AcceptedPerSec)
 		rw = append(rw, round.Webhook.ProcessedPerSec/round.Baseline.ProcessedPerSec)
@@ -98,7 +119,7 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 			Result:   fmt.Sprintf("%s = %.2f× baseline", fmtRate(res.WebhookProcessed), res.RatioProcessed),
 			Baseline: fmtRate(res.BaselineProcessed) + " SignalWithStart + no-op workflow",
 			Target:   "≥ 0.9× baseline", Verdict: verdict(res.RatioProcessed >= 0.9),
-			Note: fmt.Sprintf("closed loop, %d in flight, %d messages per side per round, median of %d alternating rounds; "+
+			Note: fmt.Sprintf("closed loop, %d in flight, %d messages per side per round, median of %d rounds in alternating order; "+
 				"processed = from the first call to the last message recorded by its workflow (baseline: to the last no-op workflow ended)",
 				o.Concurrency, o.IngestMessages, o.IngestRounds),
 		},
@@ -106,7 +127,8 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 			ID: "1 ingest", Measure: "inbound webhooks/s, answered 200",
 			Result:   fmt.Sprintf("%s = %.2f× baseline", fmtRate(res.WebhookAccepted), res.RatioAccepted),
 			Baseline: fmtRate(res.BaselineAccepted) + " SignalWithStart answered",
-			Target:   "≥ 0.9× baseline", Verdict: verdict(res.RatioAccepted >= 0.9),
+			Target:   "–", Verdict: Info,
+			Note: "the webhook answers once the message is in PostgreSQL; the relay signals behind the answer, so this is the rate Twilio is answered at, not the rate conversations take messages in (the row above)",
 		},
 	)
 	return nil

@@ -7,16 +7,33 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-// HandoffLimit bounds the deliveries running behind webhooks that already
-// answered. Past it a message is left to the sweep (Grace later), so a slow
-// or absent Temporal never grows goroutines without end.
-const HandoffLimit = 512
+const (
+	// HandoffWorkers bounds the SignalWithStart calls the handoffs make at
+	// once. Unbounded, a burst of webhooks (they answer in milliseconds
+	// now) sent hundreds of calls together: each waited past its timeout
+	// on a saturated Temporal, which then threw the work away.
+	HandoffWorkers = 64
+	// HandoffLimit bounds the messages handed off and not yet delivered.
+	// Past it a message is left to the sweep (Grace later), so a slow or
+	// absent Temporal never grows memory without end.
+	HandoffLimit = 4096
+)
 
-// handoffs tracks the deliveries Handoff started.
+// handoff is one stored message waiting for its signal.
+type handoff struct {
+	workflowID   string
+	msg          domain.InboundMessage
+	olderPending bool
+}
+
+// handoffs is a FIFO served by at most HandoffWorkers goroutines, started
+// when there is work and gone when there is none.
 type handoffs struct {
-	once  sync.Once
-	slots chan struct{}
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	queue   []handoff
+	workers int
+	n       int           // handed off, not yet delivered (or given up)
+	idle    chan struct{} // closed when n falls to 0
 }
 
 // Handoff delivers a message the webhook has just stored, in the
@@ -27,39 +44,70 @@ type handoffs struct {
 // It reports false when the message was left to the sweep.
 func (r *Relay) Handoff(workflowID string, m domain.InboundMessage, olderPending bool) bool {
 	h := &r.handoffs
-	h.once.Do(func() { h.slots = make(chan struct{}, HandoffLimit) })
-	select {
-	case h.slots <- struct{}{}:
-	default:
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n >= HandoffLimit {
 		return false
 	}
-	h.wg.Go(func() {
-		defer func() { <-h.slots }()
-		ctx := context.Background()
-		var err error
-		if olderPending {
-			err = r.Flush(ctx, workflowID)
-		} else {
-			err = r.Signal(ctx, workflowID, m)
-		}
-		if err != nil {
-			r.logger.Warn("Temporal did not take an inbound message; it waits in the inbox", "inbox_id", m.InboxID, "err", err)
-		}
-	})
+	if h.n == 0 {
+		h.idle = make(chan struct{})
+	}
+	h.n++
+	h.queue = append(h.queue, handoff{workflowID: workflowID, msg: m, olderPending: olderPending})
+	if h.workers < HandoffWorkers {
+		h.workers++
+		go r.deliverHandoffs()
+	}
 	return true
 }
 
+// deliverHandoffs serves the queue until it is empty.
+func (r *Relay) deliverHandoffs() {
+	h := &r.handoffs
+	for {
+		h.mu.Lock()
+		if len(h.queue) == 0 {
+			h.workers--
+			h.queue = nil // let a drained burst's array go
+			h.mu.Unlock()
+			return
+		}
+		it := h.queue[0]
+		h.queue = h.queue[1:]
+		h.mu.Unlock()
+
+		ctx := context.Background()
+		var err error
+		if it.olderPending {
+			err = r.Flush(ctx, it.workflowID)
+		} else {
+			err = r.Signal(ctx, it.workflowID, it.msg)
+		}
+		if err != nil {
+			r.logger.Warn("Temporal did not take an inbound message; it waits in the inbox", "inbox_id", it.msg.InboxID, "err", err)
+		}
+		h.mu.Lock()
+		if h.n--; h.n == 0 {
+			close(h.idle)
+		}
+		h.mu.Unlock()
+	}
+}
+
 // WaitHandoffs waits for the background deliveries until ctx ends; any
-// still running then stay in the inbox for the next sweep (of this
-// process or another), so stopping early loses nothing.
+// still queued or running then stay in the inbox for the next sweep (of
+// this process or another), so stopping early loses nothing.
 func (r *Relay) WaitHandoffs(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		r.handoffs.wg.Wait()
-		close(done)
-	}()
+	h := &r.handoffs
+	h.mu.Lock()
+	idle := h.idle
+	busy := h.n > 0
+	h.mu.Unlock()
+	if !busy {
+		return
+	}
 	select {
-	case <-done:
+	case <-idle:
 	case <-ctx.Done():
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,10 +54,19 @@ func TestHandoffsKeepOrderPerConversation(t *testing.T) {
 // blockedTemporal holds every signal until released.
 type blockedTemporal struct {
 	client.Client
-	release chan struct{}
+	release        chan struct{}
+	inFlight, most atomic.Int64
 }
 
 func (b *blockedTemporal) SignalWithStartWorkflow(ctx context.Context, _, _ string, _ interface{}, _ client.StartWorkflowOptions, _ interface{}, _ ...interface{}) (client.WorkflowRun, error) {
+	n := b.inFlight.Add(1)
+	defer b.inFlight.Add(-1)
+	for {
+		m := b.most.Load()
+		if n <= m || b.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
 	select {
 	case <-b.release:
 		return nil, nil
@@ -65,8 +75,9 @@ func (b *blockedTemporal) SignalWithStartWorkflow(ctx context.Context, _, _ stri
 	}
 }
 
-// With Temporal stuck, handoffs stop at the limit (the rest wait in the
-// inbox for the sweep) and a shutdown's wait ends with its context.
+// With Temporal stuck, at most HandoffWorkers signals are in flight,
+// handoffs stop at the limit (the rest wait in the inbox for the sweep) and
+// a shutdown's wait ends with its context.
 func TestHandoffsAreBounded(t *testing.T) {
 	st := &fakeStore{done: map[int64]bool{}}
 	tc := &blockedTemporal{release: make(chan struct{})}
@@ -80,6 +91,10 @@ func TestHandoffsAreBounded(t *testing.T) {
 	}
 	if accepted != HandoffLimit {
 		t.Fatalf("%d handoffs running, want the limit %d", accepted, HandoffLimit)
+	}
+	time.Sleep(50 * time.Millisecond) // the workers reach Temporal
+	if got := tc.most.Load(); got != HandoffWorkers {
+		t.Errorf("%d signals in flight at once, want %d", got, HandoffWorkers)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

@@ -89,13 +89,14 @@ func (r *Relay) signal(ctx context.Context, workflowID string, m domain.InboundM
 		NumberE164:    m.To,
 		CustomerE164:  m.From,
 		SessionWindow: r.sessionWindow,
+		Revision:      workflows.CurrentRevision,
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                       workflowID,
 		TaskQueue:                r.taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.StartSearchAttributes(in),
+		TypedSearchAttributes:    workflows.CustomerStartSearchAttributes(in, m.ReceivedAt),
 	}
 	if _, err := r.temporal.SignalWithStartWorkflow(ctx, workflowID, workflows.SignalInbound, m, opts, workflows.ConversationWorkflowName, in); err != nil {
 		return err
