@@ -17,9 +17,21 @@ import (
 // example bot answering twice, handoff on the keyword, routing to the
 // default queue and assignment, an admin reply, a reply Twilio failed with
 // 63016 (template_only), a refused free-form send, the customer's answer
-// (session again), close by an admin, survey answered 5.
+// (session again), close by an admin, survey answered 5. It predates
+// revisions and replays as revision 0.
+//
+// conversation_history_rev1.json (recorded from `switchboard dev`, started
+// with Revision 1 from the customer's first message: mode and window search
+// attributes at start, no upsert in the first task): greeting, the example
+// bot answering twice (welcome, an order status), handoff on the keyword,
+// routing to the default queue and push assignment to the demo agent, an
+// agent reply, the customer's answer, a second agent reply, close by the
+// agent with notes, capacity released, survey answered 5.
 func TestReplayRecordedHistories(t *testing.T) {
-	for _, file := range []string{"testdata/conversation_history.json"} {
+	for _, file := range []string{
+		"testdata/conversation_history.json",
+		"testdata/conversation_history_rev1.json",
+	} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
