@@ -60,6 +60,7 @@ type Options struct {
 	ScaleConcurrency int  `json:"scale_concurrency"` // webhooks in flight while opening them (file-backed Temporal is slower)
 	Split            bool `json:"split"`
 	StickyCache      int  `json:"sticky_cache"` // 0: the configuration's default
+	Pollers          int  `json:"pollers"`      // 0: the configuration's default
 	// 6. window expiry.
 	WindowConversations int           `json:"window_conversations"`
 	Window              time.Duration `json:"window_ns"`

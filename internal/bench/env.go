@@ -143,6 +143,9 @@ func (e *env) newStack(ctx context.Context, sc stackConfig) (*stack, error) {
 	if e.opts.StickyCache > 0 {
 		cfg.WorkerStickyCacheSize = e.opts.StickyCache
 	}
+	if e.opts.Pollers > 0 {
+		cfg.WorkerPollers = e.opts.Pollers
+	}
 	if sc.configure != nil {
 		sc.configure(&cfg)
 	}
@@ -319,6 +322,7 @@ func (s *stack) startChildren(ctx context.Context) error {
 		"SWITCHBOARD_TWILIO_API_BASE="+s.cfg.TwilioAPIBase,
 		"SWITCHBOARD_SESSION_WINDOW="+s.cfg.SessionWindow.String(),
 		"SWITCHBOARD_WORKER_STICKY_CACHE_SIZE="+strconv.Itoa(s.cfg.WorkerStickyCacheSize),
+		"SWITCHBOARD_WORKER_POLLERS="+strconv.Itoa(s.cfg.WorkerPollers),
 		"SWITCHBOARD_LOG_LEVEL=warn",
 		"SWITCHBOARD_LOG_FORMAT=text",
 	)

@@ -34,6 +34,20 @@ type handoffs struct {
 	workers int
 	n       int           // handed off, not yet delivered (or given up)
 	idle    chan struct{} // closed when n falls to 0
+	// rows are the inbox rows handed off and not yet delivered: the sweep
+	// leaves their conversations to the handoff instead of signalling the
+	// same rows a second time while they wait in the queue.
+	rows map[int64]struct{}
+}
+
+// handedOff reports whether inbox row id waits in (or is being delivered
+// from) the handoff queue.
+func (r *Relay) handedOff(id int64) bool {
+	h := &r.handoffs
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.rows[id]
+	return ok
 }
 
 // Handoff delivers a message the webhook has just stored, in the
@@ -53,6 +67,10 @@ func (r *Relay) Handoff(workflowID string, m domain.InboundMessage, olderPending
 		h.idle = make(chan struct{})
 	}
 	h.n++
+	if h.rows == nil {
+		h.rows = map[int64]struct{}{}
+	}
+	h.rows[m.InboxID] = struct{}{}
 	h.queue = append(h.queue, handoff{workflowID: workflowID, msg: m, olderPending: olderPending})
 	if h.workers < HandoffWorkers {
 		h.workers++
@@ -87,6 +105,7 @@ func (r *Relay) deliverHandoffs() {
 			r.logger.Warn("Temporal did not take an inbound message; it waits in the inbox", "inbox_id", it.msg.InboxID, "err", err)
 		}
 		h.mu.Lock()
+		delete(h.rows, it.msg.InboxID)
 		if h.n--; h.n == 0 {
 			close(h.idle)
 		}

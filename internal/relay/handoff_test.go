@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -92,7 +93,10 @@ func TestHandoffsAreBounded(t *testing.T) {
 	if accepted != HandoffLimit {
 		t.Fatalf("%d handoffs running, want the limit %d", accepted, HandoffLimit)
 	}
-	time.Sleep(50 * time.Millisecond) // the workers reach Temporal
+	for end := time.Now().Add(5 * time.Second); tc.most.Load() < HandoffWorkers && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond) // the workers reach Temporal
+	}
+	time.Sleep(20 * time.Millisecond) // and no more than them
 	if got := tc.most.Load(); got != HandoffWorkers {
 		t.Errorf("%d signals in flight at once, want %d", got, HandoffWorkers)
 	}
@@ -108,4 +112,67 @@ func TestHandoffsAreBounded(t *testing.T) {
 		t.Fatal("a handoff is refused once the earlier ones finished")
 	}
 	r.WaitHandoffs(context.Background())
+}
+
+// oneStuckTemporal holds the signals of one workflow until released.
+type oneStuckTemporal struct {
+	client.Client
+	stuck   string
+	release chan struct{}
+	mu      sync.Mutex
+	got     map[string]int
+}
+
+func (f *oneStuckTemporal) SignalWithStartWorkflow(ctx context.Context, wf, _ string, _ interface{}, _ client.StartWorkflowOptions, _ interface{}, _ ...interface{}) (client.WorkflowRun, error) {
+	if wf == f.stuck {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got[wf]++
+	return nil, nil
+}
+
+// A backlog waiting in the handoff queue is older than the sweep's grace:
+// the sweep leaves those conversations to the handoff (it would only wait
+// for their locks, holding one of its parallel slots) and delivers the
+// conversations nobody handed off.
+func TestSweepLeavesHandedOffRowsToTheHandoff(t *testing.T) {
+	st := &fakeStore{done: map[int64]bool{}}
+	tc := &oneStuckTemporal{stuck: "conv:a", release: make(chan struct{}), got: map[string]int{}}
+	r := New(st, tc, "q", time.Hour, slog.New(slog.DiscardHandler))
+	// conv:a's first row is being delivered (stuck in Temporal), its
+	// second waits in the queue; conv:b's row was never handed off.
+	for i, wf := range []string{"conv:a", "conv:a", "conv:b"} {
+		m := domain.InboundMessage{InboxID: int64(i + 1), MessageSID: fmt.Sprintf("SM%d", i)}
+		st.rows = append(st.rows, store.PendingInbound{WorkflowID: wf, Message: m})
+		if wf == "conv:a" && !r.Handoff(wf, m, i > 0) {
+			t.Fatal("handoff refused")
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // the handoff holds conv:a's lock
+	done := make(chan error, 1)
+	go func() { _, err := r.Sweep(context.Background()); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the sweep waited for a conversation its handoff is delivering")
+	}
+	close(tc.release)
+	r.WaitHandoffs(context.Background())
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.got["conv:a"] != 2 || tc.got["conv:b"] != 1 {
+		t.Errorf("signals %v, want conv:a 2 and conv:b 1", tc.got)
+	}
+	if r.handedOff(1) || r.handedOff(2) {
+		t.Error("delivered rows still counted as handed off")
+	}
 }

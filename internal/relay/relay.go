@@ -225,6 +225,12 @@ func (r *Relay) deliverInOrder(ctx context.Context, pending []store.PendingInbou
 		if blocked[p.WorkflowID] {
 			continue
 		}
+		if lockEach && r.handedOff(p.Message.InboxID) {
+			// Its webhook's handoff delivers it (and, in order, what
+			// follows): the sweep would only signal it twice.
+			blocked[p.WorkflowID] = true
+			continue
+		}
 		unlock := func() {}
 		if lockEach {
 			unlock = r.locks.lock(p.WorkflowID)
