@@ -31,11 +31,15 @@ type baseline struct {
 
 func (e *env) startBaseline() (*baseline, error) {
 	b := &baseline{tc: e.tc, tq: "bench-noop-" + randHex(4)}
-	// Polled like Switchboard's worker (SWITCHBOARD_WORKER_POLLERS's
-	// default), so that neither side is held back by its polls.
+	// Polled like Switchboard's worker (SWITCHBOARD_WORKER_POLLERS, or
+	// --pollers), so that neither side is held back by its polls.
+	pollers := config.DefaultWorkerPollers
+	if e.opts.Pollers > 0 {
+		pollers = e.opts.Pollers
+	}
 	b.w = worker.New(e.tc, b.tq, worker.Options{
 		MaxConcurrentWorkflowTaskExecutionSize: config.DefaultWorkerConcurrency,
-		MaxConcurrentWorkflowTaskPollers:       config.DefaultWorkerPollers,
+		MaxConcurrentWorkflowTaskPollers:       pollers,
 	})
 	b.w.RegisterWorkflowWithOptions(func(ctx workflow.Context, _ workflows.ConversationInput) error {
 		var m domain.InboundMessage

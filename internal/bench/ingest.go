@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"github.com/switchboard/switchboard/workflows"
+
 	"context"
 	"fmt"
 	"time"
@@ -8,12 +10,13 @@ import (
 
 // IngestSide is one side of an ingest round.
 type IngestSide struct {
-	Messages        int     `json:"messages"`
-	Errors          int     `json:"errors"`
-	FirstError      string  `json:"first_error,omitempty"`
-	AcceptedPerSec  float64 `json:"accepted_per_sec"`  // calls answered / time sending
-	ProcessedPerSec float64 `json:"processed_per_sec"` // processed by the workflow / time from first call to last processed
-	Latency         Dist    `json:"latency"`           // per call, client side
+	Messages        int        `json:"messages"`
+	Errors          int        `json:"errors"`
+	FirstError      string     `json:"first_error,omitempty"`
+	AcceptedPerSec  float64    `json:"accepted_per_sec"`  // calls answered / time sending
+	ProcessedPerSec float64    `json:"processed_per_sec"` // processed by the workflow / time from first call to last processed
+	Latency         Dist       `json:"latency"`           // per call, client side
+	FirstTask       *FirstTask `json:"first_task,omitempty"`
 }
 
 // IngestRound is a baseline run followed by a Switchboard run.
@@ -66,8 +69,8 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 		if round.Baseline, err = e.baselineRun(ctx, b, fmt.Sprint("r", r), o.IngestMessages); err != nil {
 			return err
 		}
-		e.progressf(PhaseIngest, "round %d/%d baseline: %.0f/s accepted, %.0f/s processed, p99 %s",
-			r+1, o.IngestRounds, round.Baseline.AcceptedPerSec, round.Baseline.ProcessedPerSec, fmtMS(round.Baseline.Latency.P99))
+		e.progressf(PhaseIngest, "round %d/%d baseline: %.0f/s accepted, %.0f/s processed, p99 %s; %s",
+			r+1, o.IngestRounds, round.Baseline.AcceptedPerSec, round.Baseline.ProcessedPerSec, fmtMS(round.Baseline.Latency.P99), round.Baseline.FirstTask)
 		return nil
 	}
 	webhookRound := func(r int, round *IngestRound) error {
@@ -76,8 +79,8 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 			return err
 		}
 		series++
-		e.progressf(PhaseIngest, "round %d/%d webhooks: %.0f/s accepted, %.0f/s processed, p99 %s",
-			r+1, o.IngestRounds, round.Webhook.AcceptedPerSec, round.Webhook.ProcessedPerSec, fmtMS(round.Webhook.Latency.P99))
+		e.progressf(PhaseIngest, "round %d/%d webhooks: %.0f/s accepted, %.0f/s processed, p99 %s; %s",
+			r+1, o.IngestRounds, round.Webhook.AcceptedPerSec, round.Webhook.ProcessedPerSec, fmtMS(round.Webhook.Latency.P99), round.Webhook.FirstTask)
 		return nil
 	}
 	for r := range o.IngestRounds {
@@ -89,9 +92,11 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 		if r%2 == 1 {
 			first, second = webhookRound, baselineRound
 		}
+		e.settle(ctx, 30*time.Second)
 		if err := first(r, &round); err != nil {
 			return err
 		}
+		e.settle(ctx, 30*time.Second)
 		if err := second(r, &round); err != nil {
 			return err
 		}
@@ -119,7 +124,7 @@ func (e *env) runIngest(ctx context.Context, s *stack) error {
 			Result:   fmt.Sprintf("%s = %.2f× baseline", fmtRate(res.WebhookProcessed), res.RatioProcessed),
 			Baseline: fmtRate(res.BaselineProcessed) + " SignalWithStart + no-op workflow",
 			Target:   "≥ 0.9× baseline", Verdict: verdict(res.RatioProcessed >= 0.9),
-			Note: fmt.Sprintf("closed loop, %d in flight, %d messages per side per round, median of %d rounds in alternating order; "+
+			Note: fmt.Sprintf("closed loop, %d in flight, %d messages per side per round, median of %d rounds in alternating order, each side started once the Temporal server was idle; "+
 				"processed = from the first call to the last message recorded by its workflow (baseline: to the last no-op workflow ended)",
 				o.Concurrency, o.IngestMessages, o.IngestRounds),
 		},
@@ -160,7 +165,13 @@ func (e *env) baselineRun(ctx context.Context, b *baseline, tag string, n int) (
 	if err != nil {
 		return IngestSide{}, err
 	}
-	return side(n, lr, at, start), nil
+	sd := side(n, lr, at, start)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprint(prefix, i)
+	}
+	sd.FirstTask = firstTasks(ctx, b.tc, ids)
+	return sd, nil
 }
 
 // webhookRun posts n signed webhooks from n new customers (series keeps
@@ -184,5 +195,11 @@ func (e *env) webhookRun(ctx context.Context, s *stack, series, n int) (IngestSi
 	if err != nil {
 		return IngestSide{}, err
 	}
-	return side(n, lr, at, start), nil
+	sd := side(n, lr, at, start)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = workflows.ConversationID(s.numberID, s.customer(series, i))
+	}
+	sd.FirstTask = firstTasks(ctx, s.app.Temporal, ids)
+	return sd, nil
 }
