@@ -31,7 +31,11 @@ type Relay struct {
 	sessionWindow time.Duration
 	taskQueue     string
 	logger        *slog.Logger
-	// SignalTimeout bounds one SignalWithStart from the webhook path.
+	// SignalTimeout bounds one SignalWithStart. Nobody waits on it since
+	// webhooks answer on commit, so it is long: cut short, a call to a
+	// saturated Temporal is thrown away by the server half done and made
+	// again, which saturates it more (5 s here opened conversations at
+	// 6–14/s on the file-backed dev server).
 	SignalTimeout time.Duration
 	// Interval between sweeps of the inbox; Grace is how old a row must be
 	// before the sweep takes it (younger rows belong to their webhook).
@@ -56,7 +60,7 @@ type Relay struct {
 func New(st Store, tc client.Client, taskQueue string, sessionWindow time.Duration, logger *slog.Logger) *Relay {
 	return &Relay{
 		store: st, temporal: tc, taskQueue: taskQueue, sessionWindow: sessionWindow, logger: logger,
-		SignalTimeout: 5 * time.Second, Interval: time.Second, Grace: 2 * time.Second,
+		SignalTimeout: 30 * time.Second, Interval: time.Second, Grace: 2 * time.Second,
 	}
 }
 
