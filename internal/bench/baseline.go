@@ -77,7 +77,7 @@ func (b *baseline) signalWithStart(ctx context.Context, id, customer string) err
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    workflows.CustomerStartSearchAttributes(in, m.ReceivedAt),
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the relay's SignalTimeout
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second) // the relay's SignalTimeout
 	defer cancel()
 	_, err := b.tc.SignalWithStartWorkflow(ctx, id, workflows.SignalInbound, m, opts, baselineWorkflow, in)
 	return err
