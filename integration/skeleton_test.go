@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/temporalx"
 	"github.com/switchboard/switchboard/workflows"
 )
 
@@ -190,6 +191,13 @@ func TestTemporalDownDuringInboundIsDeliveredAfterRestart(t *testing.T) {
 	}
 	defer srv.Stop()
 	s := newStack(t, srv.Address)
+	// The worker must be running before Temporal goes away: a worker that
+	// cannot reach Temporal at start exits (its supervisor restarts it),
+	// and nothing restarts it here.
+	eventually(t, 30*time.Second, "the worker polling", func() bool {
+		n, err := temporalx.CheckPollers(ctx, s.app.Temporal, s.cfg.TaskQueue)
+		return err == nil && n > 0
+	})
 
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
