@@ -6,6 +6,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 )
 
@@ -39,36 +40,19 @@ func firstTasks(ctx context.Context, tc client.Client, ids []string) *FirstTask 
 		if err != nil {
 			return err
 		}
-		var scheduled, started time.Time
 		begun := evs[0].GetEventTime().AsTime()
+		scheduled, started, completed, ok := taskUntil(evs, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
 		mu.Lock()
+		defer mu.Unlock()
 		if first.IsZero() || begun.Before(first) {
 			first = begun
 		}
 		if begun.After(last) {
 			last = begun
 		}
-		mu.Unlock()
-		for _, ev := range evs {
-			at := ev.GetEventTime().AsTime()
-			switch ev.GetEventType() {
-			case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-				if scheduled.IsZero() {
-					scheduled = at
-				}
-			case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-				if started.IsZero() {
-					started = at
-				}
-			case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-				if !started.IsZero() {
-					mu.Lock()
-					wait = append(wait, started.Sub(scheduled))
-					run = append(run, at.Sub(started))
-					mu.Unlock()
-					return nil
-				}
-			}
+		if ok && !started.IsZero() {
+			wait = append(wait, started.Sub(scheduled))
+			run = append(run, completed.Sub(started))
 		}
 		return nil
 	}, nil)
@@ -81,4 +65,27 @@ func (f *FirstTask) String() string {
 	}
 	return "workflows started over " + fmtMS(f.StartSpan) + ", first workflow task waited p50 " + fmtMS(f.Wait.P50) + " p99 " + fmtMS(f.Wait.P99) +
 		" for a poll, ran p50 " + fmtMS(f.Run.P50) + " p99 " + fmtMS(f.Run.P99)
+}
+
+// taskUntil reads the first workflow task in evs (when it was scheduled and
+// started) and the time of the first event of type end; ok is false when
+// there is none.
+func taskUntil(evs []*historypb.HistoryEvent, end enumspb.EventType) (scheduled, started, endAt time.Time, ok bool) {
+	for _, ev := range evs {
+		at := ev.GetEventTime().AsTime()
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+			if scheduled.IsZero() {
+				scheduled = at
+			}
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+			if started.IsZero() {
+				started = at
+			}
+		}
+		if ev.GetEventType() == end {
+			return scheduled, started, at, true
+		}
+	}
+	return scheduled, started, time.Time{}, false
 }

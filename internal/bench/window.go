@@ -125,30 +125,18 @@ func (e *env) runWindow(ctx context.Context) error {
 			e.dumpHistory("window", evs)
 		}
 		fired := evs[lastFired].GetEventTime().AsTime()
-		var scheduled, started time.Time
-		for _, ev := range evs[lastFired:] {
-			at := ev.GetEventTime().AsTime()
-			switch ev.GetEventType() {
-			case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-				if scheduled.IsZero() {
-					scheduled = at
-				}
-			case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-				if started.IsZero() {
-					started = at
-				}
-			case enumspb.EVENT_TYPE_MARKER_RECORDED:
-				mu.Lock()
-				timed[i] = true
-				timerLag = append(timerLag, fired.Sub(rows[i].Expires))
-				saveLag = append(saveLag, at.Sub(rows[i].Expires))
-				if !scheduled.IsZero() && !started.IsZero() {
-					taskWait = append(taskWait, started.Sub(scheduled))
-					taskRun = append(taskRun, at.Sub(started))
-				}
-				mu.Unlock()
-				return nil
+		scheduled, started, at, ok := taskUntil(evs[lastFired:], enumspb.EVENT_TYPE_MARKER_RECORDED)
+		if ok {
+			mu.Lock()
+			timed[i] = true
+			timerLag = append(timerLag, fired.Sub(rows[i].Expires))
+			saveLag = append(saveLag, at.Sub(rows[i].Expires))
+			if !scheduled.IsZero() && !started.IsZero() {
+				taskWait = append(taskWait, started.Sub(scheduled))
+				taskRun = append(taskRun, at.Sub(started))
 			}
+			mu.Unlock()
+			return nil
 		}
 		return fmt.Errorf("%s: no marker after the last timer", rows[i].WorkflowID)
 	}, nil)
