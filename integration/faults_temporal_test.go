@@ -31,6 +31,8 @@ type burst struct {
 	sent     map[string][]string // customer -> MessageSids in send order
 	slowest  time.Duration
 	onAnswer func(status int, took time.Duration)
+	// onAnswerAt, when set, gets when the request left and when its answer came.
+	onAnswerAt func(status int, sent, answered time.Time)
 }
 
 func newBurst(s *stack) *burst {
@@ -62,7 +64,11 @@ func (b *burst) customer(e164 string, n int, pause time.Duration) error {
 		form := inboundForm(sid, e164, fmt.Sprintf("message %d", i))
 		deadline := time.Now().Add(2 * time.Minute)
 		for {
+			sent := time.Now()
 			st, took := b.post(hc, form)
+			if b.onAnswerAt != nil {
+				b.onAnswerAt(st, sent, sent.Add(took))
+			}
 			b.mu.Lock()
 			b.slowest = max(b.slowest, took)
 			b.mu.Unlock()
