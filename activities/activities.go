@@ -5,6 +5,9 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"reflect"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
@@ -44,4 +47,38 @@ func (a *Activities) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return a.Logger
+}
+
+// finalError marks the refusals no retry can change (a conflict, an unknown
+// id, invalid input) as non-retryable, with their domain code as the
+// error's type: workflows stop retrying and read the code. Every other
+// error (the database down, a timeout) stays retryable.
+func finalError(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch code := domain.ErrorCode(err); code {
+	case domain.CodeConflict, domain.CodeNotFound, domain.CodeInvalid:
+		return temporal.NewNonRetryableApplicationError(err.Error(), string(code), nil)
+	}
+	return err
+}
+
+// MissingDependencies names the dependencies of a that are not set: a
+// worker started with one missing would fail that activity on every
+// attempt, and the workflow would wait on it forever. Logger is optional.
+// (A function, not a method: every method of Activities is an activity.)
+func MissingDependencies(a *Activities) []string {
+	var missing []string
+	v := reflect.ValueOf(a).Elem()
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.Interface, reflect.Pointer, reflect.Func:
+			if f.IsNil() && name != "Logger" {
+				missing = append(missing, name)
+			}
+		}
+	}
+	return missing
 }

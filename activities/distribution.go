@@ -4,8 +4,7 @@ import (
 	"context"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
+	
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
@@ -24,6 +23,10 @@ type Distribution interface {
 	AssignTo(ctx context.Context, conversationID, agentID string) error
 	// CurrentAgent is the agent the dispatcher assigned, or "".
 	CurrentAgent(ctx context.Context, conversationID string) (string, error)
+	// AckAssignment records that the conversation's workflow handled the
+	// assignment of agentID (applied it, or found it stale): the outbox
+	// stops delivering it.
+	AckAssignment(ctx context.Context, conversationID, agentID string) error
 }
 
 // EnqueueInput routes a conversation to a queue.
@@ -35,6 +38,11 @@ type EnqueueInput struct {
 	CapacityCost   int
 	Distribution   string
 	OperatingHours *domain.OperatingHours
+	// Requeue: a transfer asks for a new place in line even in the queue the
+	// conversation is in. Without it, a conversation already assigned in
+	// that queue keeps its agent (the same enqueue run again, after a
+	// reset or a lost activity result).
+	Requeue bool `json:",omitempty"`
 }
 
 // EnqueueOutput is where the conversation landed.
@@ -60,7 +68,7 @@ func (a *Activities) Enqueue(ctx context.Context, in EnqueueInput) (EnqueueOutpu
 	agent, err := a.Distribution.Enqueue(ctx, in)
 	if err != nil {
 		// An unknown queue or a closed conversation will not change on a retry.
-		return out, conflictFinal(err)
+		return out, finalError(err)
 	}
 	out.AgentID = agent
 	return out, nil
@@ -68,7 +76,7 @@ func (a *Activities) Enqueue(ctx context.Context, in EnqueueInput) (EnqueueOutpu
 
 // Release frees the conversation's agent capacity and dispatches.
 func (a *Activities) Release(ctx context.Context, conversationID string) error {
-	return a.Distribution.Release(ctx, conversationID)
+	return finalError(a.Distribution.Release(ctx, conversationID))
 }
 
 // ClaimInput names a conversation and an agent.
@@ -79,27 +87,29 @@ type ClaimInput struct {
 
 // Claim takes a waiting conversation for an agent; conflicts are final.
 func (a *Activities) Claim(ctx context.Context, in ClaimInput) error {
-	return conflictFinal(a.Distribution.Claim(ctx, in.ConversationID, in.AgentID))
+	return finalError(a.Distribution.Claim(ctx, in.ConversationID, in.AgentID))
 }
 
 // AssignTo transfers a conversation to a named agent; conflicts are final.
 func (a *Activities) AssignTo(ctx context.Context, in ClaimInput) error {
-	return conflictFinal(a.Distribution.AssignTo(ctx, in.ConversationID, in.AgentID))
+	return finalError(a.Distribution.AssignTo(ctx, in.ConversationID, in.AgentID))
 }
 
 // CurrentAgent reads the dispatcher's assignment (local activity): a
 // workflow checks a delivered assignment against it before acting on it.
 func (a *Activities) CurrentAgent(ctx context.Context, conversationID string) (string, error) {
-	return a.Distribution.CurrentAgent(ctx, conversationID)
+	agent, err := a.Distribution.CurrentAgent(ctx, conversationID)
+	return agent, finalError(err)
 }
 
-func conflictFinal(err error) error {
-	if err == nil {
-		return nil
-	}
-	switch code := domain.ErrorCode(err); code {
-	case domain.CodeConflict, domain.CodeNotFound, domain.CodeInvalid:
-		return temporal.NewNonRetryableApplicationError(err.Error(), string(code), nil)
-	}
-	return err
+// AckAssignmentInput names an assignment a workflow handled.
+type AckAssignmentInput struct {
+	ConversationID string
+	AgentID        string
+}
+
+// AckAssignment marks the conversation's outbox rows for that agent as
+// handled by its workflow (local activity).
+func (a *Activities) AckAssignment(ctx context.Context, in AckAssignmentInput) error {
+	return finalError(a.Distribution.AckAssignment(ctx, in.ConversationID, in.AgentID))
 }

@@ -14,23 +14,26 @@ type RecordInboundInput struct {
 
 // RecordInbound stores inbound messages in the transcript (local activity).
 func (a *Activities) RecordInbound(ctx context.Context, in RecordInboundInput) ([]domain.InboundResult, error) {
-	return a.Store.RecordInbound(ctx, in.Conversation, in.Messages)
+	res, err := a.Store.RecordInbound(ctx, in.Conversation, in.Messages)
+	return res, finalError(err)
 }
 
 // SaveConversation stores the conversation's state, mode and window (local activity).
 func (a *Activities) SaveConversation(ctx context.Context, conv domain.ConversationRecord) error {
-	return a.Store.SaveConversation(ctx, conv)
+	return finalError(a.Store.SaveConversation(ctx, conv))
 }
 
 // CreateOutbound stores an outbound message before it is sent (local
 // activity); the id comes from the caller, so a retry finds the same row.
 func (a *Activities) CreateOutbound(ctx context.Context, m domain.Message) (domain.Message, error) {
-	return a.Store.CreateOutbound(ctx, m)
+	msg, err := a.Store.CreateOutbound(ctx, m)
+	return msg, finalError(err)
 }
 
 // MarkSendFailed records that a send gave up (local activity).
 func (a *Activities) MarkSendFailed(ctx context.Context, in MarkFailedInput) (domain.Message, error) {
-	return a.Store.MarkSendFailed(ctx, in.MessageID, in.ErrorCode, in.Reason)
+	msg, err := a.Store.MarkSendFailed(ctx, in.MessageID, in.ErrorCode, in.Reason)
+	return msg, finalError(err)
 }
 
 // MarkFailedInput names a message and why it failed.

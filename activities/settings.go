@@ -25,7 +25,7 @@ type ConversationSettings struct {
 func (a *Activities) LoadSettings(ctx context.Context, numberID string) (ConversationSettings, error) {
 	n, err := a.Settings.GetNumber(ctx, numberID)
 	if err != nil {
-		return ConversationSettings{}, err
+		return ConversationSettings{}, finalError(err)
 	}
 	out := ConversationSettings{NumberE164: n.E164}
 	if n.WorkstreamID == nil {
@@ -33,11 +33,11 @@ func (a *Activities) LoadSettings(ctx context.Context, numberID string) (Convers
 	}
 	ws, err := a.Settings.GetWorkstream(ctx, *n.WorkstreamID)
 	if err != nil {
-		return out, err
+		return out, finalError(err)
 	}
 	rules, err := a.Settings.ListRoutingRules(ctx, ws.ID)
 	if err != nil {
-		return out, err
+		return out, finalError(err)
 	}
 	out.Workstream, out.Rules = &ws, rules
 	return out, nil

@@ -27,5 +27,5 @@ type WindowStore interface {
 // our conversations.
 func (a *Activities) LastWindow(ctx context.Context, in WindowInput) (Window, error) {
 	exp, last, err := a.Windows.LastWindow(ctx, in.NumberID, in.CustomerE164)
-	return Window{ExpiresAt: exp, LastCustomerMessageAt: last}, err
+	return Window{ExpiresAt: exp, LastCustomerMessageAt: last}, finalError(err)
 }

@@ -147,17 +147,17 @@ func (s *Server) send(c *fiber.Ctx, conv domain.Conversation, req workflows.Send
 	}
 	var msg domain.Message
 	if err := handle.Get(ctx, &msg); err != nil {
-		if ctx.Err() != nil {
-			// Accepted but Twilio has not answered yet: the workflow keeps trying.
-			stored, gerr := s.store.GetMessage(context.WithoutCancel(ctx), req.MessageID)
-			if gerr != nil {
-				return gerr
-			}
-			return c.Status(fiber.StatusAccepted).JSON(stored)
+		if ctx.Err() == nil {
+			return workflowError(err)
 		}
-		return workflowError(err)
+		// Accepted, not yet stored (a slow database): the workflow keeps it.
+		msg = s.acceptedMessage(ctx, req)
 	}
-	return c.Status(fiber.StatusCreated).JSON(msg)
+	msg, status, err := s.twilioOutcome(ctx, msg)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(msg)
 }
 
 type closeInput struct {

@@ -162,17 +162,17 @@ func (s *Server) startProactive(c *fiber.Ctx, p proactive) error {
 	if err != nil {
 		return s.withTemplateChoices(ctx, startError(err))
 	}
-	status := fiber.StatusCreated
 	var msg domain.Message
 	if err := handle.Get(ctx, &msg); err != nil {
 		if ctx.Err() == nil {
 			return startError(err)
 		}
-		// Accepted, Twilio has not answered yet: the workflow keeps trying.
-		if msg, err = s.store.GetMessage(context.WithoutCancel(ctx), req.MessageID); err != nil {
-			return err
-		}
-		status = fiber.StatusAccepted
+		// Accepted, not stored yet: the workflow keeps it.
+		msg = s.acceptedMessage(ctx, req)
+	}
+	msg, status, err := s.twilioOutcome(ctx, msg)
+	if err != nil {
+		return err
 	}
 	conv, err := s.store.GetConversation(context.WithoutCancel(ctx), msg.ConversationID)
 	if err != nil {

@@ -39,6 +39,13 @@ import (
 // when the tests run with it, so the build cache of the test is reused).
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	return buildBinaryWithTags(t, "")
+}
+
+// buildBinaryWithTags builds cmd/switchboard with build tags (comma
+// separated; "" for none).
+func buildBinaryWithTags(t *testing.T, tags string) string {
+	t.Helper()
 	root, err := devenv.ProjectRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +54,9 @@ func buildBinary(t *testing.T) string {
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
 		args = append(args, "-race")
+	}
+	if tags != "" {
+		args = append(args, "-tags", tags)
 	}
 	cmd := exec.Command("go", append(args, "./cmd/switchboard")...)
 	cmd.Dir = root

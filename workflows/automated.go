@@ -30,8 +30,8 @@ func (c *conversation) sendInternal(ctx workflow.Context, author, text string, m
 		return
 	}
 	req := SendRequest{MessageID: c.newMessageID(), ConversationID: c.st.ConversationID, Author: author, Text: text, MediaURLs: media}
-	if _, err := c.deliver(ctx, req); err != nil {
-		c.logger.Warn("an automated message was not sent", "author", author, "error", err)
+	if _, err := c.queue(ctx, req); err != nil {
+		c.logger.Error("an automated message was refused", "author", author, "error", err)
 	}
 }
 
@@ -48,13 +48,4 @@ func (c *conversation) newMessageID() string {
 func (c *conversation) newInboundID() string {
 	c.st.InboundSeq++
 	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":inbound:"+strconv.Itoa(c.st.InboundSeq))).String()
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -27,7 +27,7 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout + 2*time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		RetryPolicy:         onceOnly,
 	})
 	var reply bot.Reply
 	in := activities.AskBotInput{Bot: *b, Sender: c.st.ConversationID, Message: m.Body}
@@ -45,6 +45,9 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 			continue
 		}
 		c.sendInternal(ctx, domain.AuthorBot, bm.Text, media)
+	}
+	if !c.takesWork() {
+		return
 	}
 	if reply.Handoff {
 		reason := "the bot handed the conversation over"

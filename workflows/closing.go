@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -8,11 +9,20 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-// ReasonChannelDeleted closes the conversations of a removed account or number.
-const ReasonChannelDeleted = "channel_deleted"
+// Close reasons the workflow itself gives.
+const (
+	// ReasonChannelDeleted closes the conversations of a removed account or number.
+	ReasonChannelDeleted = "channel_deleted"
+	// ReasonCancelled: an operator requested cancellation (Temporal UI).
+	ReasonCancelled = "cancelled"
+)
 
 func (c *conversation) validateClose(ctx workflow.Context, req CloseRequest) error {
-	if c.st.State == domain.StateClosed || c.closeReq != nil {
+	return c.checkClose()
+}
+
+func (c *conversation) checkClose() error {
+	if !c.takesWork() {
 		return appError(domain.CodeConversationClosed, "the conversation is already closed")
 	}
 	return nil
@@ -21,16 +31,15 @@ func (c *conversation) validateClose(ctx workflow.Context, req CloseRequest) err
 // closeUpdate asks the conversation to close; the closing sequence (wrap-up,
 // survey) runs in the main loop after the update returns.
 func (c *conversation) closeUpdate(ctx workflow.Context, req CloseRequest) (ConversationState, error) {
-	c.requestClose(req)
-	c.wake.SendAsync(true)
-	return c.st, nil
+	return c.ask(ctx, &call{close: &req})
 }
 
 // closeConversation runs the closing sequence: the closed message, wrap-up
 // (the agent's capacity stays held for the workstream's wrap-up time), the
 // survey when enabled and the window is open, then closed. A customer
 // message during the sequence that is not a survey answer opens the next
-// conversation; capacity still held is then released by that next run.
+// conversation; capacity still held then is released at its time by this
+// run or, if it ends first, by the next one.
 func (c *conversation) closeConversation(ctx workflow.Context) error {
 	req := *c.closeReq
 	c.st.CloseReason, c.st.ClosedBy, c.st.CloseNotes = req.Reason, req.By, req.Notes
@@ -52,7 +61,7 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	mustRelease := c.st.QueueID != ""
 	releaseAt := workflow.Now(ctx)
 	if mustRelease && c.st.HoldsCapacity && wrapUp > 0 {
-		c.st.State = domain.StateWrapUp
+		c.setState(StateWrapUp)
 		releaseAt = releaseAt.Add(wrapUp)
 	} else if mustRelease {
 		c.release(ctx, c.st.ConversationID)
@@ -66,22 +75,24 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 			c.runSurvey(ctx, q, ws.Survey.Timeout.D())
 		}
 	}
-	released := !mustRelease
 	if mustRelease && len(c.next) == 0 {
-		released = c.waitUntil(ctx, releaseAt)
-		if released {
+		if c.waitClosing(ctx, releaseAt, func(msgs []domain.InboundMessage) bool {
+			c.next = append(c.next, msgs...)
+			return true
+		}) {
 			c.release(ctx, c.st.ConversationID)
+			mustRelease = false
 		}
 	}
-	c.st.State = domain.StateClosed
+	if mustRelease {
+		r := PendingRelease{ConversationID: c.st.ConversationID, At: releaseAt}
+		c.st.PendingReleases = append(c.st.PendingReleases, r)
+		c.releaseLater(r)
+	}
+	c.setState(StateClosed)
 	c.st.HoldsCapacity = false
 	c.saveEvent(ctx, domain.EventConversationClosed)
 	c.publish(ctx)
-	if !released {
-		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
-		c.next = append(c.next, drain[domain.InboundMessage](ctx, c.inbound)...)
-		return c.startNext(ctx, &PendingRelease{ConversationID: c.st.ConversationID, At: releaseAt})
-	}
 	return nil
 }
 
@@ -91,42 +102,34 @@ func (c *conversation) runSurvey(ctx workflow.Context, question string, timeout 
 	if timeout <= 0 {
 		timeout = 10 * time.Minute
 	}
-	c.st.State = domain.StateSurvey
+	c.setState(StateSurvey)
 	c.save(ctx)
 	c.publish(ctx)
 	c.sendInternal(ctx, domain.AuthorSystem, question, nil)
-
-	tctx, cancel := workflow.WithCancel(ctx)
-	defer cancel()
-	timer := workflow.NewTimer(tctx, timeout)
-	for done := false; !done; {
-		sel := workflow.NewSelector(ctx)
-		sel.AddFuture(timer, func(workflow.Future) { done = true })
-		sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) {
-			msgs := drain[domain.InboundMessage](ctx, ch)
-			for i, m := range msgs {
-				if slicesContains(c.st.RecentSIDs, m.MessageSID) {
-					continue
-				}
-				if score, ok := domain.ParseSurveyScore(m.Body); ok {
-					c.recordInbound(ctx, []domain.InboundMessage{m})
-					c.st.SurveyScore = score
-					c.sendAutomated(ctx, domain.MsgSurveyThanks)
-					c.next = append(c.next, msgs[i+1:]...)
-				} else {
-					c.next = append(c.next, msgs[i:]...)
-				}
-				done = true
-				return
+	c.waitClosing(ctx, workflow.Now(ctx).Add(timeout), func(msgs []domain.InboundMessage) bool {
+		for i, m := range msgs {
+			if slices.Contains(c.st.RecentSIDs, m.MessageSID) {
+				continue
 			}
-		})
-		sel.Select(ctx)
-	}
+			if score, ok := domain.ParseSurveyScore(m.Body); ok {
+				c.recordInbound(ctx, []domain.InboundMessage{m})
+				c.st.SurveyScore = score
+				c.sendAutomated(ctx, domain.MsgSurveyThanks)
+				c.next = append(c.next, msgs[i+1:]...)
+			} else {
+				c.next = append(c.next, msgs[i:]...)
+			}
+			return true
+		}
+		return false
+	})
 }
 
-// waitUntil waits for t; a customer message meanwhile stops the wait (it
-// goes to c.next) and waitUntil returns false.
-func (c *conversation) waitUntil(ctx workflow.Context, t time.Time) bool {
+// waitClosing waits until t while the conversation closes, applying the
+// events that come meanwhile (refused: the conversation is closing) and
+// giving customer messages to onInbound, which ends the wait by returning
+// true. It reports whether t was reached.
+func (c *conversation) waitClosing(ctx workflow.Context, t time.Time, onInbound func([]domain.InboundMessage) bool) bool {
 	d := t.Sub(workflow.Now(ctx))
 	if d <= 0 {
 		return true
@@ -134,27 +137,51 @@ func (c *conversation) waitUntil(ctx workflow.Context, t time.Time) bool {
 	tctx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
 	timer := workflow.NewTimer(tctx, d)
-	elapsed := false
-	sel := workflow.NewSelector(ctx)
-	sel.AddFuture(timer, func(workflow.Future) { elapsed = true })
-	sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) {
-		c.next = append(c.next, drain[domain.InboundMessage](ctx, ch)...)
-	})
-	sel.Select(ctx)
-	return elapsed
+	reached := false
+	workflow.Go(tctx, func(ctx workflow.Context) { reached = timer.Get(ctx, nil) == nil })
+	for {
+		_ = workflow.Await(ctx, func() bool { return reached || c.hasWork() })
+		if reached && !c.hasWork() {
+			return true
+		}
+		for {
+			ev, ok := c.nextEvent(ctx)
+			if !ok {
+				break
+			}
+			if ev.inbound != nil {
+				if onInbound(ev.inbound) {
+					return false
+				}
+				continue
+			}
+			c.apply(ctx, ev)
+		}
+	}
 }
 
-// release frees the agent capacity a conversation holds.
+// release frees the agent capacity a conversation holds, retrying until
+// the dispatcher answers.
 func (c *conversation) release(ctx workflow.Context, conversationID string) {
-	if err := workflow.ExecuteActivity(distributionCtx(ctx), a.Release, conversationID).Get(ctx, nil); err != nil {
-		c.logger.Warn("releasing agent capacity failed", "error", err)
+	if err := workflow.ExecuteActivity(patientCtx(ctx), a.Release, conversationID).Get(ctx, nil); err != nil {
+		c.logger.Error("releasing agent capacity was refused", "error", err)
 	}
 }
 
-// releaseAt frees the previous conversation's capacity when its wrap-up ends.
-func (c *conversation) releaseAt(ctx workflow.Context, r PendingRelease) {
-	if d := r.At.Sub(workflow.Now(ctx)); d > 0 {
-		_ = workflow.Sleep(ctx, d)
-	}
-	c.release(ctx, r.ConversationID)
+// releaseLater frees a closed conversation's capacity when its wrap-up
+// ends. The release stays in the state until done, so continue-as-new and
+// the next conversation carry it, and a run that would end before it
+// waits for it (finish).
+func (c *conversation) releaseLater(r PendingRelease) {
+	c.releasing++
+	workflow.Go(c.bg, func(ctx workflow.Context) {
+		if d := r.At.Sub(workflow.Now(ctx)); d > 0 {
+			_ = workflow.Sleep(ctx, d)
+		}
+		c.release(ctx, r.ConversationID)
+		c.st.PendingReleases = slices.DeleteFunc(c.st.PendingReleases, func(p PendingRelease) bool {
+			return p.ConversationID == r.ConversationID
+		})
+		c.releasing--
+	})
 }

@@ -4,11 +4,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/legacy"
 )
 
 // a is the nil receiver through which workflows name activities.
@@ -16,8 +18,19 @@ var a *activities.Activities
 
 const recentSIDLimit = 64
 
-// Conversation is the conversation workflow.
+// Conversation is the conversation workflow. Runs that started before the
+// lifecycle rewrite, and new runs while that patch is still dormant (older
+// workers polling: see patches.go), follow the frozen code in
+// workflows/legacy; every other run follows this package.
 func Conversation(ctx workflow.Context, in ConversationInput) error {
+	v := workflow.GetVersion(ctx, PatchLifecycle, workflow.DefaultVersion, 1)
+	// A run that continues one of this code stays on it whatever the
+	// version recorded: its state (outbox, pending releases) means nothing
+	// to the old code.
+	if v == workflow.DefaultVersion && in.Lifecycle < lifecycleVersion {
+		return legacy.Conversation(ctx, in.legacy())
+	}
+	in.Lifecycle = lifecycleVersion
 	c := newConversation(ctx, in)
 	if err := c.setup(ctx); err != nil {
 		return err
@@ -25,30 +38,43 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 	return c.run(ctx)
 }
 
+// conversation is one run of the workflow. Its main loop (run) is the only
+// code that changes the conversation's state; update handlers, signals and
+// timers hand it events (events.go). See doc.go.
 type conversation struct {
 	in       ConversationInput
 	st       ConversationState
 	settings activities.ConversationSettings
 	window   time.Duration
-	logger   interface {
-		Info(string, ...interface{})
-		Warn(string, ...interface{})
-	}
-	inbound    workflow.ReceiveChannel
-	delivery   workflow.ReceiveChannel
-	closeCh    workflow.ReceiveChannel
-	transferCh workflow.ReceiveChannel
-	assignedCh workflow.ReceiveChannel
-	// wake lets timers running in goroutines (inactivity) stop the main loop's wait.
-	wake workflow.Channel
-	// closeReq is set by the close signal, update or inactivity; the main
-	// loop runs the closing sequence once.
+	logger   log.Logger
+
+	inbound, delivery, closeCh, transferCh, assignedCh workflow.ReceiveChannel
+
+	// events are what handlers and timers ask of the main loop, in order.
+	events []event
+	// closeReq is set by the first close (signal, update, inactivity,
+	// cancellation); the main loop then runs the closing sequence.
 	closeReq *CloseRequest
-	// next holds inbound messages that arrived after close: they start the next conversation.
+	// next holds inbound messages that arrived once the conversation was
+	// closing: they open the next conversation under the same workflow ID.
 	next []domain.InboundMessage
 	// starting is true while a proactive start assigns the conversation: the
 	// `send` that came with the start (update-with-start) waits for it.
 	starting bool
+	// sending is true while the sender hands a message to Twilio.
+	sending bool
+	// unstored are outbox messages whose row is still being written: the
+	// sender waits for them, in order.
+	unstored []string
+	// releasing counts pending-release goroutines still running.
+	releasing int
+	// cancelled: an operator requested cancellation; the run ends cancelled
+	// once the conversation has closed.
+	cancelled bool
+	// bg is the context of the conversation's own goroutines (sender,
+	// timers): not cancelled by a cancellation request, so that the
+	// closing sequence it triggers can still send and wait.
+	bg workflow.Context
 }
 
 func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
@@ -66,25 +92,41 @@ func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
 		c.st.Runs++
 	} else {
 		now := workflow.Now(ctx)
+		id := in.ConversationID
+		if id == "" {
+			// OriginalRunID, not RunID: a reset gives the run a new RunID
+			// and must keep the conversation it continues.
+			id = conversationIDFor(originalRunID(info))
+		}
 		c.st = ConversationState{
-			ConversationID: conversationIDFor(info.WorkflowExecution.RunID),
+			ConversationID: id,
 			WorkflowID:     info.WorkflowExecution.ID,
 			AccountID:      in.AccountID,
 			NumberID:       in.NumberID,
 			CustomerE164:   in.CustomerE164,
-			State:          domain.StateQueued,
 			Mode:           domain.ModeTemplateOnly,
 			StartedAt:      now,
 			LastActivityAt: now,
 		}
+	}
+	c.st.PendingReleases = append(c.st.PendingReleases, in.Releases...)
+	if r := in.ReleaseLater; r != nil {
+		c.st.PendingReleases = append(c.st.PendingReleases, *r)
 	}
 	c.inbound = workflow.GetSignalChannel(ctx, SignalInbound)
 	c.delivery = workflow.GetSignalChannel(ctx, SignalDelivery)
 	c.closeCh = workflow.GetSignalChannel(ctx, SignalClose)
 	c.transferCh = workflow.GetSignalChannel(ctx, SignalTransfer)
 	c.assignedCh = workflow.GetSignalChannel(ctx, SignalAssigned)
-	c.wake = workflow.NewBufferedChannel(ctx, 1)
+	c.bg, _ = workflow.NewDisconnectedContext(ctx)
 	return c
+}
+
+func originalRunID(info *workflow.Info) string {
+	if info.OriginalRunID != "" {
+		return info.OriginalRunID
+	}
+	return info.WorkflowExecution.RunID
 }
 
 func (c *conversation) setup(ctx workflow.Context) error {
@@ -98,7 +140,7 @@ func (c *conversation) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccept, c.accept, workflow.UpdateHandlerOptions{
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccept, c.acceptUpdate, workflow.UpdateHandlerOptions{
 		Validator: c.validateAccept,
 	}); err != nil {
 		return err
@@ -113,77 +155,83 @@ func (c *conversation) setup(ctx workflow.Context) error {
 	})
 }
 
+// run opens the conversation, then handles its events one at a time until
+// it closes (or continues as new).
 func (c *conversation) run(ctx workflow.Context) error {
-	if c.in.State == nil {
-		c.loadSettings(ctx)
-		if c.in.Proactive != nil {
-			c.startProactive(ctx, *c.in.Proactive)
-			c.starting = false
-		} else if !c.opensWithCustomerMessage() {
-			// A fresh conversation is stored before anything else happens
-			// to it (when a customer message opened it, recording that
-			// message next stores it).
-			c.save(ctx)
-		}
+	for _, r := range c.st.PendingReleases {
+		c.releaseLater(r)
 	}
-	if r := c.in.ReleaseLater; r != nil {
-		workflow.Go(ctx, func(ctx workflow.Context) { c.releaseAt(ctx, *r) })
+	workflow.Go(c.bg, c.sendLoop)
+	if c.in.State == nil && !c.begin(ctx) {
+		return c.finish(c.bg)
 	}
-	if len(c.in.Pending) > 0 {
-		c.handleInbound(ctx, c.in.Pending)
-	}
-	if !c.opensWithCustomerMessage() { // else the loop publishes once it is recorded
-		c.publish(ctx)
-	}
-	workflow.Go(ctx, c.keepWindow)
-	workflow.Go(ctx, c.keepInactivity)
+	workflow.Go(c.bg, c.keepWindow)
+	workflow.Go(c.bg, c.keepInactivity)
 
-	for c.st.State != domain.StateClosed {
-		if c.closeReq != nil {
-			if err := c.closeConversation(ctx); err != nil {
-				return err
-			}
+	for c.closeReq == nil {
+		if err := workflow.Await(ctx, c.hasWork); err != nil {
+			// Cancellation requested (the Temporal UI's "Request
+			// Cancellation"): the conversation closes the normal way.
+			c.requestClose(CloseRequest{Reason: ReasonCancelled, By: "operator"})
+			c.cancelled = true
 			break
 		}
-		sel := workflow.NewSelector(ctx)
-		sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) {
-			c.handleInbound(ctx, drain[domain.InboundMessage](ctx, ch))
-		})
-		sel.AddReceive(c.delivery, func(ch workflow.ReceiveChannel, _ bool) {
-			for _, d := range drain[DeliveryUpdate](ctx, ch) {
-				c.onDelivery(ctx, d)
+		c.step(c.bg)
+		c.publish(c.bg)
+		if c.closeReq == nil && continueAsNewSuggested(c.bg) {
+			if done := c.settle(c.bg); done {
+				return c.continueAsNew(c.bg)
 			}
-		})
-		sel.AddReceive(c.closeCh, func(ch workflow.ReceiveChannel, _ bool) {
-			c.requestClose(drain[CloseRequest](ctx, ch)[0])
-		})
-		sel.AddReceive(c.transferCh, func(ch workflow.ReceiveChannel, _ bool) {
-			for _, t := range drain[TransferRequest](ctx, ch) {
-				if err := c.transfer(ctx, t); err != nil {
-					c.logger.Warn("transfer signal refused", "error", err)
-				}
-			}
-		})
-		sel.AddReceive(c.assignedCh, func(ch workflow.ReceiveChannel, _ bool) {
-			for _, s := range drain[AssignedSignal](ctx, ch) {
-				c.onAssigned(ctx, s)
-			}
-		})
-		sel.AddReceive(c.wake, func(ch workflow.ReceiveChannel, _ bool) { drain[bool](ctx, ch) })
-		sel.Select(ctx)
-		c.publish(ctx)
-		if c.closeReq == nil && c.st.State != domain.StateClosed && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return c.continueAsNew(ctx)
 		}
 	}
-	return c.finish(ctx)
+	if err := c.closeConversation(c.bg); err != nil {
+		return err
+	}
+	return c.finish(c.bg)
 }
 
-// loadSettings snapshots the number's workstream and routing rules.
+// begin starts a fresh conversation: its workstream, then what opened it (a
+// proactive template, or the customer's messages). It reports false when
+// there is nothing to open: every message that would have opened it was
+// already recorded (a duplicate delivered while the last one closed).
+func (c *conversation) begin(ctx workflow.Context) bool {
+	c.loadSettings(c.bg)
+	if c.st.BotActive {
+		c.setState(StateBot)
+	} else {
+		c.setState(StateQueued)
+	}
+	switch {
+	case c.in.Proactive != nil:
+		c.startProactive(c.bg, *c.in.Proactive)
+		c.starting = false
+	case len(c.in.Pending) > 0:
+		if !c.handleInbound(c.bg, c.in.Pending) {
+			return false
+		}
+	default:
+		if c.inbound.Len() > 0 {
+			// Opened by a customer's message (SignalWithStart): recording
+			// it stores the conversation.
+			if !c.handleInbound(c.bg, drain[domain.InboundMessage](ctx, c.inbound)) {
+				return false
+			}
+		} else {
+			c.save(c.bg)
+		}
+	}
+	c.publish(c.bg)
+	return true
+}
+
+// loadSettings snapshots the number's workstream and routing rules. It
+// retries until PostgreSQL answers: a failure is never read as "no
+// workstream" (a number without one answers with a nil workstream).
 func (c *conversation) loadSettings(ctx workflow.Context) {
 	var s activities.ConversationSettings
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.LoadSettings, c.st.NumberID).Get(ctx, &s); err != nil {
-		c.logger.Warn("loading the workstream failed; the conversation runs without one", "error", err)
+	if err := durably(ctx, a.LoadSettings, c.st.NumberID, &s); err != nil {
+		// Only a final error gets here: the number is gone.
+		c.logger.Warn("the number's settings are gone; the conversation runs without a workstream", "error", err)
 		return
 	}
 	c.settings = s
@@ -192,10 +240,7 @@ func (c *conversation) loadSettings(ctx workflow.Context) {
 		c.st.WorkstreamVersion = ws.Version
 		c.st.Language = ws.Language
 		c.st.Distribution = ws.Distribution
-		if ws.Bot != nil && ws.Bot.URL != "" {
-			c.st.BotActive = true
-			c.st.State = domain.StateBot
-		}
+		c.st.BotActive = ws.Bot != nil && ws.Bot.URL != "" && c.in.Proactive == nil
 	}
 }
 
@@ -203,7 +248,7 @@ func (c *conversation) workstream() *domain.Workstream { return c.settings.Works
 
 // requestClose records the first close request; the main loop acts on it.
 func (c *conversation) requestClose(req CloseRequest) {
-	if c.closeReq != nil || c.st.State == domain.StateClosed {
+	if !c.takesWork() {
 		return
 	}
 	if req.Reason == "" {
@@ -212,35 +257,55 @@ func (c *conversation) requestClose(req CloseRequest) {
 	c.closeReq = &req
 }
 
-// finish ends a closed conversation. Messages that arrived while it was
-// closing are not lost: they open the next conversation under the same ID.
+// finish ends a closed conversation's run once nothing it owes is left: its
+// messages handed to Twilio, its updates answered, its pending capacity
+// releases done or handed on. Messages that arrived while it closed open
+// the next conversation under the same ID.
 func (c *conversation) finish(ctx workflow.Context) error {
-	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
-	c.next = append(c.next, drain[domain.InboundMessage](ctx, c.inbound)...)
-	if len(c.next) == 0 {
-		return nil
+	for {
+		_ = workflow.Await(ctx, func() bool {
+			return c.hasWork() || (c.outboxIdle() && workflow.AllHandlersFinished(ctx))
+		})
+		if !c.hasWork() {
+			break
+		}
+		c.step(ctx) // refuses what came for the closed conversation, collects messages into next
 	}
-	return c.startNext(ctx, nil)
+	c.next = c.unseen(c.next)
+	if len(c.next) > 0 {
+		return c.startNext(ctx)
+	}
+	// Nobody else will free this capacity: wait for it.
+	_ = workflow.Await(ctx, func() bool { return c.releasing == 0 || c.hasWork() })
+	if c.hasWork() {
+		return c.finish(ctx)
+	}
+	if c.cancelled {
+		return temporal.NewCanceledError("cancelled by an operator; the conversation was closed")
+	}
+	return nil
 }
 
-// startNext continues as a fresh conversation opened by c.next.
-func (c *conversation) startNext(ctx workflow.Context, release *PendingRelease) error {
+// startNext continues as a fresh conversation opened by c.next, handing on
+// the capacity releases still pending.
+func (c *conversation) startNext(ctx workflow.Context) error {
 	next := c.in
 	next.State = nil
 	next.Settings = nil
 	next.Pending = c.next
-	next.ReleaseLater = release
+	next.ReleaseLater = nil
+	next.Releases = c.st.PendingReleases
 	next.Proactive = nil
 	next.Revision = CurrentRevision
+	// Named from this conversation, so that a reset of this run names the
+	// next one the same.
+	next.ConversationID = uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":next")).String()
 	return workflow.NewContinueAsNewError(ctx, Conversation, next)
 }
 
+// continueAsNew carries the conversation's state (never its transcript) to
+// a new run. settle has made sure nothing is in flight.
 func (c *conversation) continueAsNew(ctx workflow.Context) error {
-	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
-	pending := drain[domain.InboundMessage](ctx, c.inbound)
-	if len(pending) > 0 {
-		c.handleInbound(ctx, pending)
-	}
 	next := c.in
 	st := c.st
 	settings := c.settings
@@ -248,13 +313,37 @@ func (c *conversation) continueAsNew(ctx workflow.Context) error {
 	next.Settings = &settings
 	next.Pending = nil
 	next.ReleaseLater = nil
+	next.Releases = nil
+	next.Proactive = nil
 	next.Revision = CurrentRevision
-	c.logger.Info("continuing as new", "inbound", c.st.InboundCount, "outbound", c.st.OutboundCount)
+	c.logger.Info("continuing as new", "inbound", c.st.InboundCount, "outbound", c.st.OutboundCount, "outbox", len(c.st.Outbox))
 	return workflow.NewContinueAsNewError(ctx, Conversation, next)
 }
 
-// drain receives everything buffered on ch without blocking beyond the
-// first message: a burst of signals is handled in one workflow task.
+// settle gets the run ready to continue as new: every event applied, every
+// update answered, no message in Twilio's hands. It reports false when a
+// close was requested meanwhile (the closing sequence comes first).
+func (c *conversation) settle(ctx workflow.Context) bool {
+	for c.closeReq == nil {
+		_ = workflow.Await(ctx, func() bool {
+			return c.hasWork() || (!c.sending && workflow.AllHandlersFinished(ctx))
+		})
+		if !c.hasWork() {
+			return true
+		}
+		c.step(ctx)
+		c.publish(ctx)
+	}
+	return false
+}
+
+// continueAsNewSuggested is Temporal's suggestion; tests replace it to force
+// continue-as-new at every step.
+var continueAsNewSuggested = func(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// drain receives everything buffered on ch without blocking.
 func drain[T any](ctx workflow.Context, ch workflow.ReceiveChannel) []T {
 	var out []T
 	for {
@@ -264,36 +353,6 @@ func drain[T any](ctx workflow.Context, ch workflow.ReceiveChannel) []T {
 		}
 		out = append(out, v)
 	}
-}
-
-// localCtx is for lookups (settings, assignment, last window): a few
-// seconds of retries, then the workflow goes on without the answer.
-func localCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         localRetry,
-	})
-}
-
-// durableCtx is for writes that must not be lost (the transcript, the
-// conversation row, outbound messages): without ScheduleToClose the SDK
-// gives all attempts together only StartToClose, and a database outage
-// longer than that would drop them. The workflow waits for the database.
-func durableCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout:    10 * time.Second,
-		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
-		RetryPolicy:            localRetry,
-	})
-}
-
-var localRetry = &temporal.RetryPolicy{
-	InitialInterval:    200 * time.Millisecond,
-	BackoffCoefficient: 2,
-	MaximumInterval:    10 * time.Second,
-	NonRetryableErrorTypes: []string{
-		string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid),
-	},
 }
 
 func (c *conversation) record() domain.ConversationRecord {
@@ -306,7 +365,7 @@ func (c *conversation) record() domain.ConversationRecord {
 		ProfileName:       c.st.ProfileName,
 		WorkstreamID:      c.st.WorkstreamID,
 		WorkstreamVersion: c.st.WorkstreamVersion,
-		State:             c.st.State,
+		State:             string(c.st.State),
 		Mode:              c.st.Mode,
 		CloseReason:       c.st.CloseReason,
 		Routing:           c.st.Routing,
@@ -322,8 +381,8 @@ func (c *conversation) record() domain.ConversationRecord {
 	return r
 }
 
-// save writes the conversation row. The database is retried until it
-// answers: the workflow's state is the truth, the row follows it.
+// save writes the conversation row, retrying until PostgreSQL answers: the
+// workflow's state is the truth, the row follows it.
 func (c *conversation) save(ctx workflow.Context) { c.saveEvent(ctx, "") }
 
 // saveEvent saves and tells the conversation's agent what happened (in the
@@ -331,8 +390,8 @@ func (c *conversation) save(ctx workflow.Context) { c.saveEvent(ctx, "") }
 func (c *conversation) saveEvent(ctx workflow.Context, event string) {
 	r := c.record()
 	r.Event = event
-	if err := workflow.ExecuteLocalActivity(durableCtx(ctx), a.SaveConversation, r).Get(ctx, nil); err != nil {
-		c.logger.Warn("saving the conversation failed", "error", err)
+	if err := durably(ctx, a.SaveConversation, r, nil); err != nil {
+		c.logger.Error("saving the conversation was refused", "error", err)
 	}
 }
 

@@ -80,6 +80,8 @@ func newFixture(t *testing.T) *fixture {
 	}, box)
 	acts := &activities.Activities{
 		Store:       st,
+		Settings:    st,
+		Windows:     st,
 		Credentials: tokens,
 		Twilio:      twilio.NewClient(twilio.Config{APIBase: srv.URL, Timeout: 5 * time.Second, Logger: logger}),
 		Logger:      logger,
@@ -153,6 +155,20 @@ func (f *fixture) send(req workflows.SendRequest) *sendOutcome {
 		},
 	}, req)
 	return out
+}
+
+// final is the message as it ended up in the transcript: the `send` update
+// answers once the message is queued, Twilio's answer comes after.
+func (f *fixture) final(out *sendOutcome) domain.Message {
+	f.t.Helper()
+	if out == nil || out.msg.ID == "" {
+		f.t.Fatalf("no message: %+v", out)
+	}
+	m, err := f.st.GetMessage(context.Background(), out.msg.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m
 }
 
 func (f *fixture) run(closeAt time.Duration) {

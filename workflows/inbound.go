@@ -12,12 +12,16 @@ import (
 )
 
 // handleInbound records a burst of customer messages, then lets the
-// conversation react: greeting, refused attachments, bot, routing.
-func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.InboundMessage) {
+// conversation react: greeting, refused attachments, bot, routing. It
+// reports whether any message was new.
+func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.InboundMessage) bool {
+	if testPatch != nil {
+		testPatch(ctx)
+	}
 	first := c.st.InboundCount == 0
 	added, refusedMedia := c.recordInbound(ctx, msgs)
 	if len(added) == 0 {
-		return
+		return false
 	}
 	if first {
 		c.sendAutomated(ctx, domain.MsgGreeting)
@@ -26,39 +30,35 @@ func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.Inbound
 		c.sendAutomated(ctx, domain.MsgAttachmentRefused)
 	}
 	for _, m := range added {
-		if !c.st.BotActive {
+		if !c.st.BotActive || !c.takesWork() {
 			break
 		}
 		c.askBot(ctx, m)
 	}
-	if !c.st.BotActive && c.st.Routing == nil {
+	if !c.st.BotActive && c.st.Routing == nil && c.takesWork() {
 		c.route(ctx, added[len(added)-1])
 	}
+	return true
 }
 
-// recordInbound stores new customer messages in one local activity and
+// recordInbound stores new customer messages in one database write and
 // moves the window: last customer message + window length. Messages seen
-// before (Twilio retries, webhook and relay both delivering) change nothing.
-// Media the workstream refuses is dropped before it is stored, so agents
-// never see it.
+// before (Twilio retries, webhook and relay both delivering, a redelivery
+// by the inbox sweep) change nothing. Media the workstream refuses is
+// dropped before it is stored, so agents never see it.
 func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.InboundMessage) (added []domain.InboundMessage, refusedMedia bool) {
-	fresh := msgs[:0:0]
-	for _, m := range msgs {
-		if slices.Contains(c.st.RecentSIDs, m.MessageSID) || containsSID(fresh, m.MessageSID) {
-			continue
-		}
+	fresh := c.unseen(msgs)
+	if len(fresh) == 0 {
+		return nil, false
+	}
+	for i := range fresh {
+		m := &fresh[i]
 		if len(m.Media) > 0 && c.refusesCustomerMedia() {
-			m.Extra = maps1(m.Extra, "media_refused", strconv.Itoa(len(m.Media)))
+			m.Extra = withEntry(m.Extra, "media_refused", strconv.Itoa(len(m.Media)))
 			m.Media = nil
 			refusedMedia = true
 		}
 		m.ID = c.newInboundID()
-		fresh = append(fresh, m)
-	}
-	if len(fresh) == 0 {
-		return nil, false
-	}
-	for _, m := range fresh {
 		// Taking the maximum keeps this idempotent: a duplicate the database
 		// catches below moves nothing that it had not moved already.
 		if m.ReceivedAt.After(c.st.LastCustomerMessageAt) {
@@ -79,8 +79,8 @@ func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.Inbound
 
 	var results []domain.InboundResult
 	in := activities.RecordInboundInput{Conversation: c.record(), Messages: fresh}
-	if err := workflow.ExecuteLocalActivity(durableCtx(ctx), a.RecordInbound, in).Get(ctx, &results); err != nil {
-		c.logger.Warn("recording inbound messages failed", "error", err)
+	if err := durably(ctx, a.RecordInbound, in, &results); err != nil {
+		c.logger.Error("recording inbound messages was refused", "error", err)
 		return nil, false
 	}
 	for i, r := range results {
@@ -96,12 +96,26 @@ func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.Inbound
 	return added, refusedMedia
 }
 
+// unseen drops the messages this conversation has just seen, and repeats
+// within msgs.
+func (c *conversation) unseen(msgs []domain.InboundMessage) []domain.InboundMessage {
+	out := make([]domain.InboundMessage, 0, len(msgs))
+	for _, m := range msgs {
+		if slices.Contains(c.st.RecentSIDs, m.MessageSID) ||
+			slices.ContainsFunc(out, func(o domain.InboundMessage) bool { return o.MessageSID == m.MessageSID }) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 func (c *conversation) refusesCustomerMedia() bool {
 	ws := c.workstream()
 	return ws != nil && !ws.Attachments.Customer
 }
 
-func maps1(m map[string]string, k, v string) map[string]string {
+func withEntry(m map[string]string, k, v string) map[string]string {
 	out := maps.Clone(m)
 	if out == nil {
 		out = map[string]string{}
@@ -114,21 +128,5 @@ func (c *conversation) rememberSID(sid string) {
 	c.st.RecentSIDs = append(c.st.RecentSIDs, sid)
 	if n := len(c.st.RecentSIDs); n > recentSIDLimit {
 		c.st.RecentSIDs = slices.Clone(c.st.RecentSIDs[n-recentSIDLimit:])
-	}
-}
-
-func containsSID(msgs []domain.InboundMessage, sid string) bool {
-	for _, m := range msgs {
-		if m.MessageSID == sid {
-			return true
-		}
-	}
-	return false
-}
-
-// onDelivery reacts to a failed delivery reported by a status callback.
-func (c *conversation) onDelivery(ctx workflow.Context, d DeliveryUpdate) {
-	if d.ErrorCode == twilioWindowClosed {
-		c.toTemplateOnly(ctx, "twilio_63016")
 	}
 }

@@ -28,6 +28,11 @@ const (
 	UpdateClose              = "close"
 )
 
+// CurrentRevision is what starters put in ConversationInput.Revision: the
+// behaviour the frozen pre-lifecycle code (workflows/legacy) follows when a
+// run goes to it (see patches.go). The current code does not read it.
+const CurrentRevision = 1
+
 // ConversationID returns the workflow ID of a (number, customer) pair.
 func ConversationID(numberID, customerE164 string) string {
 	return domain.ConversationWorkflowID(numberID, customerE164)
@@ -60,11 +65,8 @@ func StartSearchAttributes(in ConversationInput) temporal.SearchAttributes {
 // CustomerStartSearchAttributes are StartSearchAttributes for a conversation
 // that a customer's message, received at receivedAt, opens: with the mode and
 // window that message gives it, so that its first workflow task has nothing
-// to upsert (revision 1; older revisions get StartSearchAttributes).
+// to upsert.
 func CustomerStartSearchAttributes(in ConversationInput, receivedAt time.Time) temporal.SearchAttributes {
-	if in.Revision < 1 {
-		return StartSearchAttributes(in)
-	}
 	window := in.SessionWindow
 	if window <= 0 {
 		window = domain.DefaultSessionWindow
@@ -75,6 +77,6 @@ func CustomerStartSearchAttributes(in ConversationInput, receivedAt time.Time) t
 		SACustomer.ValueSet(in.CustomerE164),
 		SAState.ValueSet(domain.StateQueued),
 		SAMode.ValueSet(domain.ModeSession),
-		SAWindowExpiresAt.ValueSet(windowSearchValue(receivedAt.Add(window), window, in.Revision)),
+		SAWindowExpiresAt.ValueSet(windowSearchValue(receivedAt.Add(window), window)),
 	)
 }

@@ -14,11 +14,10 @@ import (
 // queue when no agent is named or the agent cannot take it).
 func (c *conversation) startProactive(ctx workflow.Context, p ProactiveStart) {
 	c.st.BotActive = false
-	c.st.State = domain.StateQueued
 	var w activities.Window
 	in := activities.WindowInput{NumberID: c.st.NumberID, CustomerE164: c.st.CustomerE164}
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.LastWindow, in).Get(ctx, &w); err != nil {
-		c.logger.Warn("reading the customer's last window failed", "error", err)
+	if err := durably(ctx, a.LastWindow, in, &w); err != nil {
+		c.logger.Error("reading the customer's last window was refused", "error", err)
 	}
 	if w.ExpiresAt.After(workflow.Now(ctx)) {
 		c.st.WindowExpiresAt = w.ExpiresAt
@@ -35,12 +34,12 @@ func (c *conversation) startProactive(ctx workflow.Context, p ProactiveStart) {
 		c.st.Routing = &domain.Routing{QueueID: queue, By: "proactive:" + p.By, Reason: "started by " + p.By + " with a template"}
 		c.st.QueueID = queue
 		in := activities.ClaimInput{ConversationID: c.st.ConversationID, AgentID: p.AgentID}
-		if err := workflow.ExecuteActivity(distributionCtx(ctx), a.AssignTo, in).Get(ctx, nil); err == nil {
+		err := workflow.ExecuteActivity(patientCtx(ctx), a.AssignTo, in).Get(ctx, nil)
+		if err == nil {
 			c.assignTo(ctx, p.AgentID)
 			return
-		} else {
-			c.logger.Warn("the requesting agent cannot take the conversation; routing it", "error", err)
 		}
+		c.logger.Warn("the requesting agent cannot take the conversation; routing it", "error", err)
 	}
 	c.route(ctx, domain.InboundMessage{})
 }

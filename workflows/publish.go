@@ -23,12 +23,15 @@ func (c *conversation) publish(ctx workflow.Context) {
 }
 
 // windowSearchValue is the window deadline as operators filter on it:
-// rounded up (windowQuantum: the quarter hour, the minute for the short
-// windows of tests), so that customer messages move it, and cost a history
-// event and a visibility write, at most once per quarter hour. The exact
-// deadline is in the `state` query and the database.
-func windowSearchValue(t time.Time, window time.Duration, revision int) time.Time {
-	q := windowQuantum(window, revision)
+// rounded up (the quarter hour, the minute for the short windows of tests),
+// so that customer messages move it, and cost a history event and a
+// visibility write, at most once per quarter hour. The exact deadline is in
+// the `state` query and the database.
+func windowSearchValue(t time.Time, window time.Duration) time.Time {
+	q := time.Minute
+	if window >= 4*time.Hour {
+		q = 15 * time.Minute
+	}
 	r := t.Truncate(q)
 	if r.Before(t) {
 		r = r.Add(q)
@@ -43,7 +46,7 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 			ups = append(ups, k.ValueSet(v))
 		}
 	}
-	keyword(SAState, c.st.State)
+	keyword(SAState, string(c.st.State))
 	keyword(SAMode, c.st.Mode)
 	if c.st.QueueID != "" {
 		keyword(SAQueue, c.st.QueueID)
@@ -52,7 +55,7 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 		keyword(SAAgent, c.st.AgentID)
 	}
 	if !c.st.WindowExpiresAt.IsZero() {
-		at := windowSearchValue(c.st.WindowExpiresAt, c.window, c.in.Revision)
+		at := windowSearchValue(c.st.WindowExpiresAt, c.window)
 		if old, ok := cur.GetTime(SAWindowExpiresAt); !ok || !old.Equal(at) {
 			ups = append(ups, SAWindowExpiresAt.ValueSet(at))
 		}
@@ -64,7 +67,7 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 // reflection workflowcheck cannot prove deterministic.
 func (c *conversation) details(now time.Time) string {
 	var b strings.Builder
-	b.WriteString("**" + c.st.State + "** · mode **" + c.st.Mode + "**")
+	b.WriteString("**" + string(c.st.State) + "** · mode **" + c.st.Mode + "**")
 	if c.st.ModeReason != "" && c.st.Mode == domain.ModeTemplateOnly {
 		b.WriteString(" (" + c.st.ModeReason + ")")
 	}

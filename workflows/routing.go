@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"errors"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -40,24 +39,17 @@ func (c *conversation) route(ctx workflow.Context, m domain.InboundMessage) {
 		c.save(ctx)
 		return
 	}
-	_ = c.enqueue(ctx, r)
-}
-
-func distributionCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        500 * time.Millisecond,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: []string{string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid)},
-		},
-	})
+	if err := c.enqueue(ctx, r, false); err != nil {
+		c.logger.Error("queueing was refused", "error", err)
+	}
 }
 
 // enqueue puts the conversation in r's queue; the dispatcher may assign
 // it at once. The queued (and after-hours) messages tell the customer.
-func (c *conversation) enqueue(ctx workflow.Context, r *domain.Routing) error {
+// requeue says a transfer asks for a new place in line even in the same
+// queue; otherwise a conversation the dispatcher already assigned in that
+// queue keeps its agent (a reset run enqueueing again, say).
+func (c *conversation) enqueue(ctx workflow.Context, r *domain.Routing, requeue bool) error {
 	ws := c.workstream()
 	in := activities.EnqueueInput{
 		ConversationID: c.st.ConversationID,
@@ -66,6 +58,7 @@ func (c *conversation) enqueue(ctx workflow.Context, r *domain.Routing) error {
 		Skills:         r.Skills,
 		CapacityCost:   1,
 		Distribution:   domain.DistributionPush,
+		Requeue:        requeue,
 	}
 	if ws != nil {
 		in.CapacityCost = ws.CapacityPerConversation
@@ -73,16 +66,20 @@ func (c *conversation) enqueue(ctx workflow.Context, r *domain.Routing) error {
 		in.OperatingHours = ws.OperatingHours
 	}
 	// The row must say "queued" before the dispatcher looks at it.
+	before := c.placement()
+	c.setState(StateQueued)
 	c.st.Routing = r
-	c.st.State = domain.StateQueued
 	c.st.QueueID = r.QueueID
 	c.st.AgentID = ""
 	c.st.HoldsCapacity = false
 	c.save(ctx)
 	var out activities.EnqueueOutput
-	if err := workflow.ExecuteActivity(distributionCtx(ctx), a.Enqueue, in).Get(ctx, &out); err != nil {
-		c.logger.Warn("queueing failed", "error", err)
-		return err
+	if err := workflow.ExecuteActivity(patientCtx(ctx), a.Enqueue, in).Get(ctx, &out); err != nil {
+		// The dispatcher refused it (an unknown queue, say) in one
+		// transaction that changed nothing: neither does this.
+		c.restorePlacement(before)
+		c.save(ctx)
+		return domainError(err)
 	}
 	c.st.AfterHours = out.AfterHours
 	if out.AgentID != "" {
@@ -97,9 +94,29 @@ func (c *conversation) enqueue(ctx workflow.Context, r *domain.Routing) error {
 	return nil
 }
 
+// placement is where the conversation stands in distribution.
+type placement struct {
+	state         State
+	routing       *domain.Routing
+	queueID       string
+	agentID       string
+	holdsCapacity bool
+}
+
+func (c *conversation) placement() placement {
+	return placement{c.st.State, c.st.Routing, c.st.QueueID, c.st.AgentID, c.st.HoldsCapacity}
+}
+
+// restorePlacement undoes a move the dispatcher refused. It is the one
+// state change that does not go through setState: it returns to where the
+// conversation was a moment ago, which was a valid state.
+func (c *conversation) restorePlacement(p placement) {
+	c.st.State, c.st.Routing, c.st.QueueID, c.st.AgentID, c.st.HoldsCapacity = p.state, p.routing, p.queueID, p.agentID, p.holdsCapacity
+}
+
 // assignTo records an assignment the dispatcher (or a claim) made.
 func (c *conversation) assignTo(ctx workflow.Context, agentID string) {
-	c.st.State = domain.StateAssigned
+	c.setState(StateAssigned)
 	c.st.AgentID = agentID
 	c.st.HoldsCapacity = true
 	c.saveEvent(ctx, domain.EventAssignment)
@@ -109,14 +126,16 @@ func (c *conversation) assignTo(ctx workflow.Context, agentID string) {
 
 // onAssigned handles an assignment delivered from the outbox. The
 // database is the authority: a stale delivery (the conversation moved on,
-// or was transferred since) is checked and ignored.
+// or was transferred since) is checked and ignored. Either way the outbox
+// row is acknowledged, only now: until then the relay delivers it again.
 func (c *conversation) onAssigned(ctx workflow.Context, s AssignedSignal) {
-	if s.ConversationID != c.st.ConversationID || c.st.State != domain.StateQueued || c.closeReq != nil {
+	defer c.ackAssignment(ctx, s)
+	if s.ConversationID != c.st.ConversationID || c.st.State != StateQueued || !c.takesWork() {
 		return
 	}
 	var cur string
-	if err := workflow.ExecuteLocalActivity(localCtx(ctx), a.CurrentAgent, c.st.ConversationID).Get(ctx, &cur); err != nil {
-		c.logger.Warn("checking an assignment failed", "error", err)
+	if err := durably(ctx, a.CurrentAgent, c.st.ConversationID, &cur); err != nil {
+		c.logger.Error("reading the current assignment was refused", "error", err)
 		return
 	}
 	if cur == s.AgentID {
@@ -124,39 +143,57 @@ func (c *conversation) onAssigned(ctx workflow.Context, s AssignedSignal) {
 	}
 }
 
+func (c *conversation) ackAssignment(ctx workflow.Context, s AssignedSignal) {
+	in := activities.AckAssignmentInput{ConversationID: s.ConversationID, AgentID: s.AgentID}
+	if err := durably(ctx, a.AckAssignment, in, nil); err != nil {
+		c.logger.Error("acknowledging an assignment was refused", "error", err)
+	}
+}
+
 func (c *conversation) validateAccept(ctx workflow.Context, req AcceptRequest) error {
+	return c.checkAccept(req)
+}
+
+// checkAccept is the accept update's validator, checked again when the
+// main loop runs the accept (the conversation may have moved meanwhile).
+func (c *conversation) checkAccept(req AcceptRequest) error {
 	switch {
 	case req.AgentID == "":
 		return appError(domain.CodeInvalid, "agent_id is required")
-	case c.st.State == domain.StateClosed || c.closeReq != nil:
+	case !c.takesWork():
 		return appError(domain.CodeConversationClosed, "the conversation is closed")
-	case c.st.State == domain.StateAssigned && c.st.AgentID == req.AgentID:
+	case c.st.State == StateAssigned && c.st.AgentID == req.AgentID:
 		return appError(domain.CodeConflict, "you already have this conversation")
-	case c.st.State != domain.StateQueued || c.st.QueueID == "":
-		return appError(domain.CodeConflict, "the conversation is not waiting in a queue (it is "+c.st.State+")")
+	case c.st.State != StateQueued || c.st.QueueID == "":
+		return appError(domain.CodeConflict, "the conversation is not waiting in a queue (it is "+string(c.st.State)+")")
 	}
 	return nil
 }
 
+func (c *conversation) acceptUpdate(ctx workflow.Context, req AcceptRequest) (ConversationState, error) {
+	return c.ask(ctx, &call{accept: &req})
+}
+
 // accept lets an agent take a queued conversation: the first accept wins,
 // the others get CONFLICT from the dispatcher's lock.
-func (c *conversation) accept(ctx workflow.Context, req AcceptRequest) (ConversationState, error) {
+func (c *conversation) accept(ctx workflow.Context, req AcceptRequest) error {
 	in := activities.ClaimInput{ConversationID: c.st.ConversationID, AgentID: req.AgentID}
-	if err := workflow.ExecuteActivity(distributionCtx(ctx), a.Claim, in).Get(ctx, nil); err != nil {
-		return c.st, domainError(err)
+	if err := workflow.ExecuteActivity(patientCtx(ctx), a.Claim, in).Get(ctx, nil); err != nil {
+		return domainError(err)
 	}
-	if c.st.State == domain.StateQueued {
-		c.assignTo(ctx, req.AgentID)
-	}
-	return c.st, nil
+	c.assignTo(ctx, req.AgentID)
+	return nil
 }
 
 func (c *conversation) validateTransfer(ctx workflow.Context, t TransferRequest) error {
+	return c.checkTransfer(t)
+}
+
+func (c *conversation) checkTransfer(t TransferRequest) error {
 	switch {
 	case (t.QueueID == "") == (t.AgentID == ""):
 		return appError(domain.CodeInvalid, "give either queue_id or agent_id")
-	case c.st.State == domain.StateClosed || c.closeReq != nil ||
-		c.st.State == domain.StateWrapUp || c.st.State == domain.StateSurvey:
+	case !c.takesWork() || c.st.State == StateWrapUp || c.st.State == StateSurvey:
 		return appError(domain.CodeConversationClosed, "the conversation is closed")
 	case c.workstream() == nil:
 		return appError(domain.CodeConflict, "the number has no workstream: there is nothing to transfer to")
@@ -167,23 +204,16 @@ func (c *conversation) validateTransfer(ctx workflow.Context, t TransferRequest)
 }
 
 func (c *conversation) transferUpdate(ctx workflow.Context, t TransferRequest) (ConversationState, error) {
-	if err := c.transfer(ctx, t); err != nil {
-		return c.st, err
-	}
-	return c.st, nil
+	return c.ask(ctx, &call{transfer: &t})
 }
 
 // transfer moves the conversation to another queue (re-routed with the
 // skills and priority the rules give that queue) or to a named agent.
 func (c *conversation) transfer(ctx workflow.Context, t TransferRequest) error {
-	if err := c.validateTransfer(ctx, t); err != nil {
-		return err
-	}
 	by := t.By
 	if by == "" {
 		by = "operator"
 	}
-	before := c.st
 	c.st.BotActive = false
 	if t.QueueID != "" {
 		r := &domain.Routing{QueueID: t.QueueID, By: "transfer:" + by, Reason: "transferred to another queue by " + by}
@@ -197,17 +227,10 @@ func (c *conversation) transfer(ctx workflow.Context, t TransferRequest) error {
 				break
 			}
 		}
-		if err := c.enqueue(ctx, r); err != nil {
-			// The dispatcher refused it (an unknown queue, say) in one
-			// transaction that changed nothing: neither does the transfer.
-			c.st = before
-			c.save(ctx)
-			return domainError(err)
-		}
-		return nil
+		return c.enqueue(ctx, r, true)
 	}
 	in := activities.ClaimInput{ConversationID: c.st.ConversationID, AgentID: t.AgentID}
-	if err := workflow.ExecuteActivity(distributionCtx(ctx), a.AssignTo, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(patientCtx(ctx), a.AssignTo, in).Get(ctx, nil); err != nil {
 		return domainError(err)
 	}
 	prev := c.st.Routing
@@ -224,13 +247,10 @@ func (c *conversation) transfer(ctx workflow.Context, t TransferRequest) error {
 func domainError(err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if _, ok := httpCodes[domain.Code(appErr.Type())]; ok {
-			return appError(domain.Code(appErr.Type()), appErr.Message())
+		switch code := domain.Code(appErr.Type()); code {
+		case domain.CodeConflict, domain.CodeNotFound, domain.CodeInvalid:
+			return appError(code, appErr.Message())
 		}
 	}
 	return err
-}
-
-var httpCodes = map[domain.Code]bool{
-	domain.CodeConflict: true, domain.CodeNotFound: true, domain.CodeInvalid: true,
 }

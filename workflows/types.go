@@ -15,7 +15,9 @@ type ConversationInput struct {
 	CustomerE164  string
 	WorkstreamID  string
 	SessionWindow time.Duration // 0 = 24h
-	// Revision is the workflow behaviour this run follows (CurrentRevision).
+	// Revision is read only by the frozen pre-lifecycle code (workflows/legacy),
+	// which a run follows while the lifecycle patch is dormant; starters keep
+	// setting CurrentRevision for it. The current code ignores it.
 	Revision int `json:",omitempty"`
 	// State is carried across continue-as-new; nil on a fresh conversation.
 	State *ConversationState `json:",omitempty"`
@@ -28,9 +30,19 @@ type ConversationInput struct {
 	// Proactive is set when an agent or admin starts the conversation with
 	// a template (update-with-start of `send`).
 	Proactive *ProactiveStart `json:",omitempty"`
-	// ReleaseLater frees the previous conversation's agent capacity when its
-	// wrap-up ends, if the customer wrote again before that.
+	// ReleaseLater is how the frozen pre-lifecycle code hands over one
+	// pending release; the current code carries them in State.PendingReleases
+	// or in Releases.
 	ReleaseLater *PendingRelease `json:",omitempty"`
+	// Releases are agent capacity still to free, at their times, handed from
+	// a conversation that ended (or closed) to the next one.
+	Releases []PendingRelease `json:",omitempty"`
+	// Lifecycle is set by runs of the current code when they continue as
+	// new: the next run stays on this code (patches.go).
+	Lifecycle int `json:",omitempty"`
+	// ConversationID names the conversation a fresh run opens. Empty: named
+	// after the run (its original run ID, which a reset keeps).
+	ConversationID string `json:",omitempty"`
 }
 
 // ProactiveStart says who opened a conversation the customer did not start.
@@ -54,7 +66,7 @@ type ConversationState struct {
 	NumberID              string          `json:"number_id"`
 	CustomerE164          string          `json:"customer_e164"`
 	ProfileName           string          `json:"profile_name"`
-	State                 string          `json:"state"`
+	State                 State           `json:"state"`
 	Mode                  string          `json:"mode"`
 	ModeReason            string          `json:"mode_reason,omitempty"`
 	WindowExpiresAt       time.Time       `json:"window_expires_at"`
@@ -84,6 +96,13 @@ type ConversationState struct {
 	InboundSeq            int             `json:"inbound_seq,omitempty"`  // numbers the customer messages it records
 	// RecentSIDs guards against a message signalled twice (webhook and relay).
 	RecentSIDs []string `json:"recent_sids,omitempty"`
+	// Outbox is the messages stored and waiting for Twilio, in order: the
+	// sender hands them over one at a time, and continue-as-new carries them.
+	Outbox []SendRequest `json:"outbox,omitempty"`
+	// PendingReleases are agent capacity to free at a given time (a closed
+	// conversation's wrap-up), carried across continue-as-new and into the
+	// next conversation until done.
+	PendingReleases []PendingRelease `json:"pending_releases,omitempty"`
 }
 
 // SendRequest is the payload of the `send` update.

@@ -80,11 +80,14 @@ func TestTemplateOnlyRefusesFreeFormButSendsTemplatesAndReopensOnReply(t *testin
 	if got := appErrorType(refused.err); got != string(domain.CodeWindowClosed) {
 		t.Errorf("free-form in template_only: %s, want WINDOW_CLOSED", got)
 	}
-	if tmpl.err != nil || tmpl.msg.TwilioSID == nil || tmpl.msg.Status != domain.StatusQueued {
+	if tmpl.err != nil || tmpl.msg.Status != domain.StatusQueued {
 		t.Errorf("template send: %+v %v", tmpl.msg, tmpl.err)
 	}
-	if reopened.err != nil || reopened.msg.TwilioSID == nil {
-		t.Errorf("send after reopen: %+v %v", reopened.msg, reopened.err)
+	if m := f.final(tmpl); m.TwilioSID == nil {
+		t.Errorf("template never reached Twilio: %+v", m)
+	}
+	if m := f.final(reopened); reopened.err != nil || m.TwilioSID == nil {
+		t.Errorf("send after reopen: %+v %v", m, reopened.err)
 	}
 	sent := f.emu.Messages()
 	if len(sent) != 2 {
@@ -113,8 +116,8 @@ func TestTwilio63016ForcesTemplateOnly(t *testing.T) {
 			}
 		})
 		f.run(4 * time.Minute)
-		if out.err != nil || out.msg.Status != domain.StatusFailed || out.msg.ErrorCode == nil || *out.msg.ErrorCode != 63016 {
-			t.Errorf("refused send: %+v %v", out.msg, out.err)
+		if m := f.final(out); out.err != nil || m.Status != domain.StatusFailed || m.ErrorCode == nil || *m.ErrorCode != 63016 {
+			t.Errorf("refused send: %+v %v", m, out.err)
 		}
 	})
 	t.Run("reported by a status callback", func(t *testing.T) {

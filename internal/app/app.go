@@ -86,8 +86,10 @@ func (a *App) Close() {
 
 // Relay returns the inbox relay.
 func (a *App) Relay() *relay.Relay {
-	return relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
-		WithAssignments(a.Store)
+	rl := relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
+		WithAssignments(a.Store).WithEnded(a.Store)
+	rl.OnAssignmentRedelivery = a.Metrics.AssignmentRedeliveries.Inc
+	return rl
 }
 
 // API returns the HTTP server.
@@ -121,6 +123,7 @@ func (a *App) Activities() *activities.Activities {
 	return &activities.Activities{
 		Store:        a.Store,
 		Settings:     a.Store,
+		Windows:      a.Store,
 		Distribution: NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
 		Bot:          bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
 		Credentials:  tokens,
@@ -139,11 +142,23 @@ func (a *App) Activities() *activities.Activities {
 // RunWorker runs the Temporal worker until ctx ends, then stops it: polling
 // ends, running activities get SWITCHBOARD_SHUTDOWN_TIMEOUT to finish.
 func (a *App) RunWorker(ctx context.Context) error {
-	w := worker.New(a.Temporal, a.Config.TaskQueue, a.Activities(), a.WorkerOptions())
+	gate := worker.NewPatchGate(a.Temporal, a.Config.TemporalNamespace, a.Config.TaskQueue, a.Config.WorkflowPatches, a.Logger.With("component", "patches"))
+	if err := gate.Refresh(ctx); err != nil {
+		a.Logger.Warn("cannot see the task queue's pollers yet; workflow patches stay dormant until then", "err", err)
+	}
+	go gate.Run(ctx)
+	opts := a.WorkerOptions()
+	gate.Apply(&opts)
+	acts := a.Activities()
+	if missing := activities.MissingDependencies(acts); len(missing) > 0 {
+		return fmt.Errorf("worker: activities without %v", missing)
+	}
+	w := worker.New(a.Temporal, a.Config.TaskQueue, acts, opts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	a.Logger.Info("worker polling", "task_queue", a.Config.TaskQueue, "temporal", a.Config.TemporalAddress)
+	a.Logger.Info("worker polling", "task_queue", a.Config.TaskQueue, "temporal", a.Config.TemporalAddress,
+		"build_id", opts.BuildID, "patches_active", gate.Active())
 	<-ctx.Done()
 	a.Logger.Info("worker stopping: no new tasks, waiting for running activities", "timeout", a.Config.ShutdownTimeout.String())
 	w.Stop()

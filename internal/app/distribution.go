@@ -34,7 +34,7 @@ func (d *distribution) deliver(ctx context.Context, disp store.Dispatch, self st
 func (d *distribution) Enqueue(ctx context.Context, in activities.EnqueueInput) (string, error) {
 	disp, err := d.store.Enqueue(ctx, store.EnqueueRequest{
 		ConversationID: in.ConversationID, QueueID: in.QueueID, Priority: in.Priority,
-		Skills: in.Skills, CapacityCost: in.CapacityCost, Distribution: in.Distribution,
+		Skills: in.Skills, CapacityCost: in.CapacityCost, Distribution: in.Distribution, Requeue: in.Requeue,
 	})
 	if err != nil {
 		return "", err
@@ -64,6 +64,10 @@ func (d *distribution) AssignTo(ctx context.Context, conversationID, agentID str
 	}
 	d.deliver(ctx, disp, conversationID)
 	return nil
+}
+
+func (d *distribution) AckAssignment(ctx context.Context, conversationID, agentID string) error {
+	return d.store.AckAssignment(ctx, conversationID, agentID)
 }
 
 func (d *distribution) CurrentAgent(ctx context.Context, conversationID string) (string, error) {

@@ -38,6 +38,9 @@ type Config struct {
 	// Retention is how long transcripts are kept (SWITCHBOARD_RETENTION;
 	// 0 keeps them forever): a daily Temporal Schedule purges older ones.
 	Retention time.Duration
+	// WorkflowPatches is SWITCHBOARD_WORKFLOW_PATCHES: auto (default), on
+	// or off (worker/patches.go, docs/deploys.md).
+	WorkflowPatches string
 
 	// Operations (see ops.go): the worker's HTTP port, shutdown, worker
 	// tuning and the Temporal connection's TLS / API key.

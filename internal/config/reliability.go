@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -36,12 +37,21 @@ func (c *Config) reliabilityFromEnv() {
 	}
 	dur("SWITCHBOARD_TWILIO_TIMEOUT", &c.TwilioTimeout)
 	dur("SWITCHBOARD_RETENTION", &c.Retention)
+	if v := strings.TrimSpace(os.Getenv("SWITCHBOARD_WORKFLOW_PATCHES")); v != "" {
+		c.WorkflowPatches = v
+	}
 }
+
+// Workflow patch modes (SWITCHBOARD_WORKFLOW_PATCHES; worker/patches.go).
+var workflowPatchModes = []string{"auto", "on", "off"}
 
 func (c Config) validateReliability() []error {
 	var errs []error
 	if c.TwilioTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_TWILIO_TIMEOUT must be positive"))
+	}
+	if c.WorkflowPatches != "" && !slices.Contains(workflowPatchModes, c.WorkflowPatches) {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_WORKFLOW_PATCHES=%q must be auto (the default: a patch is switched on once every worker polling knows it), on or off", c.WorkflowPatches))
 	}
 	if c.Retention < 0 || (c.Retention > 0 && c.Retention < MinRetention) {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_RETENTION=%s must be 0 (keep forever) or at least %s", c.Retention, MinRetention))

@@ -47,6 +47,9 @@ type Metrics struct {
 	Webhooks           *prometheus.CounterVec
 	TwilioSends        *prometheus.CounterVec
 	TwilioSendDuration *prometheus.HistogramVec
+	// AssignmentRedeliveries counts assignments the relay signalled again
+	// because their workflow had not applied them in time.
+	AssignmentRedeliveries prometheus.Counter
 
 	sdk *sdkRoot // metrics the Temporal SDK (and workflows) emit
 }
@@ -72,6 +75,11 @@ func New(logger *slog.Logger) *Metrics {
 			Namespace: Namespace, Name: "http_requests_in_flight",
 			Help: "HTTP requests being served.",
 		}),
+		AssignmentRedeliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "assignment_redeliveries_total",
+			Help: "Assignments signalled again to a conversation workflow that had not applied them within " +
+				"relay.AssignmentRedeliverAfter (a lost signal, or a workflow busy for that long).",
+		}),
 		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "webhooks_total",
 			Help: "Twilio webhooks by kind (inbound, status), result (accepted, refused) and reason " +
@@ -87,7 +95,7 @@ func New(logger *slog.Logger) *Metrics {
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20},
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration)
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration, m.AssignmentRedeliveries)
 	m.sdk = newSDKRoot(reg, logger)
 	// Window expiries exist from the start (0), labelled by reason only
 	// (the SDK's namespace/task queue/workflow type tags are dropped).

@@ -13,17 +13,27 @@ import (
 
 // AssignmentStore is the outbox of the dispatcher.
 type AssignmentStore interface {
-	PendingAssignments(ctx context.Context, olderThan time.Duration, limit int) ([]store.Assignment, error)
+	PendingAssignments(ctx context.Context, olderThan, redeliverAfter time.Duration, limit int) ([]store.Assignment, error)
+	MarkAssignmentSignalled(ctx context.Context, ids ...int64) error
 	MarkAssignmentDelivered(ctx context.Context, ids ...int64) error
 }
 
+// AssignmentRedeliverAfter is how long an assignment signalled to its
+// workflow may stay unapplied before the sweep signals it again. A
+// workflow applies a delivered assignment within its next task (seconds);
+// one busy for longer (a slow bot, PostgreSQL down) gets a duplicate it
+// checks against the dispatcher and dismisses.
+const AssignmentRedeliverAfter = 2 * time.Minute
+
 // DeliverAssignments tells each conversation workflow about its
-// assignment (signal `assigned`) and marks the outbox rows delivered.
-// skip is a conversation that learnt of its assignment directly (the one
-// whose activity dispatched); its row is only marked. Failed signals stay in
-// the outbox for the sweep.
+// assignment (signal `assigned`) and marks the outbox rows signalled: a
+// row is done only once the workflow has applied it (it acknowledges it in
+// the database), so a signal lost inside the workflow is delivered again by
+// the sweep. skip is a conversation that learnt of its assignment directly
+// (the one whose activity dispatched): its workflow applies the activity's
+// answer. Failed signals stay in the outbox for the sweep.
 func (r *Relay) DeliverAssignments(ctx context.Context, as []store.Assignment, skip string) error {
-	var delivered []int64
+	var signalled, gone []int64
 	var firstErr error
 	for _, asg := range as {
 		if asg.ConversationID != skip {
@@ -31,10 +41,13 @@ func (r *Relay) DeliverAssignments(ctx context.Context, as []store.Assignment, s
 			err := r.temporal.SignalWorkflow(ctx, asg.WorkflowID, "", workflows.SignalAssigned,
 				workflows.AssignedSignal{ConversationID: asg.ConversationID, AgentID: asg.AgentID})
 			cancel()
-			var gone *serviceerror.NotFound
-			if errors.As(err, &gone) {
+			var notFound *serviceerror.NotFound
+			if errors.As(err, &notFound) {
 				// The conversation's workflow has ended: nobody left to tell.
-				err = nil
+				if asg.OutboxID != 0 {
+					gone = append(gone, asg.OutboxID)
+				}
+				continue
 			}
 			if err != nil {
 				if firstErr == nil {
@@ -42,13 +55,20 @@ func (r *Relay) DeliverAssignments(ctx context.Context, as []store.Assignment, s
 				}
 				continue
 			}
+			if asg.Redelivery && r.OnAssignmentRedelivery != nil {
+				r.OnAssignmentRedelivery()
+			}
 		}
-		if asg.OutboxID != 0 {
-			delivered = append(delivered, asg.OutboxID)
+		if asg.OutboxID != 0 && asg.ConversationID != skip {
+			signalled = append(signalled, asg.OutboxID)
 		}
 	}
-	if r.assignments != nil && len(delivered) > 0 {
-		if err := r.assignments.MarkAssignmentDelivered(context.WithoutCancel(ctx), delivered...); err != nil && firstErr == nil {
+	if r.assignments != nil {
+		wctx := context.WithoutCancel(ctx)
+		if err := r.assignments.MarkAssignmentSignalled(wctx, signalled...); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if err := r.assignments.MarkAssignmentDelivered(wctx, gone...); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
@@ -90,7 +110,7 @@ func (r *Relay) SweepAssignments(ctx context.Context) (int, error) {
 	if r.assignments == nil {
 		return 0, nil
 	}
-	pending, err := r.assignments.PendingAssignments(ctx, r.Grace, 500)
+	pending, err := r.assignments.PendingAssignments(ctx, r.Grace, AssignmentRedeliverAfter, 500)
 	if err != nil || len(pending) == 0 {
 		return 0, err
 	}

@@ -46,6 +46,15 @@ type Relay struct {
 
 	// assignments is the dispatcher's outbox (nil: not swept by this relay).
 	assignments AssignmentStore
+	// OnAssignmentRedelivery counts an assignment signalled again because
+	// its workflow had not applied it (a metric).
+	OnAssignmentRedelivery func()
+
+	// ended closes the conversations of workflows that ended without
+	// closing them (nil: not swept by this relay); endedSince is where the
+	// next look starts.
+	ended      EndedStore
+	endedSince time.Time
 
 	// marks are inbox rows Temporal has, not yet marked in the database
 	// (true while the mark is being written): deliveries skip them.
@@ -304,6 +313,8 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer marks.Stop()
 	reconcile := time.NewTicker(reconcileEvery)
 	defer reconcile.Stop()
+	ended := time.NewTicker(endedEvery)
+	defer ended.Stop()
 	defer r.flushMarks(ctx)
 	failing := false
 	for {
@@ -316,6 +327,11 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-reconcile.C:
 			if err := r.reconcile(ctx); err != nil {
 				r.logger.Warn("reconciling agent capacity failed", "err", err)
+			}
+			continue
+		case <-ended.C:
+			if _, err := r.SweepEnded(ctx); err != nil && ctx.Err() == nil {
+				r.logger.Warn("looking for ended conversation workflows failed", "err", err)
 			}
 			continue
 		case <-t.C:

@@ -142,6 +142,14 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	if err != nil {
 		return fmt.Errorf("upsert conversation: %w", err)
 	}
+	if c.Event == domain.EventAssignment {
+		// The workflow has applied its assignment: the outbox stops
+		// delivering it (any older row is superseded by it).
+		if _, err := tx.ExecContext(ctx, `UPDATE assignment_outbox SET delivered_at = now()
+			WHERE conversation_id = $1 AND delivered_at IS NULL`, c.ID); err != nil {
+			return fmt.Errorf("acknowledge assignment: %w", err)
+		}
+	}
 	if c.Event != "" {
 		payload := map[string]any{"conversation_id": c.ID, "state": c.State, "mode": c.Mode, "window_expires_at": c.WindowExpiresAt}
 		if err := emitForConversation(ctx, tx, c.ID, c.Event, payload); err != nil {

@@ -31,6 +31,12 @@ type EnqueueRequest struct {
 	Skills         []domain.SkillRequired
 	CapacityCost   int    // 0 means 1
 	Distribution   string // "" means push
+	// Requeue asks for a fresh place in line even in the same queue (a
+	// transfer). Without it, a conversation the dispatcher already assigned
+	// in that queue keeps its agent: the same enqueue run again (a retried
+	// activity whose first answer was lost, a workflow reset to before it)
+	// answers with the assignment it made.
+	Requeue bool
 }
 
 // Assignment is one conversation given to one agent by the dispatcher.
@@ -41,6 +47,8 @@ type Assignment struct {
 	WorkflowID     string `json:"workflow_id" db:"workflow_id"`
 	AgentID        string `json:"agent_id" db:"agent_id"`
 	OutboxID       int64  `json:"outbox_id" db:"id"`
+	// Redelivery: signalled before, and still not applied by its workflow.
+	Redelivery bool `json:"-" db:"redelivery"`
 }
 
 // Dispatch lists the assignments one call made, in the order made.
@@ -105,10 +113,10 @@ func (s *Store) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) error) 
 // A conversation already waiting in that same queue keeps its place in line
 // (its priority, skills, cost and mode are refreshed): so a retried
 // activity, or a transfer of a waiting conversation to its own queue, does
-// not send it to the back. Any other call is a fresh enqueue, including a
-// retry after the first attempt had already assigned it: that assignment
-// is undone, its outbox row closed, and the retry's answer is the one that
-// counts.
+// not send it to the back. A conversation already assigned in that same
+// queue keeps its agent unless req.Requeue (a retry or a reset run gets the
+// assignment the first attempt made). Any other call is a fresh enqueue:
+// the previous agent's capacity is released, its outbox row closed.
 func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, error) {
 	skills, err := normalizeEnqueue(&req)
 	if err != nil {
@@ -118,12 +126,14 @@ func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, erro
 	err = s.inDispatchTx(ctx, func(d *dispatchTx) error {
 		out = Dispatch{}
 		var cur struct {
-			State       string  `db:"state"`
-			QueueID     *string `db:"queue_id"`
-			AgentID     *string `db:"agent_id"`
-			QueueExists bool    `db:"queue_exists"`
+			State         string  `db:"state"`
+			QueueID       *string `db:"queue_id"`
+			AgentID       *string `db:"agent_id"`
+			WorkflowID    string  `db:"workflow_id"`
+			HoldsCapacity bool    `db:"holds_capacity"`
+			QueueExists   bool    `db:"queue_exists"`
 		}
-		err := d.tx.GetContext(ctx, &cur, `SELECT state, queue_id, agent_id,
+		err := d.tx.GetContext(ctx, &cur, `SELECT state, queue_id, agent_id, workflow_id, holds_capacity,
 				EXISTS (SELECT 1 FROM queues WHERE id = $2) AS queue_exists
 			FROM conversations WHERE id = $1 FOR UPDATE`, req.ConversationID, req.QueueID)
 		if err != nil {
@@ -136,6 +146,10 @@ func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, erro
 			return domain.Errorf(domain.CodeInvalid, "queue_id: queue %s does not exist", req.QueueID)
 		}
 		scope := []string{req.QueueID}
+		if !req.Requeue && cur.AgentID != nil && cur.HoldsCapacity && cur.QueueID != nil && *cur.QueueID == req.QueueID {
+			out.Assigned = []Assignment{{ConversationID: req.ConversationID, WorkflowID: cur.WorkflowID, AgentID: *cur.AgentID}}
+			return nil
+		}
 		if cur.State == domain.StateQueued && cur.AgentID == nil && cur.QueueID != nil && *cur.QueueID == req.QueueID {
 			// Still waiting: refresh what routing decided, keep the place in line.
 			if _, err := d.tx.ExecContext(ctx, `UPDATE conversations SET priority = $2, required_skills = $3,

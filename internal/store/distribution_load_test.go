@@ -270,7 +270,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			pending, err := f.st.PendingAssignments(ctx, 0, 100)
+			pending, err := f.st.PendingAssignments(ctx, 0, time.Hour, 100)
 			if err == nil && len(pending) > 0 {
 				ids := make([]int64, len(pending))
 				for i, p := range pending {

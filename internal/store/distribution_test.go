@@ -228,11 +228,11 @@ func TestReleaseRedispatches(t *testing.T) {
 	}
 }
 
-// Enqueueing a conversation already waiting in that queue keeps its place
-// (a retried activity); anything else is a fresh enqueue: a retry after
-// the first attempt assigned it, or a transfer of an assigned conversation
-// (the workflow saves state queued first), releases the agent, closes the
-// undelivered outbox row and goes to the back of the line.
+// Enqueueing a conversation already waiting in that queue keeps its place,
+// and one already assigned in that queue keeps its agent (a retried
+// activity, a reset workflow); a transfer (Requeue) of an assigned
+// conversation (the workflow saves state queued first) releases the agent,
+// closes the undelivered outbox row and goes to the back of the line.
 func TestEnqueueRetryAndTransfer(t *testing.T) {
 	f := newDistFix(t)
 	q, q2 := f.queue("q", 0), f.queue("q2", 0)
@@ -243,13 +243,14 @@ func TestEnqueueRetryAndTransfer(t *testing.T) {
 	if len(first.Assigned) != 1 || first.Assigned[0].AgentID != ada {
 		t.Fatalf("first: %+v", first)
 	}
+	f.record(conv, domain.StateQueued) // a reset run saves "queued" again before enqueueing
 	again, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
-	if err != nil || len(again.Assigned) != 1 || again.Assigned[0].AgentID != ada || again.Assigned[0].OutboxID == first.Assigned[0].OutboxID {
+	if err != nil || len(again.Assigned) != 1 || again.Assigned[0].AgentID != ada || again.Assigned[0].OutboxID != 0 {
 		t.Fatalf("retry after assignment: %+v %v", again, err)
 	}
-	pending, _ := f.st.PendingAssignments(f.ctx, 0, 10)
-	if len(pending) != 1 || pending[0] != again.Assigned[0] || f.load(ada) != 1 {
-		t.Fatalf("only the retry's assignment may be delivered: %+v, load %d", pending, f.load(ada))
+	pending, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10)
+	if len(pending) != 1 || pending[0] != first.Assigned[0] || f.load(ada) != 1 {
+		t.Fatalf("the first assignment stands, once: %+v, load %d", pending, f.load(ada))
 	}
 
 	// Waiting (ada is full): enqueueing again keeps the place in line.
@@ -270,7 +271,7 @@ func TestEnqueueRetryAndTransfer(t *testing.T) {
 	// the workflow does it (state saved as queued first): ada is released
 	// and takes the one that was waiting; conv waits behind it.
 	f.record(conv, domain.StateQueued)
-	d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
+	d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q, Requeue: true})
 	if err != nil || len(d.Assigned) != 1 || d.Assigned[0].ConversationID != later || d.Assigned[0].AgentID != ada {
 		t.Fatalf("transfer to the same queue: %+v %v", d, err)
 	}
@@ -278,7 +279,7 @@ func TestEnqueueRetryAndTransfer(t *testing.T) {
 		t.Fatal("the transferred conversation should wait behind the older one")
 	}
 	// Undelivered: waiter's and later's; conv's was closed when it left ada.
-	if pending, _ := f.st.PendingAssignments(f.ctx, 0, 10); len(pending) != 2 || pending[0].ConversationID != waiter || pending[1].ConversationID != later {
+	if pending, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10); len(pending) != 2 || pending[0].ConversationID != waiter || pending[1].ConversationID != later {
 		t.Fatalf("pending %+v", pending)
 	}
 
@@ -307,10 +308,10 @@ func TestAssignmentOutbox(t *testing.T) {
 	if len(d.Assigned) != 3 {
 		t.Fatalf("dispatch %+v", d)
 	}
-	if young, _ := f.st.PendingAssignments(f.ctx, time.Hour, 10); len(young) != 0 {
+	if young, _ := f.st.PendingAssignments(f.ctx, time.Hour, time.Hour, 10); len(young) != 0 {
 		t.Fatalf("rows younger than the grace period: %+v", young)
 	}
-	pending, err := f.st.PendingAssignments(f.ctx, 0, 10)
+	pending, err := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10)
 	if err != nil || len(pending) != 3 {
 		t.Fatalf("pending %+v %v", pending, err)
 	}
@@ -322,7 +323,7 @@ func TestAssignmentOutbox(t *testing.T) {
 	if err := f.st.MarkAssignmentDelivered(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := f.st.PendingAssignments(f.ctx, 0, 10); len(left) != 1 || left[0].OutboxID != pending[2].OutboxID {
+	if left, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10); len(left) != 1 || left[0].OutboxID != pending[2].OutboxID {
 		t.Fatalf("left %+v", left)
 	}
 	if err := f.st.MarkAssignmentDelivered(f.ctx); err != nil {
@@ -425,5 +426,48 @@ func TestDispatchTiesAndPaging(t *testing.T) {
 	w, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10)
 	if len(w) != 2 || w[0].ID != ids[2] || w[1].ID != ids[0] {
 		t.Fatalf("still waiting %v", w)
+	}
+}
+
+// A signalled assignment stays pending until its workflow acknowledges it:
+// the sweep signals it again once redeliverAfter has passed, flagged as a
+// redelivery; the acknowledgement (or the workflow saving its assignment)
+// ends it.
+func TestAssignmentOutboxUntilApplied(t *testing.T) {
+	f := newDistFix(t)
+	q := f.queue("q", 0)
+	ada := f.agent(agentSpec{capacity: 3, presence: domain.PresenceOffline, queues: []string{q}})
+	a, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	b, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	f.setPresence(ada, domain.PresenceAvailable)
+	if d := f.dispatchForAgent(ada); len(d.Assigned) != 2 {
+		t.Fatalf("dispatch %+v", d)
+	}
+	pending, err := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10)
+	if err != nil || len(pending) != 2 || pending[0].Redelivery {
+		t.Fatalf("pending %+v %v", pending, err)
+	}
+	if err := f.st.MarkAssignmentSignalled(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10); len(left) != 0 {
+		t.Fatalf("signalled rows came back before redeliverAfter: %+v", left)
+	}
+	again, _ := f.st.PendingAssignments(f.ctx, 0, 0, 10)
+	if len(again) != 2 || !again[0].Redelivery || !again[1].Redelivery {
+		t.Fatalf("unapplied rows after redeliverAfter: %+v", again)
+	}
+	if err := f.st.AckAssignment(f.ctx, a, ada); err != nil {
+		t.Fatal(err)
+	}
+	// Saving the assignment event is the workflow applying it.
+	rec := f.record(b, domain.StateAssigned)
+	if err := f.st.SaveConversation(f.ctx, domain.ConversationRecord{ID: rec.ID, WorkflowID: rec.WorkflowID,
+		AccountID: rec.AccountID, NumberID: rec.NumberID, CustomerE164: rec.CustomerE164,
+		State: domain.StateAssigned, Mode: rec.Mode, Event: domain.EventAssignment}); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.st.PendingAssignments(f.ctx, 0, 0, 10); len(left) != 0 {
+		t.Fatalf("applied rows still pending: %+v", left)
 	}
 }

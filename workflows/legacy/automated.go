@@ -1,0 +1,60 @@
+package legacy
+
+import (
+	"strconv"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// sendAutomated sends one of the workstream's automated messages in the
+// conversation's language (falling back to the workstream's), only while
+// the session window is open: outside it only templates may be sent.
+func (c *conversation) sendAutomated(ctx workflow.Context, kind string) {
+	ws := c.workstream()
+	if ws == nil || c.st.Mode != domain.ModeSession {
+		return
+	}
+	text, ok := ws.AutomatedMessage(kind, c.st.Language)
+	if !ok {
+		return
+	}
+	c.sendInternal(ctx, domain.AuthorSystem, text, nil)
+}
+
+// sendInternal sends a message the workflow itself writes (automated, bot).
+func (c *conversation) sendInternal(ctx workflow.Context, author, text string, media []string) {
+	if c.st.Mode != domain.ModeSession {
+		return
+	}
+	req := SendRequest{MessageID: c.newMessageID(), ConversationID: c.st.ConversationID, Author: author, Text: text, MediaURLs: media}
+	if _, err := c.deliver(ctx, req); err != nil {
+		c.logger.Warn("an automated message was not sent", "author", author, "error", err)
+	}
+}
+
+// newMessageID derives a message id from the conversation and a counter:
+// unique, and the same on replay without a side effect in history.
+func (c *conversation) newMessageID() string {
+	c.st.InternalSeq++
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":internal:"+strconv.Itoa(c.st.InternalSeq))).String()
+}
+
+// newInboundID names the transcript row of a customer message the same
+// way, from a counter of its own: the ids of messages the workflow writes
+// stay what they were for workflows recorded before it existed.
+func (c *conversation) newInboundID() string {
+	c.st.InboundSeq++
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":inbound:"+strconv.Itoa(c.st.InboundSeq))).String()
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,42 @@
+package workflows
+
+import (
+	"encoding/json"
+
+	"github.com/switchboard/switchboard/workflows/legacy"
+)
+
+// Patches are changes to the commands the conversation workflow issues.
+// Each is a workflow.GetVersion change ID; the worker records each one at
+// its newest version only once no older worker polls the task queue
+// (worker/patches.go), so that an older worker never picks up a history it
+// cannot replay. docs/deploys.md has the procedure.
+const (
+	// PatchLifecycle is the lifecycle rewrite: one main loop that changes
+	// the state, an outbox sender, durable database calls, continue-as-new
+	// that drops nothing. At workflow.DefaultVersion a run follows
+	// workflows/legacy.
+	PatchLifecycle = "lifecycle-2"
+)
+
+// lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
+const lifecycleVersion = 2
+
+// Patches lists every patch in the order they were introduced; a build's
+// patch level is how many of them it knows.
+var Patches = []string{PatchLifecycle}
+
+// legacy converts the input for the frozen pre-lifecycle code: the same
+// JSON (the types evolve by adding fields), so a history recorded with
+// either reads the same.
+func (in ConversationInput) legacy() legacy.ConversationInput {
+	var out legacy.ConversationInput
+	b, err := json.Marshal(in)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		panic("conversation input does not convert to the legacy shape: " + err.Error())
+	}
+	return out
+}
