@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	
 	"github.com/switchboard/switchboard/internal/domain"
 )
 

@@ -371,4 +371,3 @@ func (w *world) checkNoErrorLogs() {
 		w.t.Errorf("the workflow logged errors: %v", w.errorLogs)
 	}
 }
-
