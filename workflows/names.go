@@ -1,5 +1,3 @@
-// Package workflows holds the conversation workflow: one durable workflow per
-// (WhatsApp number, customer) that keeps the 24-hour window and sends replies.
 package workflows
 
 import (
