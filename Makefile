@@ -18,10 +18,13 @@ test: $(BIN)/temporal browser-deps
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## faults: the long fault tests CI runs after `make test`: 200 inbound
-## webhooks/s for 60 s (latency printed; no error, no loss asserted), then
-## every fuzz target for FUZZTIME (docs/reliability.md)
+## webhooks/s for 60 s (latency printed; no error, no loss asserted), a
+## rolling deploy with two builds, a 3-minute PostgreSQL outage, a chatty
+## customer crossing continue-as-new, then every fuzz target for FUZZTIME
+## (docs/reliability.md)
+LONG_TESTS := TestLoadInboundWebhooks|TestRollingDeployOldAndNewBuildsSideBySide|TestPostgresOutageCostsAHandfulOfEvents|TestChattyCustomerCrossesContinueAsNew
 faults: $(BIN)/temporal
-	SWITCHBOARD_LOAD=1 $(GO) test -count=1 -timeout 30m -run '^TestLoadInboundWebhooks$$' -v ./integration/
+	SWITCHBOARD_LOAD=1 $(GO) test -count=1 -timeout 45m -run '^($(LONG_TESTS))$$' -v ./integration/
 	$(MAKE) fuzz
 
 ## fuzz: each fuzz target for FUZZTIME (their seed corpora run in `make test`).

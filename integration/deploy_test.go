@@ -31,9 +31,10 @@ const deployCustomers = 8
 // No workflow task fails, no conversation is stuck, every message is
 // recorded once, in order.
 //
-// The control: a new build that records its patch at once (patches "on")
-// beside an old one, then killed, makes the old build fail the tasks of
-// the histories it wrote: that is what the patch gate prevents.
+// The control: a new build that records its patch at once (patches "on"),
+// then an old build beside it and the new one killed (a rollback, or a
+// straggler): the old build fails the tasks of the histories the new one
+// wrote. That is what the patch gate prevents during a rolling deploy.
 func TestRollingDeployOldAndNewBuildsSideBySide(t *testing.T) {
 	if os.Getenv("SWITCHBOARD_LOAD") == "" {
 		t.Skip("the rolling-deploy test builds the binary twice and waits for Temporal's poller list: `make faults` runs it")
@@ -45,16 +46,22 @@ func TestRollingDeployOldAndNewBuildsSideBySide(t *testing.T) {
 		s.workstreamWith(domain.DistributionPush, nil)
 		traffic := startDeployTraffic(t, s)
 		w1 := startProc(t, old, "worker-old", s.processEnv(freeAddr(t)), "worker")
-		traffic.waitAccepted(t, 20)
+		waitLog(t, w1, time.Minute, `"msg":"worker polling"`)
+		traffic.waitRecorded(t, s, 20)
 		w2 := startProc(t, newer, "worker-new", s.processEnv(freeAddr(t)), "worker")
 		waitLog(t, w2, 60*time.Second, `"msg":"worker polling"`, `"patches_active":1`)
-		traffic.waitAccepted(t, traffic.accepted()+20)
+		// New customers now: some of their conversations start on the new
+		// build, which writes their histories with its patch dormant; the
+		// kill below hands them to the old build.
+		traffic.newCustomers(t, "+3361250")
+		traffic.waitAccepted(t, traffic.accepted()+40)
 		if err := w2.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
 		<-w2.done
 		traffic.waitAccepted(t, traffic.accepted()+20)
 		w3 := startProc(t, newer, "worker-new-again", s.processEnv(freeAddr(t)), "worker")
+		waitLog(t, w3, time.Minute, `"msg":"worker polling"`, `"patches_active":1`)
 		traffic.waitAccepted(t, traffic.accepted()+20)
 		w1.terminate(t, 30*time.Second)
 		switched := time.Now()
@@ -81,10 +88,14 @@ func TestRollingDeployOldAndNewBuildsSideBySide(t *testing.T) {
 		s := faultStack{temporal: temporalAddr, noWorker: true}.start(t)
 		s.workstreamWith(domain.DistributionPush, nil)
 		traffic := startDeployTraffic(t, s)
-		w1 := startProc(t, old, "worker-old", s.processEnv(freeAddr(t)), "worker")
+		// The new build first, alone, with its patch forced on: it writes
+		// the histories; then the old build joins and the new one dies.
 		env := append(s.processEnv(freeAddr(t)), "SWITCHBOARD_WORKFLOW_PATCHES=on")
 		w2 := startProc(t, newer, "worker-new", env, "worker")
-		traffic.waitAccepted(t, 40)
+		waitLog(t, w2, time.Minute, `"msg":"worker polling"`)
+		traffic.waitRecorded(t, s, 40)
+		w1 := startProc(t, old, "worker-old", s.processEnv(freeAddr(t)), "worker")
+		waitLog(t, w1, time.Minute, `"msg":"worker polling"`)
 		if err := w2.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -137,6 +148,17 @@ func (d *deployTraffic) accepted() int { return int(d.b.accepted.Load()) }
 func (d *deployTraffic) waitAccepted(t *testing.T, n int) {
 	t.Helper()
 	eventually(t, 2*time.Minute, fmt.Sprintf("%d messages accepted", n), func() bool { return d.accepted() >= n })
+}
+
+// waitRecorded waits until n customer messages are in the transcript: a
+// worker has run their workflows.
+func (d *deployTraffic) waitRecorded(t *testing.T, s *stack, n int) {
+	t.Helper()
+	eventually(t, 2*time.Minute, fmt.Sprintf("%d messages recorded", n), func() bool {
+		var got int
+		err := s.app.Store.DB().QueryRow(`SELECT count(*) FROM messages WHERE direction = 'inbound'`).Scan(&got)
+		return err == nil && got >= n
+	})
 }
 
 func (d *deployTraffic) stop() {

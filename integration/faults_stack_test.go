@@ -145,28 +145,41 @@ func (s *stack) state(t *testing.T, workflowID string) workflows.ConversationSta
 }
 
 // signalledSIDs lists the MessageSids of the `inbound` signals in a
-// workflow's history (every run of it), in the order Temporal took them.
+// workflow's history, every run of its continue-as-new chain (walked back
+// from the current run), in the order Temporal took them.
 func signalledSIDs(ctx context.Context, c client.Client, workflowID string) ([]string, error) {
-	it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
 	var out []string
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			return nil, err
-		}
-		sig := ev.GetWorkflowExecutionSignaledEventAttributes()
-		if sig == nil || sig.GetSignalName() != workflows.SignalInbound {
-			continue
-		}
-		var m struct {
-			MessageSID string `json:"message_sid"`
-		}
-		for _, p := range sig.GetInput().GetPayloads() {
-			if err := json.Unmarshal(p.GetData(), &m); err != nil {
-				return nil, fmt.Errorf("signal payload: %w", err)
+	runID := ""
+	for {
+		var run []string
+		previous := ""
+		it := c.GetWorkflowHistory(ctx, workflowID, runID, false, 0)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, m.MessageSID)
+			if st := ev.GetWorkflowExecutionStartedEventAttributes(); st != nil {
+				previous = st.GetContinuedExecutionRunId()
+			}
+			sig := ev.GetWorkflowExecutionSignaledEventAttributes()
+			if sig == nil || sig.GetSignalName() != workflows.SignalInbound {
+				continue
+			}
+			var m struct {
+				MessageSID string `json:"message_sid"`
+			}
+			for _, p := range sig.GetInput().GetPayloads() {
+				if err := json.Unmarshal(p.GetData(), &m); err != nil {
+					return nil, fmt.Errorf("signal payload: %w", err)
+				}
+				run = append(run, m.MessageSID)
+			}
 		}
+		out = append(run, out...)
+		if previous == "" {
+			return out, nil
+		}
+		runID = previous
 	}
-	return out, nil
 }

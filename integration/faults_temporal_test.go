@@ -173,7 +173,7 @@ func (b *burst) checkExactlyOnceInOrder(t *testing.T, within time.Duration) {
 func TestTemporalDownDuringABurstDeliversEveryMessageOnceInOrder(t *testing.T) {
 	const customers, perCustomer = 50, 10
 	ctx := context.Background()
-	srv, err := startTemporal(ctx, t.TempDir()+"/temporal.db")
+	srv, err := startTemporal(ctx, t.TempDir()+"/temporal.db", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func runMain(m *testing.M) int {
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	srv, err := startTemporal(ctx, "")
+	srv, err := startTemporal(ctx, "", nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration: Temporal dev server:", err)
 		return 1
@@ -37,8 +37,9 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// startTemporal starts a headless dev server on free ports; dbFile "" is in-memory.
-func startTemporal(ctx context.Context, dbFile string) (*devenv.TemporalServer, error) {
+// startTemporal starts a headless dev server on free ports; dbFile "" is
+// in-memory; dynamic (may be nil) is dynamic config for the server.
+func startTemporal(ctx context.Context, dbFile string, dynamic map[string]string) (*devenv.TemporalServer, error) {
 	root, err := devenv.ProjectRoot()
 	if err != nil {
 		return nil, err
@@ -51,5 +52,5 @@ func startTemporal(ctx context.Context, dbFile string) (*devenv.TemporalServer, 
 	if err != nil {
 		return nil, err
 	}
-	return devenv.StartTemporal(ctx, devenv.TemporalOptions{CLIPath: cli, DBFile: dbFile})
+	return devenv.StartTemporal(ctx, devenv.TemporalOptions{CLIPath: cli, DBFile: dbFile, DynamicConfig: dynamic})
 }

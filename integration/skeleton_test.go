@@ -187,7 +187,7 @@ func TestTwilioRetriesOfOneMessageSidStoreOneMessage(t *testing.T) {
 
 func TestTemporalDownDuringInboundIsDeliveredAfterRestart(t *testing.T) {
 	ctx := context.Background()
-	srv, err := startTemporal(ctx, t.TempDir()+"/temporal.db")
+	srv, err := startTemporal(ctx, t.TempDir()+"/temporal.db", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

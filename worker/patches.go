@@ -148,17 +148,29 @@ func (g *PatchGate) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	level := len(workflows.Patches)
+	mine := len(workflows.Patches)
+	level := mine
 	since := time.Now().Add(-g.Window)
-	oldest := ""
+	oldest, newer := "", ""
 	for _, p := range resp.GetPollers() {
 		if p.GetLastAccessTime().AsTime().Before(since) {
 			continue
 		}
 		//lint:ignore SA1019 the build ID a poller reports, versioned or not
-		if l := PatchLevel(p.GetWorkerVersionCapabilities().GetBuildId()); l < level {
+		l := PatchLevel(p.GetWorkerVersionCapabilities().GetBuildId())
+		if l < level {
 			level, oldest = l, p.GetIdentity()
 		}
+		if l > mine {
+			newer = p.GetIdentity()
+		}
+	}
+	if newer != "" {
+		// A rollback, or a straggler restarted after the deploy: histories
+		// the newer build wrote with its patches on fail here (Temporal
+		// retries their tasks until a newer worker takes them).
+		g.logger.Error("a newer build polls this task queue; this worker cannot replay what it wrote with its newer patches",
+			"newer", newer, "patch_level", mine)
 	}
 	if prev := g.active.Swap(int64(level)); prev != int64(level) {
 		g.logger.Info("workflow patches switched", "active", level, "known", len(workflows.Patches), "held_back_by", oldest)

@@ -25,6 +25,10 @@ type TemporalOptions struct {
 	DBFile    string    // SQLite file for persistent state; "" = in-memory
 	Namespace string    // namespace to create and wait for; "" = "default"
 	LogWriter io.Writer // server output; nil = discard (the tail is kept for errors)
+	// DynamicConfig sets server dynamic config values (key → value as the
+	// CLI's --dynamic-config-value takes it), e.g. a low
+	// limit.historyCount.suggestContinueAsNew for tests.
+	DynamicConfig map[string]string
 }
 
 // TemporalServer is a running `temporal server start-dev` process.
@@ -114,6 +118,14 @@ func (s *TemporalServer) Args() []string {
 	// of through a poll (an agent's reply reaches Twilio one round trip
 	// sooner). Off by default in server 1.29; Temporal Cloud has it on.
 	args = append(args, "--dynamic-config-value", "system.enableActivityEagerExecution=true")
+	keys := make([]string, 0, len(o.DynamicConfig))
+	for k := range o.DynamicConfig {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--dynamic-config-value", k+"="+o.DynamicConfig[k])
+	}
 	names := make([]string, 0, len(SearchAttributes))
 	for n := range SearchAttributes {
 		names = append(names, n)

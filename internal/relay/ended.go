@@ -67,6 +67,15 @@ func (r *Relay) SweepEnded(ctx context.Context) (int, error) {
 			return closed, err
 		}
 		for _, ex := range resp.GetExecutions() {
+			if ex.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED {
+				reset, err := r.wasReset(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId())
+				if err != nil {
+					return closed, err
+				}
+				if reset {
+					continue // the reset run carries the same conversation on
+				}
+			}
 			reason := endedReasons[ex.GetStatus()]
 			ids, disp, err := r.ended.CloseAbandoned(ctx, ex.GetExecution().GetWorkflowId(), ex.GetCloseTime().AsTime(), reason)
 			if err != nil {
@@ -87,6 +96,16 @@ func (r *Relay) SweepEnded(ctx context.Context) (int, error) {
 	}
 	r.endedSince = started.Add(-endedOverlap)
 	return closed, nil
+}
+
+// wasReset reports whether a terminated run was terminated by a reset
+// (`temporal workflow reset`): a new run then continues its conversation.
+func (r *Relay) wasReset(ctx context.Context, workflowID, runID string) (bool, error) {
+	desc, err := r.temporal.DescribeWorkflowExecution(ctx, workflowID, runID)
+	if err != nil {
+		return false, err
+	}
+	return desc.GetWorkflowExtendedInfo().GetResetRunId() != "", nil
 }
 
 // WithEnded makes the relay close the conversations of ended workflows.
