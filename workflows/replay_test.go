@@ -27,10 +27,20 @@ import (
 // routing to the default queue and push assignment to the demo agent, an
 // agent reply, the customer's answer, a second agent reply, close by the
 // agent with notes, capacity released, survey answered 5.
+//
+// Both replay through workflows/legacy: they have no lifecycle-2 marker.
+//
+// conversation_history_lifecycle2.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordConversationHistory
+// ./integration/): the lifecycle-2 code (marker at version 1): greeting,
+// the example bot twice, handoff on the keyword, routing and push
+// assignment, an agent reply, the customer's answer, a transfer to the
+// other agent, its reply, close with notes, wrap-up, survey answered 5.
 func TestReplayRecordedHistories(t *testing.T) {
 	for _, file := range []string{
 		"testdata/conversation_history.json",
 		"testdata/conversation_history_rev1.json",
+		"testdata/conversation_history_lifecycle2.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()

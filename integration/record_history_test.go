@@ -1,0 +1,90 @@
+package integration
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/bot/examplebot"
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/devenv"
+	"github.com/switchboard/switchboard/internal/domain"
+)
+
+// TestRecordConversationHistory records, when SWITCHBOARD_RECORD_HISTORY
+// names a file, the history of a conversation that goes through most of
+// the workflow (greeting, the example bot twice, handoff, routing, push
+// assignment, replies, a transfer to another agent, close with notes,
+// wrap-up, survey answered), as `temporal workflow show --output json`
+// writes it: workflows/replay_test.go replays it. Without the variable it
+// is skipped.
+func TestRecordConversationHistory(t *testing.T) {
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	botSrv := httptest.NewServer(examplebot.Handler())
+	t.Cleanup(botSrv.Close)
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.AllowPrivateTargets = true })
+	queue := s.workstreamWith(domain.DistributionPush, map[string]any{
+		"bot":     map[string]any{"url": botSrv.URL + examplebot.WebhookPath, "handoff_keyword": "agent"},
+		"wrap_up": "2s",
+		"survey":  map[string]any{"enabled": true, "question": map[string]string{"fr": "Notez-nous de 1 à 5"}, "timeout": "1m"},
+		"automated_messages": map[string]map[string]string{"fr": {
+			"greeting": "Bonjour !", "queued": "Un conseiller arrive.", "agent_assigned": "Un conseiller vous répond.",
+			"conversation_closed": "Au revoir.", "survey_thanks": "Merci !",
+		}},
+	})
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	bob := s.newAgent("bob", domain.PresenceAvailable, 2, queue)
+	const customer = "+33611500001"
+
+	s.customerSends(customer, "bonjour")
+	s.customerSends(customer, "ma commande 12")
+	time.Sleep(time.Second)
+	s.customerSends(customer, "agent")
+	conv := s.openConversation(customer, "the conversation with an agent", func(c domain.Conversation) bool {
+		return c.State == domain.StateAssigned && c.AgentID != nil
+	})
+	first, other := ada, bob
+	if *conv.AgentID == bob.ID {
+		first, other = bob, ada
+	}
+	s.agentDo(first.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/messages", map[string]any{"text": "Je regarde."}, http.StatusCreated, nil)
+	s.customerSends(customer, "merci")
+	s.agentDo(first.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/transfer", map[string]any{"agent_id": other.ID}, http.StatusOK, nil)
+	s.agentDo(other.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/messages", map[string]any{"text": "C'est réglé."}, http.StatusCreated, nil)
+	s.agentDo(other.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "commande 12 livrée"}, http.StatusAccepted, nil)
+	eventually(t, 20*time.Second, "the survey question", func() bool { return s.workflowState(conv.WorkflowID).State == domain.StateSurvey })
+	s.customerSends(customer, "5")
+	var closed domain.Conversation
+	eventually(t, 30*time.Second, "the conversation closed with its score", func() bool {
+		s.admin(http.MethodGet, "/api/v1/conversations/"+conv.ID, nil, http.StatusOK, &closed)
+		return closed.State == domain.StateClosed && closed.SurveyScore != nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "the run to complete", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflowExecution(ctx, conv.WorkflowID, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	root, err := devenv.ProjectRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "bin", "temporal"), "workflow", "show", "--address", temporalAddr,
+		"-w", conv.WorkflowID, "--output", "json")
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("temporal workflow show: %v", err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d bytes): conversation %s", out, len(b), conv.ID)
+}
