@@ -54,7 +54,7 @@ func TestRollingDeployOldAndNewBuildsSideBySide(t *testing.T) {
 		// build, which writes their histories with its patch dormant; the
 		// kill below hands them to the old build.
 		traffic.newCustomers(t, "+3361250")
-		traffic.waitAccepted(t, traffic.accepted()+40)
+		traffic.waitRecorded(t, s, traffic.accepted()+40)
 		if err := w2.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestRollingDeployOldAndNewBuildsSideBySide(t *testing.T) {
 		traffic.newCustomers(t, "+3361300")
 		traffic.waitAccepted(t, traffic.accepted()+30)
 		traffic.stop()
-		traffic.b.checkExactlyOnceInOrder(t, 2*time.Minute)
+		traffic.b.checkExactlyOnceInOrder(t, 4*time.Minute)
 
 		failed, patched := historiesReport(t, s)
 		if len(failed) > 0 {
@@ -134,7 +134,7 @@ func (d *deployTraffic) newCustomers(t *testing.T, prefix string) {
 		customer := fmt.Sprintf("%s%03d", prefix, c)
 		d.wg.Go(func() {
 			for d.ctx.Err() == nil {
-				if err := d.b.customer(customer, 1, 250*time.Millisecond); err != nil {
+				if err := d.b.customer(customer, 1, time.Second); err != nil {
 					t.Error(err)
 					return
 				}
