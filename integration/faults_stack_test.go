@@ -65,6 +65,11 @@ func (o faultStack) start(t *testing.T) *stack {
 	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
 	cfg.SecretKeys = []string{secret.GenerateKey()}
 	cfg.TwilioAPIBase = emuSrv.URL
+	if raceEnabled {
+		// Ten times slower code on a loaded 2-core machine: a workflow
+		// task's code can take more than the SDK's 1 s deadlock limit.
+		cfg.WorkerDeadlockTimeout = 10 * time.Second
+	}
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
@@ -125,6 +130,7 @@ func (s *stack) processEnv(workerHTTPAddr string) []string {
 		"SWITCHBOARD_SHUTDOWN_TIMEOUT=5s",
 		"SWITCHBOARD_RETENTION=0",
 		"SWITCHBOARD_ALLOW_PRIVATE_TARGETS=" + strconv.FormatBool(c.AllowPrivateTargets),
+		"SWITCHBOARD_WORKER_DEADLOCK_TIMEOUT=" + c.WorkerDeadlockTimeout.String(),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -49,6 +50,11 @@ func newConfiguredStack(t *testing.T, temporal string, logger *slog.Logger, conf
 	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
 	cfg.SecretKeys = []string{secret.GenerateKey()}
 	cfg.TwilioAPIBase = emuSrv.URL
+	if raceEnabled {
+		// Ten times slower code on a loaded 2-core machine: a workflow
+		// task's code can take more than the SDK's 1 s deadlock limit.
+		cfg.WorkerDeadlockTimeout = 10 * time.Second
+	}
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/internal/domain"
@@ -90,6 +91,7 @@ func newFixture(t *testing.T) *fixture {
 	suite.SetLogger(newTestLogger(t))
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(60 * time.Second)
+	env.SetWorkerOptions(sdkworker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	worker.Register(env, acts)
 	f := &fixture{t: t, env: env, st: st, emu: emu, acc: acc, acts: acts, start: env.Now()}
 	f.input = workflows.ConversationInput{

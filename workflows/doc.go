@@ -5,27 +5,27 @@
 //
 // # States
 //
-//	          customer message / proactive template
-//	                         │
-//	                ┌────────▼────────┐  handoff (keyword, bot asks, bot fails)
-//	 (new) ──────▶  │       bot       │─────────────────────┐
-//	     │          └────────┬────────┘                     │
-//	     │                   │ transfer to an agent         ▼
-//	     │                   │                    ┌──────────────────┐
-//	     └───────────────────┼──────────────────▶ │      queued      │◀─┐ transfer to a queue
-//	                         │                    └────────┬─────────┘  │
-//	                         │      assigned (dispatcher), │ accept     │
-//	                         ▼      transfer to an agent   ▼            │
-//	                ┌─────────────────────────────────────────────┐     │
-//	                │                  assigned                   │─────┘
-//	                └──────────────────────┬──────────────────────┘
-//	   close (signal, update, inactivity,  │  from bot, queued or assigned
-//	   cancellation, channel deleted)      ▼
-//	                ┌──────────────┐   ┌──────────┐   ┌──────────┐
-//	                │   wrap_up    │──▶│  survey  │──▶│  closed  │
-//	                │ (holds the   │   │ (window  │   └──────────┘
-//	                │  capacity)   │   │  open)   │
-//	                └──────────────┘   └──────────┘
+//	         customer message / proactive template
+//	                        │
+//	               ┌────────▼────────┐  handoff (keyword, bot asks, bot fails)
+//	(new) ──────▶  │       bot       │─────────────────────┐
+//	    │          └────────┬────────┘                     │
+//	    │                   │ transfer to an agent         ▼
+//	    │                   │                    ┌──────────────────┐
+//	    └───────────────────┼──────────────────▶ │      queued      │◀─┐ transfer to a queue
+//	                        │                    └────────┬─────────┘  │
+//	                        │      assigned (dispatcher), │ accept     │
+//	                        ▼      transfer to an agent   ▼            │
+//	               ┌─────────────────────────────────────────────┐     │
+//	               │                  assigned                   │─────┘
+//	               └──────────────────────┬──────────────────────┘
+//	  close (signal, update, inactivity,  │  from bot, queued or assigned
+//	  cancellation, channel deleted)      ▼
+//	               ┌──────────────┐   ┌──────────┐   ┌──────────┐
+//	               │   wrap_up    │──▶│  survey  │──▶│  closed  │
+//	               │ (holds the   │   │ (window  │   └──────────┘
+//	               │  capacity)   │   │  open)   │
+//	               └──────────────┘   └──────────┘
 //
 // wrap_up applies when the agent holds capacity and the workstream has a
 // wrap-up time; survey when the workstream has one and the window is open.

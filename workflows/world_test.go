@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
@@ -98,6 +99,9 @@ func (w *world) env() *testsuite.TestWorkflowEnvironment {
 	suite.SetLogger(newWatchingLogger(w))
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(30 * time.Second)
+	// A loaded machine under -race can take more than the SDK's 1 s
+	// deadlock limit to run one workflow task's code.
+	env.SetWorkerOptions(sdkworker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	env.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
 	clock := env.Now

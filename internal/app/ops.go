@@ -143,6 +143,7 @@ func workerOptions(c config.Config, stop time.Duration) sdkworker.Options {
 		MaxConcurrentWorkflowTaskExecutionSize:  c.WorkerMaxConcurrentWorkflowTasks,
 		MaxConcurrentLocalActivityExecutionSize: c.WorkerMaxConcurrentLocalActivities,
 		WorkerStopTimeout:                       stop,
+		DeadlockDetectionTimeout:                c.WorkerDeadlockTimeout,
 	}
 	if c.WorkerPollers >= 2 { // 0: the SDK's default (2); 1 is refused by the SDK
 		o.MaxConcurrentWorkflowTaskPollers = c.WorkerPollers

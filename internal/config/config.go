@@ -38,6 +38,10 @@ type Config struct {
 	// Retention is how long transcripts are kept (SWITCHBOARD_RETENTION;
 	// 0 keeps them forever): a daily Temporal Schedule purges older ones.
 	Retention time.Duration
+	// WorkerDeadlockTimeout is SWITCHBOARD_WORKER_DEADLOCK_TIMEOUT: how long
+	// a workflow task's code may run without yielding before the SDK calls
+	// it a deadlock (0: the SDK's 1 s). Raised only on slow test machines.
+	WorkerDeadlockTimeout time.Duration
 	// WorkflowPatches is SWITCHBOARD_WORKFLOW_PATCHES: auto (default), on
 	// or off (worker/patches.go, docs/deploys.md).
 	WorkflowPatches string

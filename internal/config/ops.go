@@ -226,6 +226,7 @@ func Vars() []Var {
 		{"SWITCHBOARD_SESSION_WINDOW", d.SessionWindow.String(), false, func(c Config) string { return c.SessionWindow.String() }},
 		{"SWITCHBOARD_TWILIO_TIMEOUT", d.TwilioTimeout.String(), false, func(c Config) string { return c.TwilioTimeout.String() }},
 		{"SWITCHBOARD_RETENTION", "0", false, func(c Config) string { return c.Retention.String() }},
+		{"SWITCHBOARD_WORKER_DEADLOCK_TIMEOUT", "0", false, func(c Config) string { return c.WorkerDeadlockTimeout.String() }},
 		{"SWITCHBOARD_WORKFLOW_PATCHES", "auto", false, func(c Config) string {
 			if c.WorkflowPatches == "" {
 				return "auto"

@@ -37,6 +37,7 @@ func (c *Config) reliabilityFromEnv() {
 	}
 	dur("SWITCHBOARD_TWILIO_TIMEOUT", &c.TwilioTimeout)
 	dur("SWITCHBOARD_RETENTION", &c.Retention)
+	dur("SWITCHBOARD_WORKER_DEADLOCK_TIMEOUT", &c.WorkerDeadlockTimeout)
 	if v := strings.TrimSpace(os.Getenv("SWITCHBOARD_WORKFLOW_PATCHES")); v != "" {
 		c.WorkflowPatches = v
 	}
@@ -49,6 +50,9 @@ func (c Config) validateReliability() []error {
 	var errs []error
 	if c.TwilioTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_TWILIO_TIMEOUT must be positive"))
+	}
+	if c.WorkerDeadlockTimeout < 0 {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_WORKER_DEADLOCK_TIMEOUT must not be negative"))
 	}
 	if c.WorkflowPatches != "" && !slices.Contains(workflowPatchModes, c.WorkflowPatches) {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_WORKFLOW_PATCHES=%q must be auto (the default: a patch is switched on once every worker polling knows it), on or off", c.WorkflowPatches))
