@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -69,8 +70,14 @@ func TestResetKeepsTheConversation(t *testing.T) {
 		t.Errorf("ada's load %d after the reset, want 1", got)
 	}
 	// The run the reset terminated is not an abandoned conversation: the
-	// relay's look for ended workflows (every 15 s) leaves it open.
-	time.Sleep(20 * time.Second)
+	// relay's look for ended workflows leaves it open.
+	eventually(t, 10*time.Second, "visibility to list the run the reset terminated", func() bool {
+		resp, err := s.app.Temporal.ListWorkflow(ctx, listRequest(fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Terminated'", conv.WorkflowID)))
+		return err == nil && len(resp.GetExecutions()) == 1
+	})
+	if n, err := s.app.Relay().SweepEnded(ctx); err != nil || n != 0 {
+		t.Errorf("the look for ended workflows closed %d conversations (%v), want none", n, err)
+	}
 	var row domain.Conversation
 	s.admin(http.MethodGet, "/api/v1/conversations/"+conv.ID, nil, http.StatusOK, &row)
 	if row.State == domain.StateClosed || row.ClosedAt != nil {
