@@ -118,19 +118,21 @@ func (a *App) Activities() *activities.Activities {
 		s, err := a.Store.AccountSecret(ctx, id)
 		return secret.StoredToken{AccountSID: s.AccountSID, AuthTokenEnc: s.AuthTokenEnc}, err
 	}, a.Box)
+	tw := twilio.NewClient(twilio.Config{
+		APIBase: a.Config.TwilioAPIBase,
+		Timeout: a.Config.TwilioTimeout,
+		Logger:  a.Logger.With("component", "twilio"),
+		// Paced per sender, so that a burst of replies is not a storm of 429s.
+		RatePerSender: a.Config.TwilioRatePerSender,
+	})
 	return &activities.Activities{
-		Store:        a.Store,
-		Settings:     a.Store,
-		Distribution: NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
-		Bot:          bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
-		Credentials:  tokens,
-		Twilio: a.Metrics.InstrumentSender(twilio.NewClient(twilio.Config{
-			APIBase: a.Config.TwilioAPIBase,
-			Timeout: a.Config.TwilioTimeout,
-			Logger:  a.Logger.With("component", "twilio"),
-			// Paced per sender, so that a burst of replies is not a storm of 429s.
-			RatePerSender: a.Config.TwilioRatePerSender,
-		})),
+		Store:             a.Store,
+		Settings:          a.Store,
+		Distribution:      NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
+		Bot:               bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
+		Credentials:       tokens,
+		Twilio:            a.Metrics.InstrumentSender(tw),
+		Lookup:            tw, // what an ambiguous send created (activities/send_ambiguous.go)
 		StatusCallbackURL: a.Config.StatusCallbackURL,
 		Logger:            a.Logger.With("component", "activities"),
 	}
