@@ -86,8 +86,11 @@ func (a *App) Close() {
 
 // Relay returns the inbox relay.
 func (a *App) Relay() *relay.Relay {
-	return relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
+	rl := relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
 		WithAssignments(a.Store)
+	rl.RedeliverAfter = a.Config.InboxRedeliverAfter
+	rl.OnRedelivery = a.Metrics.InboxRedeliveries.Inc
+	return rl
 }
 
 // API returns the HTTP server.

@@ -38,6 +38,10 @@ type Config struct {
 	// Retention is how long transcripts are kept (SWITCHBOARD_RETENTION;
 	// 0 keeps them forever): a daily Temporal Schedule purges older ones.
 	Retention time.Duration
+	// InboxRedeliverAfter: an inbound message Temporal took but the
+	// transcript does not have after this long is delivered again
+	// (SWITCHBOARD_INBOX_REDELIVER_AFTER; 0 turns the safety net off).
+	InboxRedeliverAfter time.Duration
 
 	// Operations (see ops.go): the worker's HTTP port, shutdown, worker
 	// tuning and the Temporal connection's TLS / API key.
@@ -73,6 +77,7 @@ func Defaults() Config {
 		LogLevel:          "info",
 		LogFormat:         "json",
 
+		InboxRedeliverAfter:                DefaultInboxRedeliverAfter,
 		WorkerHTTPAddr:                     ":8090",
 		ShutdownTimeout:                    15 * time.Second,
 		WorkerMaxConcurrentActivities:      DefaultWorkerConcurrency,

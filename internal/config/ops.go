@@ -226,6 +226,7 @@ func Vars() []Var {
 		{"SWITCHBOARD_SESSION_WINDOW", d.SessionWindow.String(), false, func(c Config) string { return c.SessionWindow.String() }},
 		{"SWITCHBOARD_TWILIO_TIMEOUT", d.TwilioTimeout.String(), false, func(c Config) string { return c.TwilioTimeout.String() }},
 		{"SWITCHBOARD_RETENTION", "0", false, func(c Config) string { return c.Retention.String() }},
+		{"SWITCHBOARD_INBOX_REDELIVER_AFTER", d.InboxRedeliverAfter.String(), false, func(c Config) string { return c.InboxRedeliverAfter.String() }},
 		{"SWITCHBOARD_LOG_LEVEL", d.LogLevel, false, func(c Config) string { return c.LogLevel }},
 		{"SWITCHBOARD_LOG_FORMAT", d.LogFormat, false, func(c Config) string { return c.LogFormat }},
 		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", d.ShutdownTimeout.String(), false, func(c Config) string { return c.ShutdownTimeout.String() }},
