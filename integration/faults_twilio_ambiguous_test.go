@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -66,4 +68,22 @@ func TestAmbiguousTwilioFailuresSendOnce(t *testing.T) {
 			t.Errorf("%s: %d messages created at Twilio", tc.name, n)
 		}
 	}
+}
+
+// replyEventually sends an admin reply and returns the message once Twilio
+// has answered for it: at once (201), or a little after the API's bounded
+// wait (202), with how long that took.
+func (s *stack) replyEventually(t *testing.T, convID, text string) (domain.Message, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	status, _, raw := s.adminRaw(http.MethodPost, "/api/v1/conversations/"+convID+"/messages", map[string]any{"text": text})
+	var m domain.Message
+	if err := json.Unmarshal(raw, &m); err != nil || (status != http.StatusCreated && status != http.StatusAccepted) {
+		t.Fatalf("reply: %d %s", status, raw)
+	}
+	eventually(t, 30*time.Second, "Twilio's answer for the message", func() bool {
+		m = s.message(t, convID, m.ID)
+		return m.TwilioSID != nil || m.Status.IsFailure()
+	})
+	return m, time.Since(start)
 }
