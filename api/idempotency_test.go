@@ -170,33 +170,40 @@ func TestIdempotencyKeyKeepsOnlyFinalAnswers(t *testing.T) {
 // A retry while the first request runs waits for its answer; past the
 // bound it gets 409 IDEMPOTENCY_KEY_IN_PROGRESS.
 func TestIdempotencyKeyRetryWaitsForTheFirstThenGives409(t *testing.T) {
-	h := newIdemHarness(t, 700*time.Millisecond)
-	release := make(chan struct{})
-	h.mu.Lock()
-	h.release = release
-	h.mu.Unlock()
-	released := sync.OnceFunc(func() { close(release) })
-	defer released()
-
-	firstDone := make(chan idemAnswer)
-	go func() { firstDone <- h.post("/things/1", "alice", "k", `{}`) }()
-	for h.calls.Load() == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	start := time.Now()
-	if got := h.post("/things/1", "alice", "k", `{}`); got.status != 409 || got.code != "IDEMPOTENCY_KEY_IN_PROGRESS" {
-		t.Fatalf("past the bound: %+v", got)
-	}
-	if waited := time.Since(start); waited < 500*time.Millisecond || waited > 3*time.Second {
-		t.Fatalf("the 409 came after %s, want about the 700 ms bound", waited)
-	}
-	waiting := make(chan idemAnswer)
-	go func() { waiting <- h.post("/things/1", "alice", "k", `{}`) }()
-	time.Sleep(200 * time.Millisecond)
-	released()
-	first, second := <-firstDone, <-waiting
-	if first.status != 201 || second.status != 201 || !second.replayed || second.body != first.body || h.calls.Load() != 1 {
-		t.Fatalf("first %+v, waiting retry %+v, %d runs", first, second, h.calls.Load())
+	for _, bound := range []time.Duration{700 * time.Millisecond, 20 * time.Second} {
+		h := newIdemHarness(t, bound)
+		release := make(chan struct{})
+		h.mu.Lock()
+		h.release = release
+		h.mu.Unlock()
+		released := sync.OnceFunc(func() { close(release) })
+		firstDone := make(chan idemAnswer)
+		go func() { firstDone <- h.post("/things/1", "alice", "k", `{}`) }()
+		for h.calls.Load() == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if bound < time.Second {
+			start := time.Now()
+			got := h.post("/things/1", "alice", "k", `{}`)
+			waited := time.Since(start)
+			released()
+			<-firstDone
+			if got.status != 409 || got.code != "IDEMPOTENCY_KEY_IN_PROGRESS" {
+				t.Fatalf("past the bound: %+v", got)
+			}
+			if waited < 500*time.Millisecond || waited > 5*time.Second {
+				t.Fatalf("the 409 came after %s, want about the %s bound", waited, bound)
+			}
+			continue
+		}
+		waiting := make(chan idemAnswer)
+		go func() { waiting <- h.post("/things/1", "alice", "k", `{}`) }()
+		time.Sleep(300 * time.Millisecond)
+		released()
+		first, second := <-firstDone, <-waiting
+		if first.status != 201 || second.status != 201 || !second.replayed || second.body != first.body || h.calls.Load() != 1 {
+			t.Fatalf("first %+v, waiting retry %+v, %d runs", first, second, h.calls.Load())
+		}
 	}
 }
 
