@@ -8,6 +8,7 @@ import (
 	"reflect"
 
 	"go.temporal.io/sdk/temporal"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
@@ -19,6 +20,7 @@ type Store interface {
 	CreateOutbound(ctx context.Context, m domain.Message) (domain.Message, error)
 	GetMessage(ctx context.Context, id string) (domain.Message, error)
 	RecordSendResult(ctx context.Context, id, sid string, status domain.MessageStatus) (domain.Message, error)
+	MessageIDBySID(ctx context.Context, sid string) (string, error)
 	MarkSendFailed(ctx context.Context, id string, code int, message string) (domain.Message, error)
 }
 
@@ -37,6 +39,10 @@ type Activities struct {
 	Windows      WindowStore
 	Credentials  Credentials
 	Twilio       Sender
+	// Lookup finds what an ambiguous send created (nil: Twilio, when it
+	// can); LookupSettle is how long it keeps looking (0: DefaultLookupSettle).
+	Lookup       MessageFinder
+	LookupSettle time.Duration
 	// StatusCallbackURL returns where Twilio posts delivery statuses for an account.
 	StatusCallbackURL func(accountID string) string
 	Logger            *slog.Logger

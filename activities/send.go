@@ -43,7 +43,10 @@ const (
 
 // SendMessage hands one stored outbound message to Twilio, at most once per
 // known SID: when a previous attempt got a SID (kept in the row or in the
-// activity heartbeat) it returns that result instead of sending again.
+// activity heartbeat) it returns that result instead of sending again. A
+// previous attempt that failed ambiguously (Twilio may have created the
+// message) is resolved first, by the row and by looking the message up on
+// Twilio (send_ambiguous.go): never resent blindly.
 func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput, error) {
 	msg, err := a.Store.GetMessage(ctx, in.MessageID)
 	if err != nil {
@@ -52,11 +55,9 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 	if msg.TwilioSID != nil || msg.Status.IsFailure() {
 		return SendOutput{Message: msg}, nil
 	}
-	if activity.HasHeartbeatDetails(ctx) {
-		var sid string
-		if err := activity.GetHeartbeatDetails(ctx, &sid); err == nil && sid != "" {
-			return a.recordSID(ctx, in.MessageID, sid, domain.StatusQueued)
-		}
+	progress := loadProgress(ctx)
+	if progress.SID != "" {
+		return a.recordSID(ctx, in.MessageID, progress.SID, domain.StatusQueued)
 	}
 	creds, err := a.Credentials.Credentials(ctx, in.AccountID)
 	if err != nil {
@@ -64,6 +65,12 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 			return SendOutput{}, temporal.NewNonRetryableApplicationError("account is gone", ErrTypeConfig, err)
 		}
 		return SendOutput{}, err
+	}
+	if progress.Ambiguous != nil {
+		out, done, err := a.resolveAmbiguous(ctx, in, creds, *progress.Ambiguous)
+		if err != nil || done {
+			return out, err
+		}
 	}
 	req := twilio.SendRequest{
 		Credentials:      creds,
@@ -77,6 +84,7 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 	if a.StatusCallbackURL != nil {
 		req.StatusCallback = withMessageID(a.StatusCallbackURL(in.AccountID), in.MessageID)
 	}
+	started := time.Now()
 	res, err := a.Twilio.Send(ctx, req)
 	if err != nil {
 		te := twilio.Classify(err)
@@ -87,6 +95,12 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 				return SendOutput{}, err
 			}
 		} else if te.Kind == twilio.Retryable {
+			if te.Ambiguous {
+				// Twilio may have created it: the next attempt looks first.
+				rememberAmbiguous(ctx, progress.Ambiguous, in, started, time.Now())
+				a.logger().Warn("twilio send failed ambiguously; the retry looks the message up before sending",
+					"message_id", in.MessageID, "status", te.HTTPStatus)
+			}
 			return SendOutput{}, retryLater(ctx, te)
 		}
 		a.logger().Warn("twilio refused a message", "message_id", in.MessageID, "code", te.Code, "status", te.HTTPStatus)

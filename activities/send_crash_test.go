@@ -32,8 +32,13 @@ func (n neverSend) Send(context.Context, twilio.SendRequest) (twilio.SendResult,
 
 type fixedCreds struct{}
 
+const (
+	fixedSID   = "AC0123456789abcdef0123456789abcdef"
+	fixedToken = "t"
+)
+
 func (fixedCreds) Credentials(context.Context, string) (domain.Credentials, error) {
-	return domain.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "t"}, nil
+	return domain.Credentials{AccountSID: fixedSID, AuthToken: fixedToken}, nil
 }
 
 // A worker died after Twilio accepted the message and the SID reached the

@@ -2,7 +2,6 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/workflows"
@@ -26,7 +25,7 @@ func (s *Server) agentSend(c *fiber.Ctx) error {
 		return err
 	}
 	req := workflows.SendRequest{
-		MessageID:      uuid.NewString(),
+		MessageID:      requestUUID(c),
 		ConversationID: conv.ID,
 		Author:         domain.AgentAuthor(currentAgent(c).ID),
 		Text:           in.Text,

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -115,7 +114,7 @@ func (s *Server) adminSend(c *fiber.Ctx) error {
 		return err
 	}
 	req := workflows.SendRequest{
-		MessageID:      uuid.NewString(),
+		MessageID:      requestUUID(c),
 		ConversationID: conv.ID,
 		Author:         domain.AuthorAdmin,
 		Text:           in.Text,

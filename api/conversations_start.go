@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
@@ -139,7 +138,7 @@ func (s *Server) startProactive(c *fiber.Ctx, p proactive) error {
 		Revision:      workflows.CurrentRevision,
 		Proactive:     &workflows.ProactiveStart{AgentID: p.agentID, By: p.by},
 	}
-	req := workflows.SendRequest{MessageID: uuid.NewString(), Author: p.author, Template: p.template, TemplateBody: p.body}
+	req := workflows.SendRequest{MessageID: requestUUID(c), Author: p.author, Template: p.template, TemplateBody: p.body}
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.ConversationID(p.number.ID, p.customer),
 		TaskQueue:                s.cfg.TaskQueue,

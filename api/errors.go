@@ -24,6 +24,9 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
 	domain.CodeInternal:           http.StatusInternalServerError,
 	domain.CodeTemplateInvalid:    http.StatusUnprocessableEntity,
+
+	domain.CodeIdempotencyKeyReused:     http.StatusUnprocessableEntity,
+	domain.CodeIdempotencyKeyInProgress: http.StatusConflict,
 }
 
 type errorBody struct {
@@ -70,7 +73,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 
 func codeForStatus(status int) domain.Code {
 	for code, st := range httpStatus {
-		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid {
+		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid &&
+			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress {
 			return code
 		}
 	}

@@ -37,6 +37,9 @@ type Server struct {
 	// SendWait bounds how long a send request waits for Twilio's answer
 	// before answering 202 with the message still queued.
 	SendWait time.Duration
+	// IdempotencyWait bounds how long a retry waits for the first request
+	// with its Idempotency-Key (0: DefaultIdempotencyWait; idempotency.go).
+	IdempotencyWait time.Duration
 	// Metrics (nil: no /metrics and no HTTP metrics) and Ready (the
 	// /readyz checks; nil: PostgreSQL and Temporal only) come from app.
 	Metrics *metrics.Metrics
@@ -91,10 +94,10 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/whatsapp-accounts", s.listAccounts)
 	admin.Get("/whatsapp-accounts/:id", s.getAccount)
 	admin.Get("/conversations", s.listConversations)
-	admin.Post("/conversations", s.adminStartConversation)
+	admin.Post("/conversations", s.idempotent, s.adminStartConversation)
 	admin.Get("/conversations/:id", s.getConversation)
 	admin.Get("/conversations/:id/messages", s.listMessages)
-	admin.Post("/conversations/:id/messages", s.adminSend)
+	admin.Post("/conversations/:id/messages", s.idempotent, s.adminSend)
 	admin.Post("/conversations/:id/close", s.adminClose)
 	admin.Get("/conversations/:id/media/:message_id/:index", s.adminMedia)
 	s.mountChannels(admin)

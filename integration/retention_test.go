@@ -39,8 +39,8 @@ func TestRetentionScheduleAndPurge(t *testing.T) {
 	for _, sid := range oldSIDs {
 		db.MustExec(`INSERT INTO messages (id, conversation_id, direction, author, body, twilio_sid, status, created_at)
 			VALUES ($1, $2, 'inbound', 'customer', 'long ago', $3, 'received', $4)`, uuid.NewString(), live.ID, sid, old)
-		db.MustExec(`INSERT INTO inbound_inbox (message_sid, account_id, number_id, workflow_id, payload, received_at, signalled_at)
-			VALUES ($1, $2, $3, $4, '{}', $5, $5)`, sid, s.account.ID, s.account.Numbers[0].ID, live.WorkflowID, old)
+		db.MustExec(`INSERT INTO inbound_inbox (message_sid, account_id, number_id, workflow_id, payload, received_at, signalled_at, recorded_at)
+			VALUES ($1, $2, $3, $4, '{}', $5, $5, $5)`, sid, s.account.ID, s.account.Numbers[0].ID, live.WorkflowID, old)
 		db.MustExec(`INSERT INTO message_status_events (twilio_sid, status, received_at) VALUES ($1, 'read', $2)`, sid, old)
 	}
 	// A conversation closed long ago (its customer seen only then), and one

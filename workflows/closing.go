@@ -112,9 +112,12 @@ func (c *conversation) runSurvey(ctx workflow.Context, question string, timeout 
 				continue
 			}
 			if score, ok := domain.ParseSurveyScore(m.Body); ok {
-				c.recordInbound(ctx, []domain.InboundMessage{m})
-				c.st.SurveyScore = score
-				c.sendAutomated(ctx, domain.MsgSurveyThanks)
+				// Scored only if it is new to the transcript: an old
+				// message delivered again is not an answer.
+				if added, _ := c.recordInbound(ctx, []domain.InboundMessage{m}); len(added) > 0 {
+					c.st.SurveyScore = score
+					c.sendAutomated(ctx, domain.MsgSurveyThanks)
+				}
 				c.next = append(c.next, msgs[i+1:]...)
 			} else {
 				c.next = append(c.next, msgs[i:]...)

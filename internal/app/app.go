@@ -89,6 +89,8 @@ func (a *App) Relay() *relay.Relay {
 	rl := relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
 		WithAssignments(a.Store).WithEnded(a.Store)
 	rl.OnAssignmentRedelivery = a.Metrics.AssignmentRedeliveries.Inc
+	rl.RedeliverAfter = a.Config.InboxRedeliverAfter
+	rl.OnRedelivery = a.Metrics.InboxRedeliveries.Inc
 	return rl
 }
 
@@ -120,20 +122,22 @@ func (a *App) Activities() *activities.Activities {
 		s, err := a.Store.AccountSecret(ctx, id)
 		return secret.StoredToken{AccountSID: s.AccountSID, AuthTokenEnc: s.AuthTokenEnc}, err
 	}, a.Box)
+	tw := twilio.NewClient(twilio.Config{
+		APIBase: a.Config.TwilioAPIBase,
+		Timeout: a.Config.TwilioTimeout,
+		Logger:  a.Logger.With("component", "twilio"),
+		// Paced per sender, so that a burst of replies is not a storm of 429s.
+		RatePerSender: a.Config.TwilioRatePerSender,
+	})
 	return &activities.Activities{
-		Store:        a.Store,
-		Settings:     a.Store,
-		Windows:      a.Store,
-		Distribution: NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
-		Bot:          bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
-		Credentials:  tokens,
-		Twilio: a.Metrics.InstrumentSender(twilio.NewClient(twilio.Config{
-			APIBase: a.Config.TwilioAPIBase,
-			Timeout: a.Config.TwilioTimeout,
-			Logger:  a.Logger.With("component", "twilio"),
-			// Paced per sender, so that a burst of replies is not a storm of 429s.
-			RatePerSender: a.Config.TwilioRatePerSender,
-		})),
+		Store:             a.Store,
+		Settings:          a.Store,
+		Windows:           a.Store,
+		Distribution:      NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
+		Bot:               bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
+		Credentials:       tokens,
+		Twilio:            a.Metrics.InstrumentSender(tw),
+		Lookup:            tw, // what an ambiguous send created (activities/send_ambiguous.go)
 		StatusCallbackURL: a.Config.StatusCallbackURL,
 		Logger:            a.Logger.With("component", "activities"),
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	// WorkflowPatches is SWITCHBOARD_WORKFLOW_PATCHES: auto (default), on
 	// or off (worker/patches.go, docs/deploys.md).
 	WorkflowPatches string
+	// InboxRedeliverAfter: an inbound message Temporal took but the
+	// transcript does not have after this long is delivered again
+	// (SWITCHBOARD_INBOX_REDELIVER_AFTER; 0 turns the safety net off).
+	InboxRedeliverAfter time.Duration
 
 	// Operations (see ops.go): the worker's HTTP port, shutdown, worker
 	// tuning and the Temporal connection's TLS / API key.
@@ -80,6 +84,7 @@ func Defaults() Config {
 		LogLevel:          "info",
 		LogFormat:         "json",
 
+		InboxRedeliverAfter:                DefaultInboxRedeliverAfter,
 		WorkerHTTPAddr:                     ":8090",
 		ShutdownTimeout:                    15 * time.Second,
 		WorkerMaxConcurrentActivities:      DefaultWorkerConcurrency,

@@ -233,6 +233,7 @@ func Vars() []Var {
 			}
 			return c.WorkflowPatches
 		}},
+		{"SWITCHBOARD_INBOX_REDELIVER_AFTER", d.InboxRedeliverAfter.String(), false, func(c Config) string { return c.InboxRedeliverAfter.String() }},
 		{"SWITCHBOARD_LOG_LEVEL", d.LogLevel, false, func(c Config) string { return c.LogLevel }},
 		{"SWITCHBOARD_LOG_FORMAT", d.LogFormat, false, func(c Config) string { return c.LogFormat }},
 		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", d.ShutdownTimeout.String(), false, func(c Config) string { return c.ShutdownTimeout.String() }},

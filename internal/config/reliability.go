@@ -12,12 +12,19 @@ import (
 // up on a webhook after 15 s, and a send that takes longer is retried.
 const DefaultTwilioTimeout = 15 * time.Second
 
+// DefaultInboxRedeliverAfter: an inbound message Temporal took but the
+// workflow has not recorded after this long is delivered again
+// (internal/relay explains the value: past a worker restart or a short
+// database outage, short enough for a waiting customer).
+const DefaultInboxRedeliverAfter = 2 * time.Minute
+
 // MinRetention is the shortest SWITCHBOARD_RETENTION accepted: WhatsApp's
 // session window is a day, and a shorter retention is almost certainly a
 // typo ("24m" for "24h") that would purge live conversations.
 const MinRetention = 24 * time.Hour
 
-// reliabilityFromEnv reads SWITCHBOARD_TWILIO_TIMEOUT and SWITCHBOARD_RETENTION.
+// reliabilityFromEnv reads SWITCHBOARD_TWILIO_TIMEOUT, SWITCHBOARD_RETENTION
+// and SWITCHBOARD_INBOX_REDELIVER_AFTER.
 func (c *Config) reliabilityFromEnv() {
 	dur := func(key string, dst *time.Duration) {
 		v := strings.TrimSpace(os.Getenv(key))
@@ -41,6 +48,7 @@ func (c *Config) reliabilityFromEnv() {
 	if v := strings.TrimSpace(os.Getenv("SWITCHBOARD_WORKFLOW_PATCHES")); v != "" {
 		c.WorkflowPatches = v
 	}
+	dur("SWITCHBOARD_INBOX_REDELIVER_AFTER", &c.InboxRedeliverAfter)
 }
 
 // Workflow patch modes (SWITCHBOARD_WORKFLOW_PATCHES; worker/patches.go).
@@ -56,6 +64,9 @@ func (c Config) validateReliability() []error {
 	}
 	if c.WorkflowPatches != "" && !slices.Contains(workflowPatchModes, c.WorkflowPatches) {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_WORKFLOW_PATCHES=%q must be auto (the default: a patch is switched on once every worker polling knows it), on or off", c.WorkflowPatches))
+	}
+	if c.InboxRedeliverAfter < 0 {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_INBOX_REDELIVER_AFTER must be 0 (off) or positive"))
 	}
 	if c.Retention < 0 || (c.Retention > 0 && c.Retention < MinRetention) {
 		errs = append(errs, fmt.Errorf("SWITCHBOARD_RETENTION=%s must be 0 (keep forever) or at least %s", c.Retention, MinRetention))

@@ -26,6 +26,12 @@ const (
 	// CodeTemplateInvalid: a template send that cannot go out as asked (unknown
 	// template, no usable variant, wrong variables).
 	CodeTemplateInvalid Code = "TEMPLATE_INVALID"
+	// CodeIdempotencyKeyReused: an Idempotency-Key sent again with another
+	// request body (422).
+	CodeIdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
+	// CodeIdempotencyKeyInProgress: the first request with this
+	// Idempotency-Key is still running after the bounded wait (409).
+	CodeIdempotencyKeyInProgress Code = "IDEMPOTENCY_KEY_IN_PROGRESS"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

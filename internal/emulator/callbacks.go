@@ -23,6 +23,15 @@ func (e *Emulator) runLifecycle(m *message) {
 			steps = []string{"undelivered"}
 		}
 	}
+	if m.callbackDelay > 0 {
+		t := time.NewTimer(m.callbackDelay)
+		select {
+		case <-e.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 	e.postStatus(m)
 	for _, status := range steps {
 		t := time.NewTimer(e.delay)

@@ -5,12 +5,14 @@
 //     answers 201 with a Message resource, then posts signed status callbacks
 //     queued → sent → delivered → read (or failed/undelivered with an ErrorCode);
 //   - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json fetches a message;
+//   - GET  /2010-04-01/Accounts/{AccountSid}/Messages.json lists them, newest
+//     first (To, From, DateSent filters; PageSize, Page, PageToken paging);
 //   - GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}
 //     serves inbound media bytes (basic auth);
 //   - GET  /v1/ContentAndApprovals lists the Content API templates added with
 //     AddContent, with their WhatsApp approval (basic auth, paged);
 //   - /emulator/... is a JSON control API (inbound messages, sent messages, failure
-//     injection) and /emulator/phone a "customer phone" page.
+//     injection: see Failure) and /emulator/phone a "customer phone" page.
 //
 // The control API has no authentication: the emulator is for development and tests only.
 //
@@ -174,6 +176,7 @@ func (e *Emulator) ConfigureSender(accountSID, senderE164, inboundURL string) {
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Messages.json", e.handleCreate)
+	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages.json", e.handleList)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}", e.handleFetch)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}", e.handleMedia)
 	mux.HandleFunc("GET /v1/ContentAndApprovals", e.handleContentAndApprovals)

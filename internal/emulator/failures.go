@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -25,10 +26,23 @@ type Failure struct {
 	// is created (as when a request never reached Twilio).
 	Delay time.Duration
 	// HoldAfterAccept accepts the message first (it exists, its status
-	// callbacks start) and then holds the 201 this long. A client that hangs
-	// up meanwhile never learns the SID, but the message is sent anyway: the
-	// window where a sender that retries sends twice.
+	// callbacks start) and then holds the 201 this long: "accept, then time
+	// out". A client that hangs up meanwhile never learns the SID, but the
+	// message is sent anyway (and listed): the window where a sender that
+	// retries blindly sends twice.
 	HoldAfterAccept time.Duration
+	// Accept creates the message (it is listed, its callbacks run) before
+	// the injected failure is answered: with HTTPStatus, "accept, then
+	// 500" (Twilio created the message and still answered the error); with
+	// Drop, "accept, then the connection drops" (no answer at all).
+	Accept bool
+	// Drop cuts the connection (a TCP reset) instead of answering. Without
+	// Accept nothing is created: the request was written, and lost.
+	Drop bool
+	// CallbackDelay holds the message's status callbacks this long (Twilio's
+	// callbacks late, or our API unreachable for Twilio meanwhile): a sender
+	// that lost the answer cannot learn the SID from the first callback.
+	CallbackDelay time.Duration
 }
 
 // failureJSON is the control-API shape of a Failure; Delay is a Go duration string.
@@ -38,18 +52,24 @@ type failureJSON struct {
 	HTTPStatus int    `json:"http_status"`
 	ErrorCode  int    `json:"error_code"`
 	Delay      string `json:"delay,omitempty"`
-	// HoldAfterAccept is a Go duration string too.
+	// HoldAfterAccept and CallbackDelay are Go duration strings too.
 	HoldAfterAccept string `json:"hold_after_accept,omitempty"`
+	Accept          bool   `json:"accept,omitempty"`
+	Drop            bool   `json:"drop,omitempty"`
+	CallbackDelay   string `json:"callback_delay,omitempty"`
 }
 
 // MarshalJSON encodes f with snake_case keys and Delay as a duration string.
 func (f Failure) MarshalJSON() ([]byte, error) {
-	j := failureJSON{To: f.To, Count: f.Count, HTTPStatus: f.HTTPStatus, ErrorCode: f.ErrorCode}
+	j := failureJSON{To: f.To, Count: f.Count, HTTPStatus: f.HTTPStatus, ErrorCode: f.ErrorCode, Accept: f.Accept, Drop: f.Drop}
 	if f.Delay > 0 {
 		j.Delay = f.Delay.String()
 	}
 	if f.HoldAfterAccept > 0 {
 		j.HoldAfterAccept = f.HoldAfterAccept.String()
+	}
+	if f.CallbackDelay > 0 {
+		j.CallbackDelay = f.CallbackDelay.String()
 	}
 	return json.Marshal(j)
 }
@@ -60,20 +80,20 @@ func (f *Failure) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*f = Failure{To: j.To, Count: j.Count, HTTPStatus: j.HTTPStatus, ErrorCode: j.ErrorCode}
-	if j.Delay != "" {
-		d, err := time.ParseDuration(j.Delay)
-		if err != nil {
-			return fmt.Errorf("delay: %w", err)
+	*f = Failure{To: j.To, Count: j.Count, HTTPStatus: j.HTTPStatus, ErrorCode: j.ErrorCode, Accept: j.Accept, Drop: j.Drop}
+	for _, d := range []struct {
+		name string
+		src  string
+		dst  *time.Duration
+	}{{"delay", j.Delay, &f.Delay}, {"hold_after_accept", j.HoldAfterAccept, &f.HoldAfterAccept}, {"callback_delay", j.CallbackDelay, &f.CallbackDelay}} {
+		if d.src == "" {
+			continue
 		}
-		f.Delay = d
-	}
-	if j.HoldAfterAccept != "" {
-		d, err := time.ParseDuration(j.HoldAfterAccept)
+		v, err := time.ParseDuration(d.src)
 		if err != nil {
-			return fmt.Errorf("hold_after_accept: %w", err)
+			return fmt.Errorf("%s: %w", d.name, err)
 		}
-		f.HoldAfterAccept = d
+		*d.dst = v
 	}
 	return nil
 }
@@ -84,7 +104,8 @@ func (e *Emulator) InjectFailure(f Failure) {
 	e.failures = append(e.failures, &f)
 	e.mu.Unlock()
 	e.log.Info("failure injected", "to", maskNumber(f.To), "count", f.Count,
-		"http_status", f.HTTPStatus, "error_code", f.ErrorCode, "delay", f.Delay, "hold_after_accept", f.HoldAfterAccept)
+		"http_status", f.HTTPStatus, "error_code", f.ErrorCode, "delay", f.Delay, "hold_after_accept", f.HoldAfterAccept,
+		"accept", f.Accept, "drop", f.Drop, "callback_delay", f.CallbackDelay)
 }
 
 // Held returns how many send requests are being held right now (Delay or
@@ -144,4 +165,20 @@ func (e *Emulator) takeFailure(to string) (Failure, bool) {
 		return out, true
 	}
 	return Failure{}, false
+}
+
+// dropConnection cuts the client's connection without an answer: a TCP
+// reset where the connection can be hijacked (HTTP/1), else an aborted
+// response.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST, not FIN
+			}
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
 }

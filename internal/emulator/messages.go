@@ -45,7 +45,8 @@ type message struct {
 	errorMessage        string
 	dateUpdated         time.Time
 	dateSent            time.Time
-	asyncError          int // injected asynchronous failure code, 0 = deliver
+	asyncError          int           // injected asynchronous failure code, 0 = deliver
+	callbackDelay       time.Duration // injected: callbacks start this late
 }
 
 // Messages returns a copy of the accepted messages, in arrival order.
@@ -99,23 +100,20 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, code, errorMessage(code))
 		return
 	}
-	var holdAfter time.Duration
-	if f, ok := e.takeFailure(m.To); ok {
+	f, failing := e.takeFailure(m.To)
+	if failing {
 		if f.Delay > 0 && !e.hold(r, f.Delay) {
 			e.log.Info("client hung up before the send was looked at: nothing sent", "to", maskNumber(m.To))
 			return
 		}
-		if f.HTTPStatus != 0 {
-			code := f.ErrorCode
-			if code == 0 {
-				code = defaultCode(f.HTTPStatus)
-			}
-			e.log.Info("injected send failure", "to", maskNumber(m.To), "status", f.HTTPStatus, "code", code)
-			writeError(w, f.HTTPStatus, code, errorMessage(code))
+		if !f.Accept && (f.Drop || f.HTTPStatus != 0) {
+			e.fail(w, f, m)
 			return
 		}
-		m.asyncError = f.ErrorCode
-		holdAfter = f.HoldAfterAccept
+		if f.HTTPStatus == 0 {
+			m.asyncError = f.ErrorCode
+		}
+		m.callbackDelay = f.CallbackDelay
 	}
 	if !e.accept(m) {
 		e.log.Info("send rate limited", "from", maskNumber(m.From))
@@ -134,11 +132,31 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if start {
 		go e.runLifecycle(m)
 	}
-	if holdAfter > 0 && !e.hold(r, holdAfter) {
+	if failing && f.HoldAfterAccept > 0 && !e.hold(r, f.HoldAfterAccept) {
 		e.log.Info("client hung up after the message was accepted: it is sent anyway", "sid", m.SID)
 		return
 	}
+	if failing && f.Accept && (f.Drop || f.HTTPStatus != 0) {
+		e.log.Info("message accepted, answered as a failure", "sid", m.SID)
+		e.fail(w, f, m)
+		return
+	}
 	writeJSON(w, http.StatusCreated, res)
+}
+
+// fail answers an injected failure: a dropped connection or Twilio's error.
+func (e *Emulator) fail(w http.ResponseWriter, f Failure, m *message) {
+	if f.Drop {
+		e.log.Info("injected send failure: connection dropped", "to", maskNumber(m.To))
+		dropConnection(w)
+		return
+	}
+	code := f.ErrorCode
+	if code == 0 {
+		code = defaultCode(f.HTTPStatus)
+	}
+	e.log.Info("injected send failure", "to", maskNumber(m.To), "status", f.HTTPStatus, "code", code)
+	writeError(w, f.HTTPStatus, code, errorMessage(code))
 }
 
 // validate checks a create request like Twilio and returns the draft message or a

@@ -50,6 +50,9 @@ type Metrics struct {
 	// AssignmentRedeliveries counts assignments the relay signalled again
 	// because their workflow had not applied them in time.
 	AssignmentRedeliveries prometheus.Counter
+	// InboxRedeliveries counts inbound messages the relay delivered again
+	// because the workflow had not recorded them (internal/relay).
+	InboxRedeliveries prometheus.Counter
 
 	sdk *sdkRoot // metrics the Temporal SDK (and workflows) emit
 }
@@ -94,8 +97,12 @@ func New(logger *slog.Logger) *Metrics {
 			Help:    "Time of one Twilio Messages.json call, by outcome.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20},
 		}, []string{"outcome"}),
+		InboxRedeliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "inbox_redeliveries_total",
+			Help: "Inbound messages delivered to their workflow again because the transcript did not have them within the bound (each is a message the workflow lost, or a worker stalled that long).",
+		}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration, m.AssignmentRedeliveries)
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration, m.AssignmentRedeliveries, m.InboxRedeliveries)
 	m.sdk = newSDKRoot(reg, logger)
 	// Window expiries exist from the start (0), labelled by reason only
 	// (the SDK's namespace/task queue/workflow type tags are dropped).

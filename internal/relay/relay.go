@@ -22,6 +22,8 @@ type Store interface {
 	PendingInbound(ctx context.Context, workflowID string, before time.Time, limit int) ([]store.PendingInbound, error)
 	MarkSignalled(ctx context.Context, ids ...int64) error
 	MarkAttemptFailed(ctx context.Context, id int64, reason string) error
+	UnrecordedInbound(ctx context.Context, after, maxWait time.Duration, limit int) ([]store.PendingInbound, error)
+	MarkRedelivered(ctx context.Context, id int64) error
 }
 
 // Relay signals inbound messages to Temporal.
@@ -43,6 +45,13 @@ type Relay struct {
 	// Interval between sweeps of the inbox; Grace is how old a row must be
 	// before the sweep takes it (younger rows belong to their webhook).
 	Interval, Grace time.Duration
+	// RedeliverAfter: a message Temporal took but the workflow has not
+	// recorded in the transcript this long after is delivered again
+	// (redeliver.go); 0 turns the safety net off.
+	RedeliverAfter time.Duration
+	// OnRedelivery is called for each message delivered again (the
+	// switchboard_inbox_redeliveries_total counter).
+	OnRedelivery func()
 
 	// assignments is the dispatcher's outbox (nil: not swept by this relay).
 	assignments AssignmentStore
@@ -73,6 +82,7 @@ func New(st Store, tc client.Client, taskQueue string, sessionWindow time.Durati
 	return &Relay{
 		store: st, temporal: tc, taskQueue: taskQueue, sessionWindow: sessionWindow, logger: logger,
 		SignalTimeout: 10 * time.Second, Interval: time.Second, Grace: 2 * time.Second,
+		RedeliverAfter: DefaultRedeliverAfter,
 	}
 }
 
@@ -97,6 +107,19 @@ func (r *Relay) Signal(ctx context.Context, workflowID string, m domain.InboundM
 }
 
 func (r *Relay) signal(ctx context.Context, workflowID string, m domain.InboundMessage) error {
+	if err := r.signalWithStart(ctx, workflowID, m); err != nil {
+		return err
+	}
+	// The workflow marks the row too when it records the message; this is
+	// only so that the sweep does not resend it meanwhile, so it is batched
+	// off the webhook's path.
+	r.markLater(m.InboxID)
+	return nil
+}
+
+// signalWithStart hands m to its conversation workflow, starting one if
+// none runs.
+func (r *Relay) signalWithStart(ctx context.Context, workflowID string, m domain.InboundMessage) error {
 	ctx, cancel := context.WithTimeout(ctx, r.SignalTimeout)
 	defer cancel()
 	in := workflows.ConversationInput{
@@ -114,14 +137,8 @@ func (r *Relay) signal(ctx context.Context, workflowID string, m domain.InboundM
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    workflows.CustomerStartSearchAttributes(in, m.ReceivedAt),
 	}
-	if _, err := r.temporal.SignalWithStartWorkflow(ctx, workflowID, workflows.SignalInbound, m, opts, workflows.ConversationWorkflowName, in); err != nil {
-		return err
-	}
-	// The workflow marks the row too when it records the message; this is
-	// only so that the sweep does not resend it meanwhile, so it is batched
-	// off the webhook's path.
-	r.markLater(m.InboxID)
-	return nil
+	_, err := r.temporal.SignalWithStartWorkflow(ctx, workflowID, workflows.SignalInbound, m, opts, workflows.ConversationWorkflowName, in)
+	return err
 }
 
 func (r *Relay) markLater(id int64) {
@@ -252,7 +269,10 @@ func (r *Relay) deliverInOrder(ctx context.Context, pending []store.PendingInbou
 			unlock = r.locks.lock(p.WorkflowID)
 		}
 		var err error
-		if !r.signalled(p.Message.InboxID) { // checked under the lock
+		switch {
+		case p.Redelivery:
+			err = r.redeliver(ctx, p)
+		case !r.signalled(p.Message.InboxID): // checked under the lock
 			err = r.signal(ctx, p.WorkflowID, p.Message)
 		}
 		unlock()
@@ -355,10 +375,15 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// Sweep delivers what waited longer than Grace and returns how many it tried.
+// Sweep delivers what waited longer than Grace, and again what Temporal
+// took but the workflow never recorded (RedeliverAfter), each conversation
+// in inbox order; it returns how many it tried.
 func (r *Relay) Sweep(ctx context.Context) (int, error) {
 	pending, err := r.store.PendingInbound(ctx, "", time.Now().Add(-r.Grace), 500)
-	if err != nil || len(pending) == 0 {
+	if err != nil {
+		return 0, err
+	}
+	if pending, err = r.withRedeliveries(ctx, pending); err != nil || len(pending) == 0 {
 		return 0, err
 	}
 	return len(pending), r.deliver(ctx, pending, true)

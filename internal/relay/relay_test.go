@@ -18,6 +18,10 @@ type fakeStore struct {
 	mu   sync.Mutex
 	rows []store.PendingInbound
 	done map[int64]bool
+	// unrecorded rows were signalled and never recorded; redelivered ones
+	// were signalled again.
+	unrecorded  []store.PendingInbound
+	redelivered map[int64]bool
 }
 
 func (f *fakeStore) PendingInbound(_ context.Context, workflowID string, _ time.Time, _ int) ([]store.PendingInbound, error) {
@@ -42,6 +46,29 @@ func (f *fakeStore) MarkSignalled(_ context.Context, ids ...int64) error {
 }
 
 func (f *fakeStore) MarkAttemptFailed(context.Context, int64, string) error { return nil }
+
+// The fake has no unrecorded rows unless a test gives it some (redeliver_test.go).
+func (f *fakeStore) UnrecordedInbound(context.Context, time.Duration, time.Duration, int) ([]store.PendingInbound, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.PendingInbound
+	for _, r := range f.unrecorded {
+		if !f.redelivered[r.Message.InboxID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) MarkRedelivered(_ context.Context, id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.redelivered == nil {
+		f.redelivered = map[int64]bool{}
+	}
+	f.redelivered[id] = true
+	return nil
+}
 
 // fakeTemporal counts signals per inbox row.
 type fakeTemporal struct {

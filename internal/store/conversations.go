@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,13 +20,19 @@ const conversationColumns = `id, workflow_id, account_id, number_id, customer_e1
 	close_reason, closed_by, close_notes, created_at, closed_at`
 
 // RecordInbound attaches inbound messages to their conversation, creating the
-// conversation and contact when needed, and marks their inbox rows delivered.
-// Replaying it is harmless: a MessageSid is stored once, and Inserted tells
-// the workflow which messages are new.
+// conversation and contact when needed, and marks their inbox rows
+// recorded (and signalled) in the same transaction: a message the
+// transcript already had counts as recorded too. Replaying it is harmless:
+// a MessageSid is stored once, and Inserted tells the workflow which
+// messages are new.
 func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecord, msgs []domain.InboundMessage) ([]domain.InboundResult, error) {
 	var out []domain.InboundResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = out[:0]
+		var existed bool
+		if err := tx.GetContext(ctx, &existed, `SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)`, conv.ID); err != nil {
+			return err
+		}
 		if err := upsertConversation(ctx, tx, conv); err != nil {
 			return err
 		}
@@ -38,12 +45,20 @@ func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecor
 			out = append(out, res)
 			sids = append(sids, m.MessageSID)
 		}
+		if !existed && !slices.ContainsFunc(out, func(r domain.InboundResult) bool { return r.Inserted }) {
+			// Only messages recorded elsewhere already (a duplicate that
+			// opened a new run): no conversation comes of it.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM conversations WHERE id = $1`, conv.ID); err != nil {
+				return err
+			}
+		}
 		// One statement, rows locked in id order like the relay's batched
 		// marks (MarkSignalled): a burst signalled out of order would
-		// otherwise deadlock with them.
+		// otherwise deadlock with them. recorded_at is what the relay's
+		// redelivery looks at: set here, with the transcript, and only here.
 		_, err := tx.ExecContext(ctx, `
-			UPDATE inbound_inbox SET signalled_at = now()
-			WHERE id IN (SELECT id FROM inbound_inbox WHERE message_sid = ANY($1) AND signalled_at IS NULL ORDER BY id FOR UPDATE)`,
+			UPDATE inbound_inbox SET signalled_at = COALESCE(signalled_at, now()), recorded_at = now()
+			WHERE id IN (SELECT id FROM inbound_inbox WHERE message_sid = ANY($1) AND recorded_at IS NULL ORDER BY id FOR UPDATE)`,
 			pq.Array(sids))
 		return err
 	})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -63,10 +64,12 @@ func (s *Store) InsertInbound(ctx context.Context, workflowID string, m domain.I
 	return res, nil
 }
 
-// PendingInbound is an inbox row not yet handed to Temporal.
+// PendingInbound is an inbox row not yet handed to Temporal, or (with
+// Redelivery) handed to Temporal but never recorded in the transcript.
 type PendingInbound struct {
 	WorkflowID string
 	Message    domain.InboundMessage
+	Redelivery bool
 }
 
 // PendingInbound returns up to limit undelivered messages received before
@@ -79,10 +82,14 @@ func (s *Store) PendingInbound(ctx context.Context, workflowID string, before ti
 	if err != nil {
 		return nil, err
 	}
+	return scanInbox(rows, false)
+}
+
+func scanInbox(rows *sql.Rows, redelivery bool) ([]PendingInbound, error) {
 	defer rows.Close()
 	var out []PendingInbound
 	for rows.Next() {
-		var p PendingInbound
+		p := PendingInbound{Redelivery: redelivery}
 		var id int64
 		var payload []byte
 		if err := rows.Scan(&id, &p.WorkflowID, &payload); err != nil {
@@ -95,6 +102,36 @@ func (s *Store) PendingInbound(ctx context.Context, workflowID string, before ti
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// maxRedeliveryDoublings caps the exponent of UnrecordedInbound's backoff.
+const maxRedeliveryDoublings = 16
+
+// UnrecordedInbound returns up to limit inbox rows Temporal took (their
+// signal succeeded) whose message never reached the transcript, due for
+// another delivery: signalled after·2^redeliveries ago (at most maxWait),
+// in arrival order. The backoff keeps a conversation whose worker is down
+// for hours from collecting a signal every few minutes per message.
+func (s *Store) UnrecordedInbound(ctx context.Context, after, maxWait time.Duration, limit int) ([]PendingInbound, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, workflow_id, payload FROM inbound_inbox
+		WHERE recorded_at IS NULL AND signalled_at IS NOT NULL
+		AND signalled_at <= now() - make_interval(secs => $1)
+		AND signalled_at <= now() - LEAST(make_interval(secs => $1 * power(2, LEAST(redeliveries, $4))), make_interval(secs => $2))
+		ORDER BY id LIMIT $3`, after.Seconds(), maxWait.Seconds(), limit, maxRedeliveryDoublings)
+	if err != nil {
+		return nil, err
+	}
+	return scanInbox(rows, true)
+}
+
+// MarkRedelivered records another delivery of an unrecorded inbox row: the
+// next one waits twice as long.
+func (s *Store) MarkRedelivered(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE inbound_inbox SET signalled_at = now(), redeliveries = redeliveries + 1
+		WHERE id = $1 AND recorded_at IS NULL`, id)
+	return err
 }
 
 // MarkSignalled records that Temporal has these inbox rows.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -32,4 +34,15 @@ func (s *Store) LinkSID(ctx context.Context, messageID, sid string) (bool, error
 		return applyBestEvent(ctx, tx, sid)
 	})
 	return linked, err
+}
+
+// MessageIDBySID returns the id of the message that has this Twilio SID,
+// or "" when no message has it.
+func (s *Store) MessageIDBySID(ctx context.Context, sid string) (string, error) {
+	var id string
+	err := s.db.GetContext(ctx, &id, `SELECT id FROM messages WHERE twilio_sid = $1`, sid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
 }

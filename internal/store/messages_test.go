@@ -166,3 +166,27 @@ func TestRecordInboundRetryFindsItsOwnRow(t *testing.T) {
 		t.Fatalf("%d message events (%v)", events, err)
 	}
 }
+
+// A batch of messages all recorded before, that opens a conversation (a
+// duplicate delivered to a new run), leaves no conversation behind.
+func TestRecordInboundOfDuplicatesOpensNoConversation(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	msg := domain.InboundMessage{MessageSID: "SMghost", From: conv.CustomerE164, Body: "bonjour", ReceivedAt: time.Now()}
+	if res, err := st.RecordInbound(ctx, conv, []domain.InboundMessage{msg}); err != nil || !res[0].Inserted {
+		t.Fatalf("first recording: %+v %v", res, err)
+	}
+	ghost := conv
+	ghost.ID = uuid.NewString()
+	res, err := st.RecordInbound(ctx, ghost, []domain.InboundMessage{msg})
+	if err != nil || res[0].Inserted {
+		t.Fatalf("duplicate: %+v %v", res, err)
+	}
+	if _, err := st.GetConversation(ctx, ghost.ID); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("a conversation was left for the duplicate: %v", err)
+	}
+	if _, err := st.GetConversation(ctx, conv.ID); err != nil {
+		t.Fatalf("the real conversation: %v", err)
+	}
+}

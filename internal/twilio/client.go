@@ -121,16 +121,23 @@ func (c *Client) newCall(ctx context.Context, creds domain.Credentials) (*call, 
 // classify turns err into an *Error using what the transport saw: an error
 // body twilio-go could not decode still has an HTTP status, and a success
 // body we could not decode means Twilio acted, so it must not be retried.
+// A 5xx, or no answer to a request that went out whole, is Ambiguous.
 func (cl *call) classify(err error) *Error {
 	e := Classify(err)
-	if e.HTTPStatus != 0 || e.Code != 0 {
-		return e
+	if e.HTTPStatus == 0 && e.Code == 0 {
+		switch st := cl.rt.lastStatus(); {
+		case st >= 400:
+			e = fromHTTP(st, 0, "unreadable error response: "+err.Error(), "", err)
+		case st >= 200 && st < 300:
+			return &Error{Kind: Final, HTTPStatus: st, Message: "Twilio accepted the request but its response was unreadable (not retried, to avoid a duplicate): " + err.Error(), cause: err}
+		}
 	}
-	switch st := cl.rt.lastStatus(); {
-	case st >= 400:
-		return fromHTTP(st, 0, "unreadable error response: "+err.Error(), "", err)
-	case st >= 200 && st < 300:
-		return &Error{Kind: Final, HTTPStatus: st, Message: "Twilio accepted the request but its response was unreadable (not retried, to avoid a duplicate): " + err.Error(), cause: err}
+	if e.Kind == Retryable {
+		if e.HTTPStatus != 0 {
+			e.Ambiguous = e.HTTPStatus >= 500
+		} else {
+			e.Ambiguous = cl.rt.wroteRequest()
+		}
 	}
 	return e
 }

@@ -46,7 +46,13 @@ type Error struct {
 	Code       int    // Twilio error code (21211, 20429, 63016, ...), 0 if none
 	Message    string // Twilio's message, or what went wrong
 	MoreInfo   string // https://www.twilio.com/docs/errors/<code>
-	cause      error
+	// Ambiguous: Twilio may have acted on the request although it failed:
+	// a 5xx, or no answer (timeout, reset) after the request was written
+	// whole. A send that failed so may have created the message: look it
+	// up (FindMessages) before sending again. A 429, any other 4xx, or a
+	// request that never left (connection refused) is not ambiguous.
+	Ambiguous bool
+	cause     error
 }
 
 func (e *Error) Error() string {
@@ -60,6 +66,9 @@ func (e *Error) Error() string {
 	s += ": " + e.Message
 	if e.MoreInfo != "" {
 		s += " (" + e.MoreInfo + ")"
+	}
+	if e.Ambiguous {
+		s += " (ambiguous: Twilio may have acted on it)"
 	}
 	return s
 }

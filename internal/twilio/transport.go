@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -19,10 +20,21 @@ type callTransport struct {
 	base    *url.URL
 	next    http.RoundTripper
 	status  atomic.Int32
+	// written: a request went out whole. Failing after that (no answer, a
+	// reset, a timeout), Twilio may have acted on it: the outcome is
+	// ambiguous. Failing before (refused, DNS, TLS), it cannot have.
+	written atomic.Bool
 }
 
 func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(t.ctx, t.timeout)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				t.written.Store(true)
+			}
+		},
+	})
 	out := req.Clone(ctx) // twilio-go builds requests on context.Background()
 	if t.base != nil && isTwilioHost(out.URL.Hostname()) {
 		rebase(out.URL, t.base)
@@ -39,6 +51,8 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (t *callTransport) lastStatus() int { return int(t.status.Load()) }
+
+func (t *callTransport) wroteRequest() bool { return t.written.Load() }
 
 func isTwilioHost(h string) bool {
 	h = strings.ToLower(h)
