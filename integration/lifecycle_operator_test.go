@@ -59,11 +59,11 @@ func TestOperatorTerminateAndCancelLeaveNothingBehind(t *testing.T) {
 			}
 			t.Logf("%s: conversation closed and capacity released %s after the operator's action",
 				tc.reason, time.Since(ended).Round(time.Millisecond))
-			desc, err := s.app.Temporal.DescribeWorkflowExecution(ctx, conv.WorkflowID, "")
+			desc, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := desc.GetWorkflowExecutionInfo().GetStatus(); got != tc.status {
+			if got := desc.RawResponse.GetWorkflowExecutionInfo().GetStatus(); got != tc.status {
 				t.Errorf("run ended %s, want %s", got, tc.status)
 			}
 

@@ -70,8 +70,8 @@ func TestRecordConversationHistory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	eventually(t, 20*time.Second, "the run to complete", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflowExecution(ctx, conv.WorkflowID, "")
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
 	})
 	root, err := devenv.ProjectRoot()
 	if err != nil {

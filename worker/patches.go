@@ -200,6 +200,9 @@ func (g *PatchGate) Run(ctx context.Context) {
 // Apply sets the worker options the gate needs: this build's ID and the
 // version preference that keeps patches dormant until switched on.
 func (g *PatchGate) Apply(o *sdkworker.Options) {
+	// Not Worker Deployment versioning (docs/deploys.md says why): the
+	// build ID is only what the poller list shows other workers.
+	//lint:ignore SA1019 the unversioned build ID is what we want
 	o.BuildID = BuildID()
 	o.PreferredVersionProvider = func(in sdkworker.PreferredVersionProviderInput) *sdkworker.VersionPreference {
 		for i, p := range workflows.Patches {

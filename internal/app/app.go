@@ -162,7 +162,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	a.Logger.Info("worker polling", "task_queue", a.Config.TaskQueue, "temporal", a.Config.TemporalAddress,
-		"build_id", opts.BuildID, "patches_active", gate.Active())
+		"build_id", worker.BuildID(), "patches_active", gate.Active())
 	<-ctx.Done()
 	a.Logger.Info("worker stopping: no new tasks, waiting for running activities", "timeout", a.Config.ShutdownTimeout.String())
 	w.Stop()

@@ -101,11 +101,11 @@ func (r *Relay) SweepEnded(ctx context.Context) (int, error) {
 // wasReset reports whether a terminated run was terminated by a reset
 // (`temporal workflow reset`): a new run then continues its conversation.
 func (r *Relay) wasReset(ctx context.Context, workflowID, runID string) (bool, error) {
-	desc, err := r.temporal.DescribeWorkflowExecution(ctx, workflowID, runID)
+	desc, err := r.temporal.DescribeWorkflow(ctx, workflowID, runID)
 	if err != nil {
 		return false, err
 	}
-	return desc.GetWorkflowExtendedInfo().GetResetRunId() != "", nil
+	return desc.RawResponse.GetWorkflowExtendedInfo().GetResetRunId() != "", nil
 }
 
 // WithEnded makes the relay close the conversations of ended workflows.
