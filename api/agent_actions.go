@@ -19,7 +19,10 @@ const maxCloseNotes = 4000
 // of their pick queues.
 func (s *Server) agentAccept(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	id := c.Params("id")
 	conv, rel, err := s.store.AgentConversationAccess(ctx, me.ID, id)
 	if err != nil {
@@ -59,7 +62,10 @@ func (s *Server) agentTransfer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	req, err := s.transferRequest(c, in, domain.AgentAuthor(me.ID))
 	if err != nil {
 		return err
@@ -133,7 +139,10 @@ func (s *Server) agentClose(c *fiber.Ctx) error {
 	if utf8.RuneCountInString(notes) > maxCloseNotes {
 		return invalid("notes is longer than %d characters", maxCloseNotes)
 	}
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	req := workflows.CloseRequest{Reason: "closed_by_agent", By: domain.AgentAuthor(me.ID), Notes: notes}
 	if _, err := s.updateConversation(c.UserContext(), conv.Conversation, workflows.UpdateClose, req); err != nil {
 		return agentWorkflowError(conv.ID, err)

@@ -21,6 +21,10 @@ func (s *Server) agentSend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	if err := s.checkSendInput(ctx, in); err != nil {
 		return err
@@ -28,7 +32,7 @@ func (s *Server) agentSend(c *fiber.Ctx) error {
 	req := workflows.SendRequest{
 		MessageID:      uuid.NewString(),
 		ConversationID: conv.ID,
-		Author:         domain.AgentAuthor(currentAgent(c).ID),
+		Author:         domain.AgentAuthor(me.ID),
 		Text:           in.Text,
 		MediaURLs:      in.MediaURLs,
 	}

@@ -18,7 +18,10 @@ func (s *Server) agentStartConversation(c *fiber.Ctx) error {
 	if in.AgentID != nil {
 		return invalid("agent_id: an agent starts conversations for itself")
 	}
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	author := domain.AgentAuthor(me.ID)
 	p, err := s.checkStart(c.UserContext(), in, me.ID, author, author)
 	if err != nil {

@@ -24,6 +24,7 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
 	domain.CodeInternal:           http.StatusInternalServerError,
 	domain.CodeTemplateInvalid:    http.StatusUnprocessableEntity,
+	domain.CodeRateLimited:        http.StatusTooManyRequests,
 }
 
 type errorBody struct {

@@ -11,8 +11,9 @@ import (
 // authenticatedAdmin, which answer 401 when it is absent, so a handler
 // reached without authentication never runs with an empty identity.
 type principal struct {
-	adminLabel string       // set for an admin key
-	agent      *domain.Agent // set for an agent token
+	adminLabel     string        // set for an admin key
+	agent          *domain.Agent // set for an agent token
+	agentTokenHash string        // the agent token's hash, for its event streams
 }
 
 const principalLocal = "principal"

@@ -35,7 +35,11 @@ func (s *Server) StartAgentEvents(ctx context.Context) (wait func()) {
 // after that id is replayed first; without it the stream starts at the
 // agent's latest event.
 func (s *Server) agentEvents(c *fiber.Ctx) error {
-	agentID := strings.Clone(currentAgent(c).ID)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
+	agentID := strings.Clone(me.ID)
 	last, resume, err := lastEventID(c)
 	if err != nil {
 		return err

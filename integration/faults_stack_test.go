@@ -64,6 +64,7 @@ func (o faultStack) start(t *testing.T) *stack {
 	cfg.PublicBaseURL = "http://" + ln.Addr().String()
 	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
 	cfg.SecretKeys = []string{secret.GenerateKey()}
+	cfg.PayloadKey = secret.GenerateKey()
 	cfg.TwilioAPIBase = emuSrv.URL
 	if o.configure != nil {
 		o.configure(&cfg)
@@ -75,8 +76,16 @@ func (o faultStack) start(t *testing.T) *stack {
 		cancel()
 		t.Fatal(err)
 	}
-	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, stop: cancel, done: make(chan struct{})}
-	runs := []func(context.Context) error{func(ctx context.Context) error { return a.ServeAPI(ctx, ln) }}
+	opsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, opsURL: "http://" + opsLn.Addr().String(),
+		stop: cancel, done: make(chan struct{})}
+	runs := []func(context.Context) error{
+		func(ctx context.Context) error { return a.ServeAPI(ctx, ln) },
+		func(ctx context.Context) error { return a.ServeOps(ctx, opsLn) },
+	}
 	if !o.noWorker {
 		runs = append(runs, a.RunWorker)
 	}
@@ -117,6 +126,9 @@ func (s *stack) processEnv(workerHTTPAddr string) []string {
 		"SWITCHBOARD_ADMIN_KEY=" + c.AdminKey,
 		"SWITCHBOARD_SECRET_KEY=" + c.SecretKeys[0],
 		"SWITCHBOARD_SECRET_KEY_PREVIOUS=",
+		"SWITCHBOARD_PAYLOAD_KEY=" + c.PayloadKey,
+		"SWITCHBOARD_PAYLOAD_KEY_PREVIOUS=",
+		"SWITCHBOARD_OPS_ADDR=",
 		"SWITCHBOARD_TWILIO_API_BASE=" + c.TwilioAPIBase,
 		"SWITCHBOARD_TWILIO_TIMEOUT=" + c.TwilioTimeout.String(),
 		"SWITCHBOARD_SESSION_WINDOW=" + c.SessionWindow.String(),

@@ -25,6 +25,10 @@ type TemporalOptions struct {
 	DBFile    string    // SQLite file for persistent state; "" = in-memory
 	Namespace string    // namespace to create and wait for; "" = "default"
 	LogWriter io.Writer // server output; nil = discard (the tail is kept for errors)
+	// UICodecEndpoint is the codec server the UI decodes payloads with
+	// (Switchboard's operations listener, http://127.0.0.1:9090/codec);
+	// "" for none. Ignored when headless.
+	UICodecEndpoint string
 }
 
 // TemporalServer is a running `temporal server start-dev` process.
@@ -99,6 +103,9 @@ func (s *TemporalServer) Args() []string {
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(o.Port)}
 	if o.UI {
 		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
+		if o.UICodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 	} else {
 		args = append(args, "--headless")
 	}

@@ -26,6 +26,9 @@ const (
 	// CodeTemplateInvalid: a template send that cannot go out as asked (unknown
 	// template, no usable variant, wrong variables).
 	CodeTemplateInvalid Code = "TEMPLATE_INVALID"
+	// CodeRateLimited: the client sent more than its rate limit allows; the
+	// answer's Retry-After says when to try again.
+	CodeRateLimited Code = "RATE_LIMITED"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

@@ -32,6 +32,14 @@ const (
 	ReasonStoreError     = "store_error"
 )
 
+// Rate limit classes (label values of RateLimited).
+const (
+	RateLimitAdmin           = "admin"
+	RateLimitAgent           = "agent"
+	RateLimitUnauthenticated = "unauthenticated"
+	RateLimitAgentStreams    = "agent_streams"
+)
+
 // WindowExpiriesMetric is the counter the conversation workflow increments
 // (through workflow.GetMetricsHandler, so replays do not count) when a
 // session turns template_only; label reason: window_expired or twilio_63016.
@@ -47,6 +55,7 @@ type Metrics struct {
 	Webhooks           *prometheus.CounterVec
 	TwilioSends        *prometheus.CounterVec
 	TwilioSendDuration *prometheus.HistogramVec
+	RateLimited        *prometheus.CounterVec
 
 	sdk *sdkRoot // metrics the Temporal SDK (and workflows) emit
 }
@@ -86,8 +95,15 @@ func New(logger *slog.Logger) *Metrics {
 			Help:    "Time of one Twilio Messages.json call, by outcome.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20},
 		}, []string{"outcome"}),
+		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "rate_limited_total",
+			Help: "Requests refused with 429 by a per-client rate limit, by class (admin, agent, unauthenticated, agent_streams).",
+		}, []string{"class"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration)
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration, m.RateLimited)
+	for _, class := range []string{RateLimitAdmin, RateLimitAgent, RateLimitUnauthenticated, RateLimitAgentStreams} {
+		m.RateLimited.WithLabelValues(class) // exported from the start, at 0
+	}
 	m.sdk = newSDKRoot(reg, logger)
 	// Window expiries exist from the start (0), labelled by reason only
 	// (the SDK's namespace/task queue/workflow type tags are dropped).

@@ -5,6 +5,7 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -26,6 +27,7 @@ var (
 type key struct {
 	id   string // first 8 hex digits of sha256(key)
 	aead cipher.AEAD
+	mac  []byte // HMAC key for Fingerprint, derived from the key
 }
 
 // Box encrypts and decrypts short secrets. It is safe for concurrent use and
@@ -63,7 +65,8 @@ func NewBox(keys ...string) (*Box, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secret: key %d of %d: %w", i+1, len(keys), err)
 		}
-		b.keys = append(b.keys, key{id: id, aead: aead})
+		mac := sha256.Sum256(append([]byte("switchboard-fingerprint:"), raw...))
+		b.keys = append(b.keys, key{id: id, aead: aead, mac: mac[:]})
 	}
 	return b, nil
 }
@@ -125,6 +128,18 @@ func (b *Box) Decrypt(ciphertext string) (string, error) {
 		return "", ErrTampered
 	}
 	return string(plain), nil
+}
+
+// Fingerprint names a value without revealing it, e.g. a customer's number
+// in the audit log of an erasure: "<keyid>:" and 32 hex digits of an HMAC
+// with a key derived from the primary key. A plain hash would not do: phone
+// numbers are few enough to be hashed all. The same value gives the same
+// fingerprint until the primary key changes.
+func (b *Box) Fingerprint(value string) string {
+	k := b.keys[0]
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte(value))
+	return k.id + ":" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // NeedsRotation reports whether ciphertext was not produced by the primary key
