@@ -60,7 +60,7 @@ func newConfiguredStack(t *testing.T, temporal string, logger *slog.Logger, conf
 		cancel()
 		t.Fatal(err)
 	}
-	a.Simulator = emu.Handler() // the customer phone at <api>/sim, as in dev
+	a.Simulator = emu.Handler()                    // the customer phone at <api>/sim, as in dev
 	opsLn, err := net.Listen("tcp", "127.0.0.1:0") // the operations listener: /metrics, /readyz, /codec
 	if err != nil {
 		t.Fatal(err)

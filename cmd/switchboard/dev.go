@@ -258,8 +258,8 @@ type accountResult struct{ ID, NumberID string }
 
 type bannerInfo struct {
 	api, ops, ui, emulator, adminKey, accountID string
-	agentName, agentToken                  string
-	took                                   time.Duration
+	agentName, agentToken                       string
+	took                                        time.Duration
 }
 
 func printBanner(out io.Writer, b bannerInfo) {

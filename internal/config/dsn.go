@@ -156,7 +156,9 @@ func parseConninfo(s string) ([]conninfoPair, bool) {
 	}
 }
 
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v' }
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v'
+}
 
 // quoteConninfo writes a value so that parseConninfo reads it back.
 func quoteConninfo(v string) string {

@@ -34,7 +34,7 @@ func TestForgetKeepsMemoryBounded(t *testing.T) {
 	l := New(Limit{Rate: 1, Burst: 1})
 	l.maxKeys = 10
 	for i := range 1000 {
-		l.Allow(string(rune('a' + i%26)) + time.Duration(i).String())
+		l.Allow(string(rune('a'+i%26)) + time.Duration(i).String())
 	}
 	if n := len(l.buckets); n > 10 {
 		t.Fatalf("%d buckets kept, want at most 10", n)

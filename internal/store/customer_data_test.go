@@ -129,4 +129,6 @@ func TestEraseCustomerDeletesEveryRowAboutThemAndNothingElse(t *testing.T) {
 	}
 }
 
-func newSID() string { return "SM" + uuid.NewString()[:8] + uuid.NewString()[9:13] + uuid.NewString()[14:18] + uuid.NewString()[19:23] + uuid.NewString()[24:36] }
+func newSID() string {
+	return "SM" + uuid.NewString()[:8] + uuid.NewString()[9:13] + uuid.NewString()[14:18] + uuid.NewString()[19:23] + uuid.NewString()[24:36]
+}
