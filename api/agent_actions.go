@@ -52,7 +52,9 @@ type transferInput struct {
 }
 
 // agentTransfer hands the agent's conversation to another queue (routed
-// again there) or to a named agent (update `transfer`).
+// again there) or to a named agent (update `transfer`). A queue must be one
+// the conversation's workstream routes to: any other answers as an unknown
+// one (404).
 func (s *Server) agentTransfer(c *fiber.Ctx) error {
 	var in transferInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -61,6 +63,11 @@ func (s *Server) agentTransfer(c *fiber.Ctx) error {
 	conv, err := s.agentConversation(c, false)
 	if err != nil {
 		return err
+	}
+	if in.QueueID != nil && in.AgentID == nil {
+		if err := s.checkTransferQueue(c, conv.WorkstreamID, *in.QueueID); err != nil {
+			return err
+		}
 	}
 	me, err := authenticatedAgent(c)
 	if err != nil {
@@ -79,6 +86,25 @@ func (s *Server) agentTransfer(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(after)
+}
+
+// checkTransferQueue: an agent transfers only to a queue of the
+// conversation's workstream (its default queue or a routing rule's).
+func (s *Server) checkTransferQueue(c *fiber.Ctx, workstreamID *string, queueID string) error {
+	id, err := requiredID("queue_id", queueID)
+	if err != nil {
+		return err
+	}
+	ok := false
+	if workstreamID != nil {
+		if ok, err = s.store.WorkstreamRoutesTo(c.UserContext(), *workstreamID, id); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return domain.Errorf(domain.CodeNotFound, "queue %s not found", id)
+	}
+	return nil
 }
 
 // transferRequest checks a transfer's target: exactly one of queue_id and
