@@ -44,7 +44,7 @@ func (l *clientLimits) limiter(class string) *ratelimit.Limiter {
 // answers 429 with Retry-After.
 func (l *clientLimits) allowClient(c *fiber.Ctx, class, key string) error {
 	if ok, wait := l.limiter(class).Allow(key); !ok {
-		return l.tooMany(c, class, wait)
+		return l.tooMany(c, class, wait, "")
 	}
 	return nil
 }
@@ -56,17 +56,23 @@ func (l *clientLimits) allowClient(c *fiber.Ctx, class, key string) error {
 // credentials, and Twilio's signed webhooks are never refused.
 func (l *clientLimits) refused(c *fiber.Ctx, err error) error {
 	if ok, wait := l.failed.Allow("ip:" + c.IP()); !ok {
-		return l.tooMany(c, metrics.RateLimitUnauthenticated, wait)
+		return l.tooMany(c, metrics.RateLimitUnauthenticated, wait, "")
 	}
 	return err
 }
 
-func (l *clientLimits) tooMany(c *fiber.Ctx, class string, wait time.Duration) error {
+// tooMany answers 429 with Retry-After and counts it; msg "" says "too
+// many requests".
+func (l *clientLimits) tooMany(c *fiber.Ctx, class string, wait time.Duration, msg string) error {
 	if l.metrics != nil {
 		l.metrics.RateLimited.WithLabelValues(class).Inc()
 	}
-	c.Set(fiber.HeaderRetryAfter, ratelimit.RetryAfterSeconds(wait))
-	return domain.Errorf(domain.CodeRateLimited, "too many requests: retry in %s", ratelimit.RetryAfterSeconds(wait)+"s")
+	retry := ratelimit.RetryAfterSeconds(wait)
+	c.Set(fiber.HeaderRetryAfter, retry)
+	if msg == "" {
+		msg = "too many requests: retry in " + retry + "s"
+	}
+	return &domain.Error{Code: domain.CodeRateLimited, Message: msg}
 }
 
 // refuseCredentials answers a request whose credentials failed: err (401),
