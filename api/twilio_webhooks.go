@@ -47,7 +47,7 @@ func (s *Server) twilioForm(c *fiber.Ctx, toE164 func(url.Values) string) (url.V
 		}
 		return nil, target, err
 	}
-	token, err := s.tokens.Decrypt(target.AuthTokenEnc)
+	token, err := s.tokens.Decrypt(accountID, target.AuthTokenEnc)
 	if err != nil {
 		return nil, target, err
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard/switchboard/internal/app"
@@ -217,10 +218,6 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 	if err != nil {
 		return accountResult{}, err
 	}
-	enc, err := a.Box.Encrypt(token)
-	if err != nil {
-		return accountResult{}, err
-	}
 	for _, acc := range accs {
 		if acc.TwilioAccountSID != demoAccountSID {
 			continue
@@ -231,7 +228,11 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 		if err != nil {
 			return accountResult{}, err
 		}
-		if cur, err := a.Box.Decrypt(sec.AuthTokenEnc); err != nil || cur != token {
+		if cur, err := a.Box.DecryptFor(sec.AuthTokenEnc, secret.AccountOwner(acc.ID)); err != nil || cur != token || a.Box.NeedsRotation(sec.AuthTokenEnc) {
+			enc, err := a.Box.EncryptFor(token, secret.AccountOwner(acc.ID))
+			if err != nil {
+				return accountResult{}, err
+			}
 			if err := a.Store.ReplaceAccountToken(ctx, acc.ID, enc); err != nil {
 				return accountResult{}, err
 			}
@@ -243,8 +244,13 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 		}
 		return accountResult{ID: acc.ID, NumberID: full.Numbers[0].ID}, nil
 	}
+	id := uuid.NewString()
+	enc, err := a.Box.EncryptFor(token, secret.AccountOwner(id))
+	if err != nil {
+		return accountResult{}, err
+	}
 	acc, err := a.Store.CreateAccount(ctx, store.NewAccount{
-		Name: "Demo (Twilio emulator)", AccountSID: demoAccountSID, AuthTokenEnc: enc,
+		ID: id, Name: "Demo (Twilio emulator)", AccountSID: demoAccountSID, AuthTokenEnc: enc,
 		Numbers: []store.NewNumber{{Name: "Demo support line", E164: demoNumber}},
 	})
 	if err != nil {
