@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"time"
 
@@ -168,8 +167,13 @@ func (s *Server) exportCustomer(c *fiber.Ctx) error {
 		out.Temporal.Executions = append(out.Temporal.Executions, x)
 	}
 	fp := s.box.Fingerprint(e164)
-	if err := store.WriteAudit(ctx, s.store.DB(), store.Audit{Actor: label}, actionExport, resourceCustomer, fp); err != nil {
-		return errors.Join(domain.Errorf(domain.CodeUnavailable, "the export could not be recorded; retry"), err)
+	rows := 0
+	for _, r := range data {
+		rows += len(r)
+	}
+	changes, _ := json.Marshal(map[string]int{"rows": rows, "workflow_executions": len(execs)})
+	if err := store.WriteAudit(ctx, s.store.DB(), store.Audit{Actor: label, Changes: changes}, actionExport, resourceCustomer, fp); err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)

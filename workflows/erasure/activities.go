@@ -147,13 +147,15 @@ func (a *Activities) ErasePostgres(ctx context.Context, e164 string) (store.Eras
 
 // EraseHistories deletes every workflow execution of the customer from
 // Temporal (a running one is terminated first by Temporal itself: a
-// customer who wrote again during the erasure).
-func (a *Activities) EraseHistories(ctx context.Context, e164 string) (int, error) {
+// customer who wrote again during the erasure) and returns them as
+// "<workflow id>/<run id>": Temporal deletes asynchronously, so the next
+// call may meet some of them again.
+func (a *Activities) EraseHistories(ctx context.Context, e164 string) ([]string, error) {
 	execs, err := a.customerExecutions(ctx, e164)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var n []string
 	for _, e := range execs {
 		_, err := a.Temporal.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
 			Namespace: a.Namespace, WorkflowExecution: e.GetExecution(),
@@ -164,7 +166,7 @@ func (a *Activities) EraseHistories(ctx context.Context, e164 string) (int, erro
 		if err != nil {
 			return n, err
 		}
-		n++
+		n = append(n, e.GetExecution().GetWorkflowId()+"/"+e.GetExecution().GetRunId())
 	}
 	return n, nil
 }

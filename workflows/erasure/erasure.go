@@ -28,7 +28,7 @@ const DefaultCloseTimeout = 2 * time.Minute
 
 // pollEvery is how often the erasure looks at what is still running or
 // still listed.
-const pollEvery = 2 * time.Second
+const pollEvery = time.Second
 
 // maxVisibilityPolls bounds the wait for Temporal's visibility to forget
 // the deleted executions (it does so asynchronously).
@@ -101,13 +101,21 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 		return res, err
 	}
 	remaining := 1
+	deletedRuns := map[string]bool{} // membership only: never iterated
 	for i := 0; remaining > 0 && i < maxVisibilityPolls; i++ {
-		var deleted int
+		var deleted []string
 		if err := workflow.ExecuteActivity(ctx, a.EraseHistories, in.CustomerE164).Get(ctx, &deleted); err != nil {
 			return res, err
 		}
-		res.WorkflowsDeleted += deleted
-		if deleted > 0 {
+		fresh := 0
+		for _, run := range deleted {
+			if !deletedRuns[run] {
+				deletedRuns[run] = true
+				fresh++
+			}
+		}
+		res.WorkflowsDeleted += fresh
+		if fresh > 0 {
 			// A conversation that closed meanwhile may have written last rows.
 			if err := erasePostgres(ctx, in.CustomerE164, &res); err != nil {
 				return res, err
