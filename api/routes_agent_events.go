@@ -67,7 +67,7 @@ func (s *Server) agentEvents(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
-	if sub == nil { // HEAD
+	if sub == nil {                  // HEAD
 		return nil
 	}
 	p, _ := requestPrincipal(c)

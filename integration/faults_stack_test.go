@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/internal/app"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store/storetest"
 	"github.com/switchboard/switchboard/workflows"
@@ -157,8 +157,10 @@ func (s *stack) state(t *testing.T, workflowID string) workflows.ConversationSta
 }
 
 // signalledSIDs lists the MessageSids of the `inbound` signals in a
-// workflow's history (every run of it), in the order Temporal took them.
-func signalledSIDs(ctx context.Context, c client.Client, workflowID string) ([]string, error) {
+// workflow's history (every run of it), in the order Temporal took them;
+// codec decrypts the payloads.
+func signalledSIDs(ctx context.Context, c client.Client, codec *payloadcodec.Codec, workflowID string) ([]string, error) {
+	dc := payloadcodec.DataConverter(codec)
 	it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
 	var out []string
 	for it.HasNext() {
@@ -174,7 +176,7 @@ func signalledSIDs(ctx context.Context, c client.Client, workflowID string) ([]s
 			MessageSID string `json:"message_sid"`
 		}
 		for _, p := range sig.GetInput().GetPayloads() {
-			if err := json.Unmarshal(p.GetData(), &m); err != nil {
+			if err := dc.FromPayload(p, &m); err != nil {
 				return nil, fmt.Errorf("signal payload: %w", err)
 			}
 			out = append(out, m.MessageSID)

@@ -63,8 +63,8 @@ func TestEraseCustomerEverywhere(t *testing.T) {
 	first := s.openConversation(customer, "the first conversation", assignedTo(ada.ID))
 	s.admin(http.MethodPost, "/api/v1/conversations/"+first.ID+"/close", map[string]any{"reason": "resolved"}, http.StatusAccepted, nil)
 	eventually(t, 20*time.Second, "the first conversation's workflow to end", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflowExecution(context.Background(), first.WorkflowID, "")
-		return err == nil && d.GetWorkflowExecutionInfo().GetCloseTime() != nil
+		d, err := s.app.Temporal.DescribeWorkflow(context.Background(), first.WorkflowID, "")
+		return err == nil && d.WorkflowCloseTime != nil
 	})
 	write(customer, ourNumber, "deuxième demande, carte 4970")
 	s.openConversation(customer, "the open conversation on the first number", assignedTo(ada.ID))

@@ -107,14 +107,14 @@ func (a *Activities) EraseStillRunning(ctx context.Context, ids []string) ([]str
 func (a *Activities) running(ctx context.Context, ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
-		d, err := a.Temporal.DescribeWorkflowExecution(ctx, id, "")
+		d, err := a.Temporal.DescribeWorkflow(ctx, id, "")
 		if isNotFound(err) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		if d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		if d.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			out = append(out, id)
 		}
 	}
@@ -137,12 +137,28 @@ func (a *Activities) EraseTerminate(ctx context.Context, ids []string) (int, err
 	return n, nil
 }
 
-// ErasePostgres deletes the customer's rows (the registry of customer data).
-func (a *Activities) ErasePostgres(ctx context.Context, e164 string) (store.ErasureCounts, error) {
+// TableRows is how many rows of a table an erasure deleted.
+type TableRows struct {
+	Table string `json:"table"`
+	Rows  int64  `json:"rows"`
+}
+
+// ErasePostgres deletes the customer's rows (the registry of customer
+// data) and says how many per table, in the registry's order (a slice: the
+// workflow never iterates a map).
+func (a *Activities) ErasePostgres(ctx context.Context, e164 string) ([]TableRows, error) {
 	if err := checkNumber(e164); err != nil {
 		return nil, err
 	}
-	return a.Store.EraseCustomer(ctx, e164)
+	counts, err := a.Store.EraseCustomer(ctx, e164)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TableRows, 0, len(counts))
+	for _, t := range store.CustomerDataTables() {
+		out = append(out, TableRows{Table: t, Rows: counts[t]})
+	}
+	return out, nil
 }
 
 // EraseHistories deletes every workflow execution of the customer from

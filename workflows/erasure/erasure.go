@@ -8,8 +8,6 @@
 package erasure
 
 import (
-	"maps"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -97,7 +95,8 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 			return res, err
 		}
 	}
-	if err := erasePostgres(ctx, in.CustomerE164, &res); err != nil {
+	var rows int64
+	if err := erasePostgres(ctx, in.CustomerE164, &res, &rows); err != nil {
 		return res, err
 	}
 	remaining := 1
@@ -117,7 +116,8 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 		res.WorkflowsDeleted += fresh
 		if fresh > 0 {
 			// A conversation that closed meanwhile may have written last rows.
-			if err := erasePostgres(ctx, in.CustomerE164, &res); err != nil {
+			var rows int64
+			if err := erasePostgres(ctx, in.CustomerE164, &res, &rows); err != nil {
 				return res, err
 			}
 		}
@@ -130,18 +130,21 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 	}
 	res.WorkflowsRemaining = remaining
 	workflow.GetLogger(ctx).Info("customer erased", "conversations_closed", res.ConversationsClosed,
-		"terminated", res.ConversationsTerminated, "rows", res.RowsDeleted.Total(),
+		"terminated", res.ConversationsTerminated, "rows", rows,
 		"workflows_deleted", res.WorkflowsDeleted, "workflows_remaining", res.WorkflowsRemaining)
 	return res, nil
 }
 
-func erasePostgres(ctx workflow.Context, e164 string, res *Result) error {
-	var counts store.ErasureCounts
+// erasePostgres runs the PostgreSQL erasure and adds its counts to res
+// and to *rows.
+func erasePostgres(ctx workflow.Context, e164 string, res *Result, rows *int64) error {
+	var counts []TableRows
 	if err := workflow.ExecuteActivity(ctx, a.ErasePostgres, e164).Get(ctx, &counts); err != nil {
 		return err
 	}
-	for _, t := range slices.Sorted(maps.Keys(counts)) { // no map order in workflow code
-		res.RowsDeleted[t] += counts[t]
+	for _, c := range counts {
+		res.RowsDeleted[c.Table] += c.Rows
+		*rows += c.Rows
 	}
 	return nil
 }
