@@ -18,7 +18,12 @@ type principal struct {
 
 const principalLocal = "principal"
 
-func setPrincipal(c *fiber.Ctx, p principal) { c.Locals(principalLocal, p) }
+// setPrincipal records who the request is. "actor" keeps the name the
+// audit log and other middleware read (the admin key's label, agent:<id>).
+func setPrincipal(c *fiber.Ctx, p principal) {
+	c.Locals(principalLocal, p)
+	c.Locals("actor", actor(c))
+}
 
 func requestPrincipal(c *fiber.Ctx) (principal, bool) {
 	p, ok := c.Locals(principalLocal).(principal)
