@@ -14,11 +14,14 @@ type BotAsker interface {
 	Ask(ctx context.Context, b domain.Bot, sender, message string) (bot.Reply, error)
 }
 
-// AskBotInput is one customer message for the workstream's bot.
+// AskBotInput is one customer message for the workstream's bot. Bot.URL
+// comes without its query and user info (the workflow's snapshot keeps
+// none); the whole URL is read from the workstream.
 type AskBotInput struct {
-	Bot     domain.Bot
-	Sender  string // the conversation id: Rasa keeps its tracker per sender
-	Message string
+	Bot          domain.Bot
+	WorkstreamID string
+	Sender       string // the conversation id: Rasa keeps its tracker per sender
+	Message      string
 }
 
 // ErrTypeBot marks a bot failure: the workflow hands off to a human.
@@ -27,7 +30,16 @@ const ErrTypeBot = "BOT_FAILED"
 // AskBot forwards a customer message to the bot. It is not retried: a bot
 // that fails hands the customer to a person, without making them wait.
 func (a *Activities) AskBot(ctx context.Context, in AskBotInput) (bot.Reply, error) {
-	reply, err := a.Bot.Ask(ctx, in.Bot, in.Sender, in.Message)
+	b := in.Bot
+	if in.WorkstreamID != "" && a.Settings != nil {
+		// The credentials live in PostgreSQL only: the current URL of the
+		// same bot (a changed token applies at once; another bot does not).
+		if ws, err := a.Settings.GetWorkstream(ctx, in.WorkstreamID); err == nil && ws.Bot != nil &&
+			domain.URLWithoutSecrets(ws.Bot.URL) == domain.URLWithoutSecrets(b.URL) {
+			b.URL = ws.Bot.URL
+		}
+	}
+	reply, err := a.Bot.Ask(ctx, b, in.Sender, in.Message)
 	if err != nil {
 		return bot.Reply{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBot, nil)
 	}

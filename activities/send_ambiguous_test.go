@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,8 +34,9 @@ type ambiguousRig struct {
 	t      *testing.T
 	st     *store.Store
 	emu    *emulator.Emulator
-	acts   *Activities
-	convID string
+	acts      *Activities
+	convID    string
+	accountID string
 }
 
 func newAmbiguousRig(t *testing.T) *ambiguousRig {
@@ -59,7 +61,7 @@ func newAmbiguousRig(t *testing.T) *ambiguousRig {
 		t.Fatal(err)
 	}
 	tw := twilio.NewClient(twilio.Config{APIBase: srv.URL, Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)})
-	return &ambiguousRig{t: t, st: st, emu: emu, convID: conv.ID,
+	return &ambiguousRig{t: t, st: st, emu: emu, convID: conv.ID, accountID: acc.ID,
 		acts: &Activities{Store: st, Credentials: fixedCreds{}, Twilio: tw, LookupSettle: 300 * time.Millisecond,
 			Logger: slog.New(slog.DiscardHandler)}}
 }
@@ -72,7 +74,7 @@ func (r *ambiguousRig) message(body string) SendInput {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return SendInput{MessageID: m.ID, AccountID: "a", From: ambSender, To: ambCustomer, Body: body}
+	return SendInput{MessageID: m.ID, AccountID: r.accountID, From: ambSender, To: ambCustomer, Body: body}
 }
 
 // attempt runs SendMessage once with the heartbeat a previous attempt left
@@ -212,13 +214,13 @@ func TestAmbiguousLookupStopsAtACallbackSID(t *testing.T) {
 	_, hb, _ := r.attempt(in, nil)
 	go func() {
 		time.Sleep(500 * time.Millisecond)
-		if _, err := r.st.LinkSID(context.Background(), in.MessageID, "SMfromthecallback"); err != nil {
+		if _, err := r.st.LinkSID(context.Background(), in.AccountID, in.MessageID, "SM"+strings.Repeat("c", 32)); err != nil {
 			t.Error(err)
 		}
 	}()
 	start := time.Now()
 	out, _, err := r.attempt(in, hb)
-	if err != nil || out.Message.TwilioSID == nil || *out.Message.TwilioSID != "SMfromthecallback" || len(r.emu.Messages()) != 0 {
+	if err != nil || out.Message.TwilioSID == nil || *out.Message.TwilioSID != "SM"+strings.Repeat("c", 32) || len(r.emu.Messages()) != 0 {
 		t.Fatalf("retry: %+v %v, created %d", out.Message, err, len(r.emu.Messages()))
 	}
 	if took := time.Since(start); took > 3*time.Second {

@@ -39,6 +39,13 @@ func (a *Activities) LoadSettings(ctx context.Context, numberID string) (Convers
 	if err != nil {
 		return out, finalError(err)
 	}
+	if ws.Bot != nil {
+		// The snapshot lands in Temporal's history: never the bot's
+		// credentials (AskBot reads the whole URL from PostgreSQL).
+		bot := *ws.Bot
+		bot.URL = domain.URLWithoutSecrets(bot.URL)
+		ws.Bot = &bot
+	}
 	out.Workstream, out.Rules = &ws, rules
 	return out, nil
 }

@@ -7,8 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -65,7 +67,9 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if acc.AuthTokenEnc, err = s.box.Encrypt(strings.TrimSpace(in.TwilioAuthToken)); err != nil {
+	// Sealed for this account: its ciphertext opens for no other.
+	acc.ID = uuid.NewString()
+	if acc.AuthTokenEnc, err = s.box.EncryptFor(strings.TrimSpace(in.TwilioAuthToken), secret.AccountOwner(acc.ID)); err != nil {
 		return err
 	}
 	acc.Audit = s.audit(c)
@@ -130,7 +134,7 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 		if len(tok) < minAuthTokenLen {
 			return invalid("twilio_auth_token is too short (the account's Auth Token from the Twilio console)")
 		}
-		enc, err := s.box.Encrypt(tok)
+		enc, err := s.box.EncryptFor(tok, secret.AccountOwner(c.Params("id")))
 		if err != nil {
 			return err
 		}

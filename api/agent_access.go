@@ -21,7 +21,11 @@ func conversationNotFound(id string) error {
 // Anything else is conversationNotFound.
 func (s *Server) agentConversation(c *fiber.Ctx, pick bool) (store.AgentConversation, error) {
 	id := c.Params("id")
-	conv, rel, err := s.store.AgentConversationAccess(c.UserContext(), currentAgent(c).ID, id)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return store.AgentConversation{}, err
+	}
+	conv, rel, err := s.store.AgentConversationAccess(c.UserContext(), me.ID, id)
 	if err != nil {
 		return conv, err
 	}

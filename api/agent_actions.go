@@ -19,7 +19,10 @@ const maxCloseNotes = 4000
 // of their pick queues.
 func (s *Server) agentAccept(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	id := c.Params("id")
 	conv, rel, err := s.store.AgentConversationAccess(ctx, me.ID, id)
 	if err != nil {
@@ -49,7 +52,9 @@ type transferInput struct {
 }
 
 // agentTransfer hands the agent's conversation to another queue (routed
-// again there) or to a named agent (update `transfer`).
+// again there) or to a named agent (update `transfer`). A queue must be one
+// the conversation's workstream routes to: any other answers as an unknown
+// one (404).
 func (s *Server) agentTransfer(c *fiber.Ctx) error {
 	var in transferInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -59,7 +64,15 @@ func (s *Server) agentTransfer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	me := currentAgent(c)
+	if in.QueueID != nil && in.AgentID == nil {
+		if err := s.checkTransferQueue(c, conv.WorkstreamID, *in.QueueID); err != nil {
+			return err
+		}
+	}
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	req, err := s.transferRequest(c, in, domain.AgentAuthor(me.ID))
 	if err != nil {
 		return err
@@ -73,6 +86,25 @@ func (s *Server) agentTransfer(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(after)
+}
+
+// checkTransferQueue: an agent transfers only to a queue of the
+// conversation's workstream (its default queue or a routing rule's).
+func (s *Server) checkTransferQueue(c *fiber.Ctx, workstreamID *string, queueID string) error {
+	id, err := requiredID("queue_id", queueID)
+	if err != nil {
+		return err
+	}
+	ok := false
+	if workstreamID != nil {
+		if ok, err = s.store.WorkstreamRoutesTo(c.UserContext(), *workstreamID, id); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return domain.Errorf(domain.CodeNotFound, "queue %s not found", id)
+	}
+	return nil
 }
 
 // transferRequest checks a transfer's target: exactly one of queue_id and
@@ -133,7 +165,10 @@ func (s *Server) agentClose(c *fiber.Ctx) error {
 	if utf8.RuneCountInString(notes) > maxCloseNotes {
 		return invalid("notes is longer than %d characters", maxCloseNotes)
 	}
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	req := workflows.CloseRequest{Reason: "closed_by_agent", By: domain.AgentAuthor(me.ID), Notes: notes}
 	if _, err := s.updateConversation(c.UserContext(), conv.Conversation, workflows.UpdateClose, req); err != nil {
 		return agentWorkflowError(conv.ID, err)

@@ -15,11 +15,15 @@ func (s *Server) agentListConversations(c *fiber.Ctx) error {
 	if state != "" && !slices.Contains(conversationStates, state) {
 		return invalid("state must be one of %s", strings.Join(conversationStates, ", "))
 	}
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	limit, err := queryLimit(c)
 	if err != nil {
 		return err
 	}
-	convs, err := s.store.AgentConversations(c.UserContext(), currentAgent(c).ID, state, limit)
+	convs, err := s.store.AgentConversations(c.UserContext(), me.ID, state, limit)
 	if err != nil {
 		return err
 	}
@@ -49,11 +53,15 @@ func (s *Server) agentListMessages(c *fiber.Ctx) error {
 // agentPickQueue lists what waits, unassigned, in the agent's pick queues,
 // oldest first, with the routing that put it there.
 func (s *Server) agentPickQueue(c *fiber.Ctx) error {
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	limit, err := queryLimit(c)
 	if err != nil {
 		return err
 	}
-	convs, err := s.store.AgentPickQueue(c.UserContext(), currentAgent(c).ID, limit)
+	convs, err := s.store.AgentPickQueue(c.UserContext(), me.ID, limit)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ type eventStream struct {
 	last    int64
 	fetch   func(ctx context.Context, agentID string, after int64, limit int) ([]store.AgentEvent, error)
 	sub     *agentevents.Subscription
+	// current reports whether the token that opened the stream is still
+	// the agent's: a rotated token, or a deleted agent, ends the stream.
+	current func(ctx context.Context) (bool, error)
 	ctx     context.Context // ends when the server shuts down
 	conn    net.Conn        // for the write deadline (nil in app.Test)
 	logger  *slog.Logger
@@ -77,8 +80,17 @@ func (st *eventStream) run(w *bufio.Writer) {
 		case <-st.ctx.Done():
 			return // shutting down: the client reconnects with Last-Event-ID
 		case <-heartbeat.C:
+			// Also the safety net for a lost credentials notification.
+			if !st.stillCurrent() {
+				return
+			}
 			w.WriteString(": ping\n\n")
 			if !st.flush(w) {
+				return
+			}
+			continue
+		case <-st.sub.Recheck():
+			if !st.stillCurrent() {
 				return
 			}
 			continue
@@ -90,6 +102,24 @@ func (st *eventStream) run(w *bufio.Writer) {
 			return
 		}
 	}
+}
+
+// stillCurrent checks the stream's credential. A database error keeps the
+// stream (the next check decides): only a token known to be replaced ends it.
+func (st *eventStream) stillCurrent() bool {
+	if st.current == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(st.ctx, 10*time.Second)
+	defer cancel()
+	ok, err := st.current(ctx)
+	if err != nil {
+		return true
+	}
+	if !ok {
+		st.logger.Info("agent event stream ended: its token was rotated or the agent deleted", "agent_id", st.agentID)
+	}
+	return ok
 }
 
 // catchUp sends everything after st.last, page by page. A database error

@@ -27,7 +27,11 @@ func (s *Server) agentProfile(c *fiber.Ctx, ag domain.Agent) error {
 }
 
 func (s *Server) agentMe(c *fiber.Ctx) error {
-	return s.agentProfile(c, currentAgent(c))
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
+	return s.agentProfile(c, me)
 }
 
 type presenceInput struct {
@@ -44,7 +48,10 @@ func (s *Server) setAgentPresence(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	me := currentAgent(c)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	presence := strings.ToLower(strings.TrimSpace(in.Presence))
 	if !domain.ValidPresence(presence) {
 		return invalid("presence must be available, busy, away or offline, got %q", in.Presence)

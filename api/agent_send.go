@@ -20,6 +20,10 @@ func (s *Server) agentSend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	if err := s.checkSendInput(ctx, in); err != nil {
 		return err
@@ -27,7 +31,7 @@ func (s *Server) agentSend(c *fiber.Ctx) error {
 	req := workflows.SendRequest{
 		MessageID:      requestUUID(c),
 		ConversationID: conv.ID,
-		Author:         domain.AgentAuthor(currentAgent(c).ID),
+		Author:         domain.AgentAuthor(me.ID),
 		Text:           in.Text,
 		MediaURLs:      in.MediaURLs,
 	}

@@ -3,44 +3,43 @@ package api
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/metrics"
 )
 
 // requireAdmin checks `Authorization: Bearer <admin key>` against every
 // accepted key (several during a rotation) in constant time: both sides are
 // hashed so length does not leak, and every key is compared, without an
 // early exit, so timing does not tell which key (or how many) matched.
+// Then the key's rate limit applies.
 func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	token, ok := bearer(c)
 	if !ok {
 		c.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
-		return domain.Errorf(domain.CodeUnauthorized, "missing bearer token: send Authorization: Bearer <SWITCHBOARD_ADMIN_KEY>")
+		return s.refuseCredentials(c, domain.Errorf(domain.CodeUnauthorized, "missing bearer token: send Authorization: Bearer <SWITCHBOARD_ADMIN_KEY>"))
 	}
 	got := sha256.Sum256([]byte(token))
-	actor := ""
+	label := ""
 	for _, k := range s.cfg.AdminCredentials() {
 		want := sha256.Sum256([]byte(k.Key))
 		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
-			actor = k.Label
+			label = k.Label
 		}
 	}
-	if actor == "" {
-		return domain.Errorf(domain.CodeUnauthorized, "invalid admin key")
+	if label == "" {
+		return s.refuseCredentials(c, domain.Errorf(domain.CodeUnauthorized, "invalid admin key"))
 	}
-	c.Locals("actor", actor)
+	// Each key has its own bucket (keys without a label share "admin").
+	if err := s.limits.allowClient(c, metrics.RateLimitAdmin, "admin:"+hex.EncodeToString(got[:8])); err != nil {
+		return err
+	}
+	setPrincipal(c, principal{adminLabel: label})
 	return c.Next()
-}
-
-// actor names who is making an admin request, for the audit log.
-func actor(c *fiber.Ctx) string {
-	if a, ok := c.Locals("actor").(string); ok && a != "" {
-		return a
-	}
-	return "admin"
 }
 
 func bearer(c *fiber.Ctx) (string, bool) {

@@ -194,8 +194,8 @@ func parseIdempotencyKey(raw string) (string, error) {
 // is never stored, only this hash.
 func credentialScope(c *fiber.Ctx) string {
 	identity := ""
-	if ag, ok := c.Locals(agentLocal).(domain.Agent); ok && ag.ID != "" {
-		identity = "agent\x00" + ag.ID
+	if p, ok := requestPrincipal(c); ok && p.agent != nil && p.agent.ID != "" {
+		identity = "agent\x00" + p.agent.ID
 	} else {
 		token, _ := bearer(c)
 		identity = "admin-key\x00" + token

@@ -33,7 +33,7 @@ func openapiBase() map[string]any {
 		"info": map[string]any{
 			"title":       "Switchboard",
 			"version":     "1",
-			"description": "WhatsApp contact-center engine: Twilio webhooks, admin API and agent API. Errors are {\"error\": {\"code\", \"message\"}}.",
+			"description": "WhatsApp contact-center engine: Twilio webhooks, admin API and agent API. Errors are {\"error\": {\"code\", \"message\"}}. Every route behind a key or token may answer 429 RATE_LIMITED with Retry-After (per-client limits). /metrics, the detailed /readyz and an open codec endpoint are on the operations listener (SWITCHBOARD_OPS_ADDR), not here.",
 		},
 		"servers":  []any{map[string]any{"url": "/", "description": "This server (SWITCHBOARD_PUBLIC_BASE_URL)"}},
 		"security": []any{map[string]any{"adminKey": []any{}}},

@@ -25,6 +25,8 @@ const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img
 // of `switchboard dev` and the tests).
 func (s *Server) mountPages(app *fiber.App) {
 	app.Get("/console", s.consoleFile("index.html"))
+	app.Get("/console/", s.consoleFile("index.html")) // routing is strict about the slash
+
 	app.Get("/console/:asset", func(c *fiber.Ctx) error {
 		return s.consoleFile(c.Params("asset"))(c)
 	})

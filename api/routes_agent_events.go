@@ -2,12 +2,16 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/metrics"
 )
 
 // mountAgentEvents registers GET /api/v1/agent/events (Server-Sent Events).
@@ -35,7 +39,11 @@ func (s *Server) StartAgentEvents(ctx context.Context) (wait func()) {
 // after that id is replayed first; without it the stream starts at the
 // agent's latest event.
 func (s *Server) agentEvents(c *fiber.Ctx) error {
-	agentID := strings.Clone(currentAgent(c).ID)
+	me, err := authenticatedAgent(c)
+	if err != nil {
+		return err
+	}
+	agentID := strings.Clone(me.ID)
 	last, resume, err := lastEventID(c)
 	if err != nil {
 		return err
@@ -45,19 +53,33 @@ func (s *Server) agentEvents(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	var sub *agentevents.Subscription
+	if c.Method() != fiber.MethodHead {
+		// An agent holds a few streams at most (a console per device); the
+		// next one is refused rather than let one token hold unbounded
+		// connections.
+		var ok bool
+		if sub, ok = s.events.TrySubscribe(agentID, s.cfg.AgentMaxStreams); !ok {
+			return s.limits.tooMany(c, metrics.RateLimitAgentStreams, 5*time.Second, fmt.Sprintf(
+				"agent %s already has %d open event streams (SWITCHBOARD_AGENT_MAX_STREAMS): close one", agentID, s.cfg.AgentMaxStreams))
+		}
+	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
-	if c.Method() == fiber.MethodHead {
+	if sub == nil {                  // HEAD
 		return nil
 	}
+	p, _ := requestPrincipal(c)
+	tokenHash := p.agentTokenHash
 	// The stream runs in its own goroutine once the handler has returned
 	// (fasthttp pipes it to the connection): nothing of c may be used there.
 	st := &eventStream{
 		agentID: agentID,
 		last:    last,
 		fetch:   s.store.AgentEventsAfter,
-		sub:     s.events.Subscribe(agentID),
+		sub:     sub,
+		current: func(ctx context.Context) (bool, error) { return s.store.AgentTokenCurrent(ctx, agentID, tokenHash) },
 		ctx:     s.events.Context(),
 		conn:    c.Context().Conn(),
 		logger:  s.logger,

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/metrics"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
@@ -40,6 +41,9 @@ type Server struct {
 	// IdempotencyWait bounds how long a retry waits for the first request
 	// with its Idempotency-Key (0: DefaultIdempotencyWait; idempotency.go).
 	IdempotencyWait time.Duration
+	// ErasureWait bounds how long DELETE /api/v1/customers/{e164} waits for
+	// the erasure before answering 202 (0: 20 s).
+	ErasureWait time.Duration
 	// Metrics (nil: no /metrics and no HTTP metrics) and Ready (the
 	// /readyz checks; nil: PostgreSQL and Temporal only) come from app.
 	Metrics *metrics.Metrics
@@ -49,6 +53,12 @@ type Server struct {
 	// Simulator, when set (the Twilio emulator of dev and tests), is
 	// served under /sim: the customer phone page (api/pages.go).
 	Simulator http.Handler
+	// Codec encrypts Temporal payloads; the API serves it to tools (codec.go).
+	Codec *payloadcodec.Codec
+	// limits are the per-client rate limits (ratelimits.go).
+	limits *clientLimits
+	// publicReady caches the public /readyz answer for a second (health.go).
+	publicReady readyCache
 }
 
 // New returns a Server.
@@ -59,10 +69,18 @@ func New(cfg config.Config, st *store.Store, tc client.Client, box *secret.Box, 
 	}, box)
 	tw := twilio.NewClient(twilio.Config{APIBase: cfg.TwilioAPIBase, Logger: logger})
 	return &Server{cfg: cfg, store: st, temporal: tc, box: box, tokens: tokens, relay: rl, logger: logger, twilio: tw, SendWait: 10 * time.Second,
-		events: agentevents.New(cfg.DatabaseURL, logger.With("component", "agent-events"))}
+		events: agentevents.New(cfg.DatabaseURL, logger.With("component", "agent-events")),
+		limits: newClientLimits(cfg, nil)}
 }
 
 // App builds the Fiber application with every route.
+//
+// Routing is strict: case sensitive, a trailing slash is another path, and
+// the path is matched as sent, so a percent-encoded character never matches
+// a literal one (handlers decode the parameters they expect encoded, such
+// as {e164}). Authentication is part of each protected route
+// (routes_protected.go), never a prefix test, so no spelling of a path can
+// reach a handler without its route's credentials.
 func (s *Server) App() *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
@@ -72,24 +90,30 @@ func (s *Server) App() *fiber.App {
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          s.errorHandler,
 		DisableStartupMessage: true,
+		CaseSensitive:         true,
+		StrictRouting:         true,
 	})
+	if s.limits.metrics == nil {
+		s.limits.metrics = s.Metrics
+	}
 	app.Use(s.observe) // request id, access log, HTTP metrics (middleware.go)
+	// Public: probes, the API description, the console's static files.
+	// /metrics and the detailed /readyz are on the operations listener.
 	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.readyz)
-	s.mountMetrics(app)
+	app.Get("/readyz", s.publicReadyz)
 	s.mountOpenAPI(app)
 	s.mountPages(app) // /console, and /sim with a Simulator
 
+	// Twilio authenticates each webhook by its signature (twilio_webhooks.go).
 	tw := app.Group("/twilio/whatsapp/:account_id")
 	tw.Post("/inbound", s.countWebhook("inbound"), s.inboundWebhook)
 	tw.Post("/status", s.countWebhook("status"), s.statusWebhook)
 
-	// Agent routes first: the admin group's middleware covers all of /api/v1.
-	agent := app.Group("/api/v1/agent", s.agentGroupAuth)
+	agent := protect(app, "/api/v1/agent", s.requireAgent)
 	s.mountAgentAPI(agent)
 	s.mountAgentEvents(agent)
 
-	admin := app.Group("/api/v1", s.requireAdmin)
+	admin := protect(app, "/api/v1", s.requireAdmin)
 	admin.Post("/whatsapp-accounts", s.createAccount)
 	admin.Get("/whatsapp-accounts", s.listAccounts)
 	admin.Get("/whatsapp-accounts/:id", s.getAccount)
@@ -102,6 +126,11 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/conversations/:id/media/:message_id/:index", s.adminMedia)
 	s.mountChannels(admin)
 	s.mountAgentsAndTemplates(admin)
+	s.mountCustomers(admin) // erasure and export (customers.go)
+
+	// Temporal's codec protocol for tools (the CLI's --codec-endpoint with
+	// --codec-auth): the admin key, as the rest of the admin API.
+	s.mountCodec(protect(app, "/codec", s.requireAdmin))
 
 	app.Use(func(c *fiber.Ctx) error {
 		return notFoundError("no route for " + c.Method() + " " + c.Path())

@@ -42,16 +42,22 @@ func (s *Server) twilioForm(c *fiber.Ctx, toE164 func(url.Values) string) (url.V
 			s.logger.Error("looking up a webhook's account failed; Twilio will retry", "err", err)
 			return nil, target, domain.Errorf(domain.CodeUnavailable, "account lookup failed; retry")
 		}
+		if de.Code == domain.CodeNotFound { // probing for accounts
+			return nil, target, s.refuseCredentials(c, err)
+		}
 		return nil, target, err
 	}
-	token, err := s.tokens.Decrypt(target.AuthTokenEnc)
+	token, err := s.tokens.Decrypt(accountID, target.AuthTokenEnc)
 	if err != nil {
 		return nil, target, err
 	}
 	sig := c.Get("X-Twilio-Signature")
 	if sig == "" || !twilio.ValidateSignature(token, s.cfg.PublicURL(c.OriginalURL()), form, sig) {
 		s.logger.Warn("twilio webhook with a bad signature refused", "account_id", accountID, "path", c.Path(), "has_signature", sig != "")
-		return nil, target, domain.Errorf(domain.CodeForbidden, "invalid X-Twilio-Signature")
+		// Counted against the source address: only unsigned or forged
+		// requests ever meet a rate limit here, never Twilio's own (a 429
+		// to a signed webhook loses the message: Twilio does not retry 4xx).
+		return nil, target, s.refuseCredentials(c, domain.Errorf(domain.CodeForbidden, "invalid X-Twilio-Signature"))
 	}
 	if got := form.Get("AccountSid"); got != "" && got != target.AccountSID {
 		return nil, target, domain.Errorf(domain.CodeForbidden, "AccountSid does not belong to this account")
@@ -116,6 +122,9 @@ func parseInbound(form url.Values) (domain.InboundMessage, error) {
 	if m.MessageSID == "" {
 		return m, invalid("MessageSid is required")
 	}
+	if !domain.ValidMessageSID(m.MessageSID) {
+		return m, invalid("MessageSid must be SM or MM and 32 hex digits")
+	}
 	from, err := domain.NormalizeE164(form.Get("From"))
 	if err != nil {
 		return m, invalid("From: %s", err.(*domain.Error).Message)
@@ -179,6 +188,12 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 	if sid == "" || status == "" {
 		return invalid("MessageSid and MessageStatus are required")
 	}
+	if !domain.ValidMessageSID(sid) {
+		return invalid("MessageSid must be SM or MM and 32 hex digits")
+	}
+	// The account whose URL Twilio called, and whose token signed this:
+	// the callback may only touch that account's messages.
+	accountID := c.Params("account_id")
 	if _, ok := domain.StatusRank(status); !ok {
 		s.logger.Info("status callback with an unknown status ignored", "status", string(status))
 		return c.SendStatus(fiber.StatusNoContent)
@@ -194,7 +209,7 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 	// crashed after Twilio accepted the message, is recorded here, so that
 	// the retried send finds it instead of sending the message twice.
 	if mid := c.Query("message_id"); mid != "" {
-		linked, err := s.store.LinkSID(c.UserContext(), mid, sid)
+		linked, err := s.store.LinkSID(c.UserContext(), accountID, mid, sid)
 		if err != nil {
 			return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
 		}
@@ -202,7 +217,7 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 			s.logger.Info("Twilio SID recorded from a status callback", "message_id", mid, "sid", sid)
 		}
 	}
-	up, err := s.store.ApplyStatus(c.UserContext(), sid, status, code, form.Get("ErrorMessage"))
+	up, err := s.store.ApplyStatus(c.UserContext(), accountID, sid, status, code, form.Get("ErrorMessage"))
 	if err != nil {
 		return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
 	}

@@ -15,14 +15,14 @@ import (
 // sound: a MessageSid, E.164 numbers, and exactly NumMedia media with URLs.
 func FuzzParseInbound(f *testing.F) {
 	for _, seed := range []string{
-		"MessageSid=SM1&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&Body=Bonjour&NumMedia=0",
-		"SmsMessageSid=SM2&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&NumMedia=2&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2Fm0&MediaContentType0=image%2Fjpeg&MediaUrl1=https%3A%2F%2Fapi.twilio.com%2Fm1",
-		"MessageSid=SM3&From=%2B33+6+12+34+56+78&To=0033612345678&ButtonText=Yes&ButtonPayload=y&Latitude=48.85&Longitude=2.35&ReferralSourceUrl=https%3A%2F%2Fx",
-		"MessageSid=SM4&From=whatsapp%3A%2B1&To=whatsapp%3A%2B14155550100&NumMedia=11",
-		"MessageSid=SM5&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&NumMedia=-1",
-		"MessageSid=SM6&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&NumMedia=1",
+		"MessageSid=SM00000000000000000000000000000001&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&Body=Bonjour&NumMedia=0",
+		"SmsMessageSid=SM00000000000000000000000000000002&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&NumMedia=2&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2Fm0&MediaContentType0=image%2Fjpeg&MediaUrl1=https%3A%2F%2Fapi.twilio.com%2Fm1",
+		"MessageSid=SM00000000000000000000000000000003&From=%2B33+6+12+34+56+78&To=0033612345678&ButtonText=Yes&ButtonPayload=y&Latitude=48.85&Longitude=2.35&ReferralSourceUrl=https%3A%2F%2Fx",
+		"MessageSid=SM00000000000000000000000000000004&From=whatsapp%3A%2B1&To=whatsapp%3A%2B14155550100&NumMedia=11",
+		"MessageSid=SM00000000000000000000000000000005&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&NumMedia=-1",
+		"MessageSid=SM00000000000000000000000000000006&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&NumMedia=1",
 		"From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100",
-		"MessageSid=SM7&From=&To=",
+		"MessageSid=SM00000000000000000000000000000007&From=&To=",
 		"MessageSid=%ff%fe&From=whatsapp%3A%2B33612345678&To=whatsapp%3A%2B14155550100&Body=%00%ff",
 		"%zz=1&MessageSid=SM8",
 		"",
@@ -41,7 +41,7 @@ func FuzzParseInbound(f *testing.F) {
 			}
 			return
 		}
-		if m.MessageSID == "" || !domain.ValidE164(m.From) || !domain.ValidE164(m.To) {
+		if !domain.ValidMessageSID(m.MessageSID) || !domain.ValidE164(m.From) || !domain.ValidE164(m.To) {
 			t.Fatalf("accepted %+v from %q", m, body)
 		}
 		n, _ := strconv.Atoi(form.Get("NumMedia"))

@@ -31,6 +31,22 @@ func (s *stack) workstreamWith(distribution string, extra map[string]any) string
 	return q.ID
 }
 
+// routeAlsoTo adds a routing rule to the workstream of the stack's number
+// that sends to queueID (conditions no message meets: routing is unchanged,
+// the workstream just reaches the queue).
+func (s *stack) routeAlsoTo(queueID string) {
+	s.t.Helper()
+	var n domain.Number
+	s.admin(http.MethodGet, "/api/v1/whatsapp-accounts/"+s.account.ID+"/numbers/"+s.account.Numbers[0].ID, nil, http.StatusOK, &n)
+	if n.WorkstreamID == nil {
+		s.t.Fatal("the number has no workstream")
+	}
+	s.admin(http.MethodPost, "/api/v1/workstreams/"+*n.WorkstreamID+"/routing-rules", map[string]any{
+		"name": "also " + queueID[:8], "queue_id": queueID,
+		"conditions": []map[string]string{{"field": "message.body", "op": "eq", "value": "never-" + queueID}},
+	}, http.StatusCreated, nil)
+}
+
 // newAgent creates an agent of the queues, with the given presence, and
 // returns it with its token.
 func (s *stack) newAgent(name, presence string, capacity int, queues ...string) domain.Agent {

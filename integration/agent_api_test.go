@@ -110,10 +110,11 @@ func TestAgentWorksAConversation(t *testing.T) {
 
 	// Transfer to bob's queue: bob gets it, ada no longer sees it.
 	other := s.insertQueue("billing")
+	s.routeAlsoTo(other) // a queue of the workstream: agents transfer only there
 	bob := s.newAgent("bob", domain.PresenceAvailable, 1, other)
 	s.agentError(ada.Token, http.MethodPost, base+"/transfer", map[string]any{}, http.StatusBadRequest, domain.CodeInvalid)
 	s.agentError(ada.Token, http.MethodPost, base+"/transfer", map[string]any{"queue_id": other, "agent_id": bob.ID}, http.StatusBadRequest, domain.CodeInvalid)
-	s.agentError(ada.Token, http.MethodPost, base+"/transfer", map[string]any{"queue_id": "b7d3290d-ff0d-09a7-0000-000000000000"}, http.StatusBadRequest, domain.CodeInvalid)
+	s.agentError(ada.Token, http.MethodPost, base+"/transfer", map[string]any{"queue_id": "b7d3290d-ff0d-09a7-0000-000000000000"}, http.StatusNotFound, domain.CodeNotFound)
 	var moved domain.Conversation
 	s.agentDo(ada.Token, http.MethodPost, base+"/transfer", map[string]any{"queue_id": other, "reason": "billing question"}, http.StatusOK, &moved)
 	conv = s.openConversation(customerOne, "the conversation to reach bob", assignedTo(bob.ID))

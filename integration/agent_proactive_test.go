@@ -38,7 +38,7 @@ func TestProactiveStartByAgentAndAdmin(t *testing.T) {
 	s.agentError(ada.Token, http.MethodPost, "/api/v1/agent/conversations", map[string]any{"number_id": number, "customer_e164": "0612",
 		"template": tmpl}, http.StatusBadRequest, domain.CodeInvalid)
 	s.agentError(ada.Token, http.MethodPost, "/api/v1/agent/conversations", map[string]any{"number_id": queue, "customer_e164": customerOne,
-		"template": tmpl}, http.StatusBadRequest, domain.CodeInvalid)
+		"template": tmpl}, http.StatusNotFound, domain.CodeNotFound) // an unknown number, for an agent as for any other it cannot reach
 	s.agentError(ada.Token, http.MethodPost, "/api/v1/agent/conversations", map[string]any{"number_id": number, "customer_e164": customerOne,
 		"template": map[string]any{"name": "order_ready", "variables": []string{"x"}}}, http.StatusUnprocessableEntity, domain.CodeTemplateInvalid)
 	s.agentError(ada.Token, http.MethodPost, "/api/v1/agent/conversations", map[string]any{"number_id": number, "customer_e164": customerOne,

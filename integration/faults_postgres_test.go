@@ -136,7 +136,7 @@ func TestPostgresRestartDuringTrafficLosesNothing(t *testing.T) {
 	eventually(t, 30*time.Second, "webhooks refused while PostgreSQL is down", func() bool {
 		return phases.whileDown()[http.StatusServiceUnavailable] >= 2*customers
 	})
-	resp := s.get(t, "/readyz", nil)
+	resp := s.getFrom(t, s.opsURL, "/readyz", nil) // the detailed one
 	var rep health.Report
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/internal/app"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store/storetest"
 	"github.com/switchboard/switchboard/workflows"
@@ -64,6 +64,7 @@ func (o faultStack) start(t *testing.T) *stack {
 	cfg.PublicBaseURL = "http://" + ln.Addr().String()
 	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
 	cfg.SecretKeys = []string{secret.GenerateKey()}
+	cfg.PayloadKey = secret.GenerateKey()
 	cfg.TwilioAPIBase = emuSrv.URL
 	if raceEnabled {
 		// Ten times slower code on a loaded 2-core machine: a workflow
@@ -80,8 +81,16 @@ func (o faultStack) start(t *testing.T) *stack {
 		cancel()
 		t.Fatal(err)
 	}
-	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, stop: cancel, done: make(chan struct{})}
-	runs := []func(context.Context) error{func(ctx context.Context) error { return a.ServeAPI(ctx, ln) }}
+	opsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, opsURL: "http://" + opsLn.Addr().String(),
+		stop: cancel, done: make(chan struct{})}
+	runs := []func(context.Context) error{
+		func(ctx context.Context) error { return a.ServeAPI(ctx, ln) },
+		func(ctx context.Context) error { return a.ServeOps(ctx, opsLn) },
+	}
 	if !o.noWorker {
 		runs = append(runs, a.RunWorker)
 	}
@@ -122,6 +131,9 @@ func (s *stack) processEnv(workerHTTPAddr string) []string {
 		"SWITCHBOARD_ADMIN_KEY=" + c.AdminKey,
 		"SWITCHBOARD_SECRET_KEY=" + c.SecretKeys[0],
 		"SWITCHBOARD_SECRET_KEY_PREVIOUS=",
+		"SWITCHBOARD_PAYLOAD_KEY=" + c.PayloadKey,
+		"SWITCHBOARD_PAYLOAD_KEY_PREVIOUS=",
+		"SWITCHBOARD_OPS_ADDR=",
 		"SWITCHBOARD_TWILIO_API_BASE=" + c.TwilioAPIBase,
 		"SWITCHBOARD_TWILIO_TIMEOUT=" + c.TwilioTimeout.String(),
 		"SWITCHBOARD_SESSION_WINDOW=" + c.SessionWindow.String(),
@@ -152,8 +164,10 @@ func (s *stack) state(t *testing.T, workflowID string) workflows.ConversationSta
 
 // signalledSIDs lists the MessageSids of the `inbound` signals in a
 // workflow's history, every run of its continue-as-new chain (walked back
-// from the current run), in the order Temporal took them.
-func signalledSIDs(ctx context.Context, c client.Client, workflowID string) ([]string, error) {
+// from the current run), in the order Temporal took them; codec decrypts
+// the payloads.
+func signalledSIDs(ctx context.Context, c client.Client, codec *payloadcodec.Codec, workflowID string) ([]string, error) {
+	dc := payloadcodec.DataConverter(codec)
 	var out []string
 	runID := ""
 	for {
@@ -176,7 +190,7 @@ func signalledSIDs(ctx context.Context, c client.Client, workflowID string) ([]s
 				MessageSID string `json:"message_sid"`
 			}
 			for _, p := range sig.GetInput().GetPayloads() {
-				if err := json.Unmarshal(p.GetData(), &m); err != nil {
+				if err := dc.FromPayload(p, &m); err != nil {
 					return nil, fmt.Errorf("signal payload: %w", err)
 				}
 				run = append(run, m.MessageSID)

@@ -150,7 +150,7 @@ func (b *burst) checkExactlyOnceInOrder(t *testing.T, within time.Duration) {
 		// The order the workflow received them: first delivery of each SID
 		// (the relay may deliver one twice after a timeout; the workflow
 		// drops the repeat, as the counts above show).
-		signalled, err := signalledSIDs(ctx, s.app.Temporal, wfID)
+		signalled, err := signalledSIDs(ctx, s.app.Temporal, s.app.Codec, wfID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 )
 
 // faultConversation waits for the conversation of a customer's first message.
@@ -88,16 +89,18 @@ func checkProcessLogs(t *testing.T, s *stack, p *proc) {
 // sendActivity describes the pending SendMessage activity of a workflow.
 func (s *stack) sendActivity(t *testing.T, workflowID string) (attempt int32, heartbeatSID string, running bool) {
 	t.Helper()
-	desc, err := s.app.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	d, err := s.app.Temporal.DescribeWorkflow(context.Background(), workflowID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	desc := d.RawResponse
 	for _, pa := range desc.GetPendingActivities() {
 		if pa.GetActivityType().GetName() != "SendMessage" {
 			continue
 		}
 		if p := pa.GetHeartbeatDetails().GetPayloads(); len(p) > 0 {
-			_ = json.Unmarshal(p[0].GetData(), &heartbeatSID)
+			// Heartbeat details are encrypted like every payload.
+			_ = payloadcodec.DataConverter(s.app.Codec).FromPayload(p[0], &heartbeatSID)
 		}
 		return pa.GetAttempt(), heartbeatSID, pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED
 	}

@@ -103,7 +103,7 @@ func TestInboxRedeliversWhatTheWorkflowLost(t *testing.T) {
 	var sigs []string
 	eventually(t, 10*time.Second, "the late workflow's history", func() bool {
 		var err error
-		sigs, err = signalledSIDs(ctx, s.app.Temporal, lateConv.WorkflowID)
+		sigs, err = signalledSIDs(ctx, s.app.Temporal, s.app.Codec, lateConv.WorkflowID)
 		return err == nil
 	})
 	if len(sigs) < 2 {

@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -11,10 +13,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/workflows"
 )
 
@@ -65,15 +70,41 @@ func readmeFilter(t *testing.T, section, label string) string {
 	return m[1]
 }
 
-// signalAsTheUI sends the README's JSON as the UI does: a JSON payload the
-// workflow decodes into its own struct.
+// signalAsTheUI sends the README's JSON as the Temporal UI does with a
+// codec endpoint: the typed JSON becomes a json/plain payload, the UI has
+// the operations listener's open codec endpoint encode it (from the
+// operator's browser: an Origin, no key), and the signal carries what came
+// back, which the workflow decodes into its own struct.
 func (s *stack) signalAsTheUI(workflowID, name, raw string) {
 	s.t.Helper()
 	var payload map[string]any
 	if err := json.Unmarshal([]byte(raw), &payload); err != nil {
 		s.t.Fatalf("README JSON for %s is not JSON: %v\n%s", name, err, raw)
 	}
-	if err := s.app.Temporal.SignalWorkflow(context.Background(), workflowID, "", name, payload); err != nil {
+	typed := &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(raw)}
+	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{typed}})
+	req, _ := http.NewRequest(http.MethodPost, s.opsURL+"/codec/encode", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Namespace", s.cfg.TemporalNamespace)
+	req.Header.Set("Origin", s.cfg.TemporalUIOrigin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	var encoded commonpb.Payloads
+	if resp.StatusCode != http.StatusOK || protojson.Unmarshal(out, &encoded) != nil || len(encoded.Payloads) != 1 ||
+		string(encoded.Payloads[0].GetMetadata()["encoding"]) != payloadcodec.EncodingName {
+		s.t.Fatalf("the codec endpoint did not encrypt the signal: %d %s", resp.StatusCode, out)
+	}
+	if _, err := s.app.Temporal.WorkflowService().SignalWorkflowExecution(context.Background(), &workflowservice.SignalWorkflowExecutionRequest{
+		Namespace:         s.cfg.TemporalNamespace,
+		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
+		SignalName:        name,
+		Input:             &encoded,
+		Identity:          "temporal-ui",
+	}); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -87,7 +118,10 @@ func TestOperatorSignalsFromTheREADME(t *testing.T) {
 	closeJSON := readmeJSON(t, section, "#### Signal `close`", 1)[0]
 	transferJSON := readmeJSON(t, section, "#### Signal `transfer`", 2)
 
-	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.SessionWindow = 30 * time.Minute })
+	s := newStackWith(t, temporalAddr, func(c *config.Config) {
+		c.SessionWindow = 30 * time.Minute
+		c.TemporalUIOrigin = "http://127.0.0.1:8233"
+	})
 	queue := s.workstreamWith(domain.DistributionPush, nil)
 	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
 	billing := s.insertQueue("billing")

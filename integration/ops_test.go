@@ -91,9 +91,9 @@ func TestOperationsOnAFullConversation(t *testing.T) {
 		t.Fatalf("generated request id %q", resp.Header.Get("X-Request-Id"))
 	}
 
-	// Readiness of the API: every dependency named.
+	// Readiness of the API on the operations listener: every dependency named.
 	var rep health.Report
-	resp = s.get(t, "/readyz", nil)
+	resp = s.getFrom(t, s.opsURL, "/readyz", nil)
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +106,17 @@ func TestOperationsOnAFullConversation(t *testing.T) {
 		}
 	}
 
-	// The API's /metrics.
-	api := string(s.read(t, s.get(t, "/metrics", nil)))
+	// The public port says ready and nothing else, and has no /metrics.
+	resp = s.get(t, "/readyz", nil)
+	if body := string(s.read(t, resp)); resp.StatusCode != 200 || body != `{"status":"ready"}` {
+		t.Errorf("public /readyz: %d %s, want {\"status\":\"ready\"} alone", resp.StatusCode, body)
+	}
+	if resp := s.get(t, "/metrics", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics: %d, want 404", resp.StatusCode)
+	}
+
+	// The API's /metrics, on the operations listener.
+	api := string(s.read(t, s.getFrom(t, s.opsURL, "/metrics", nil)))
 	for _, want := range []string{
 		`switchboard_http_requests_total{method="POST",route="/api/v1/conversations/:id/messages",status="201"} 1`,
 		`switchboard_http_request_duration_seconds_bucket{method="GET",route="/api/v1/conversations/:id/messages"`,
@@ -217,7 +226,13 @@ func (s *stack) tryAgentToken() string {
 
 func (s *stack) get(t *testing.T, path string, headers map[string]string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.apiURL+path, nil)
+	return s.getFrom(t, s.apiURL, path, headers)
+}
+
+// getFrom is get on another listener (base: s.opsURL, the operations one).
+func (s *stack) getFrom(t *testing.T, base, path string, headers map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}

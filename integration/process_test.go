@@ -178,7 +178,7 @@ func TestSIGTERMMidTrafficLosesNothing(t *testing.T) {
 	defer emu.Close()
 
 	dsn := storetest.NewDSN(t)
-	apiAddr, workerAddr := freeAddr(t), freeAddr(t)
+	apiAddr, workerAddr, opsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	apiURL := "http://" + apiAddr
 	adminKey := "test-admin-key-" + uuid.NewString()
 	env := []string{
@@ -192,6 +192,9 @@ func TestSIGTERMMidTrafficLosesNothing(t *testing.T) {
 		"SWITCHBOARD_ADMIN_KEY=" + adminKey,
 		"SWITCHBOARD_SECRET_KEY=" + secret.GenerateKey(),
 		"SWITCHBOARD_SECRET_KEY_PREVIOUS=",
+		"SWITCHBOARD_PAYLOAD_KEY=" + secret.GenerateKey(),
+		"SWITCHBOARD_PAYLOAD_KEY_PREVIOUS=",
+		"SWITCHBOARD_OPS_ADDR=" + opsAddr,
 		"SWITCHBOARD_TWILIO_API_BASE=" + emuSrv.URL,
 		"SWITCHBOARD_LOG_FORMAT=json",
 		"SWITCHBOARD_LOG_LEVEL=info",
@@ -303,8 +306,8 @@ func TestSIGTERMMidTrafficLosesNothing(t *testing.T) {
 		t.Fatalf("%d transcript rows for %d messages: some are there twice", rows, len(sids))
 	}
 
-	// Both processes' /metrics.
-	api := scrapeNames(t, apiURL+"/metrics")
+	// Both processes' /metrics, on their operations listeners.
+	api := scrapeNames(t, "http://"+opsAddr+"/metrics")
 	for _, want := range []string{"switchboard_http_requests_total", "switchboard_webhooks_total", "switchboard_inbox_backlog",
 		"switchboard_inbox_oldest_age_seconds", "switchboard_conversations", "switchboard_db_stats_up", "temporal_request"} {
 		if !strings.Contains(api, want) {

@@ -41,7 +41,7 @@ func TestRetentionScheduleAndPurge(t *testing.T) {
 			VALUES ($1, $2, 'inbound', 'customer', 'long ago', $3, 'received', $4)`, uuid.NewString(), live.ID, sid, old)
 		db.MustExec(`INSERT INTO inbound_inbox (message_sid, account_id, number_id, workflow_id, payload, received_at, signalled_at, recorded_at)
 			VALUES ($1, $2, $3, $4, '{}', $5, $5, $5)`, sid, s.account.ID, s.account.Numbers[0].ID, live.WorkflowID, old)
-		db.MustExec(`INSERT INTO message_status_events (twilio_sid, status, received_at) VALUES ($1, 'read', $2)`, sid, old)
+		db.MustExec(`INSERT INTO message_status_events (account_id, twilio_sid, status, received_at) VALUES ($1, $2, 'read', $3)`, s.account.ID, sid, old)
 	}
 	// A conversation closed long ago (its customer seen only then), and one
 	// closed yesterday whose transcript started long ago.

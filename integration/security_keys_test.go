@@ -39,7 +39,8 @@ func TestRotateKeysReencryptsEveryTokenOnce(t *testing.T) {
 	}
 	oldBox, _ := secret.NewBox(oldKey)
 	newBox, _ := secret.NewBox(newKey)
-	if _, err := newBox.Decrypt(before); !errors.Is(err, secret.ErrUnknownKey) {
+	owner := secret.AccountOwner(s.account.ID)
+	if _, err := newBox.DecryptFor(before, owner); !errors.Is(err, secret.ErrUnknownKey) {
 		t.Fatalf("the new key opens the old ciphertext: %v", err)
 	}
 
@@ -51,10 +52,10 @@ func TestRotateKeysReencryptsEveryTokenOnce(t *testing.T) {
 		t.Fatalf("first run: %+v %v", rep, err)
 	}
 	after := stored()
-	if tok, err := newBox.Decrypt(after); err != nil || tok != authToken {
+	if tok, err := newBox.DecryptFor(after, owner); err != nil || tok != authToken {
 		t.Fatalf("the new key alone does not open the rotated token: %v", err)
 	}
-	if _, err := oldBox.Decrypt(after); !errors.Is(err, secret.ErrUnknownKey) {
+	if _, err := oldBox.DecryptFor(after, owner); !errors.Is(err, secret.ErrUnknownKey) {
 		t.Fatalf("the old key still opens the rotated token: %v", err)
 	}
 	if rep, err := app.RotateKeys(ctx, rotated, logger); err != nil || rep.Rotated != 0 || rep.Current != 1 || stored() != after {

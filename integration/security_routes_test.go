@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/ratelimit"
 )
 
 // publicRoutes are the routes that take no key, each for a reason:
@@ -18,7 +22,7 @@ import (
 // probes and the API description carry no data, the agent console is a
 // static page that asks for the agent's token, and /sim exists only with
 // the dev emulator.
-var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/metrics|/openapi\.json|/console|/console/:asset|/sim|/sim/\*)$`)
+var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/sim|/sim/\*)$`)
 
 // securityAgentToken creates an agent through the admin API and returns its
 // token.
@@ -38,7 +42,8 @@ func (s *stack) securityAgentToken(t *testing.T) string {
 
 // callRoute calls method path with an optional bearer token and returns the
 // status and the error code of a JSON error answer. A stream (agent
-// events) is abandoned once its headers arrived.
+// events) is abandoned once its headers arrived. The path is sent exactly
+// as given (percent-encoding and all), never cleaned by the client.
 func (s *stack) callRoute(method, path, bearer string) (int, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -46,7 +51,8 @@ func (s *stack) callRoute(method, path, bearer string) (int, string) {
 	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 		body = strings.NewReader("{}")
 	}
-	req, _ := http.NewRequestWithContext(ctx, method, s.apiURL+path, body)
+	req, _ := http.NewRequestWithContext(ctx, method, s.apiURL, body)
+	req.URL.Opaque = path // the request line carries path as is
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -74,11 +80,13 @@ func (s *stack) callRoute(method, path, bearer string) (int, string) {
 // route is covered without touching this test; a new public route fails it
 // until it is listed in publicRoutes.
 func TestEveryRouteRequiresItsCredentials(t *testing.T) {
-	s := newStack(t, temporalAddr)
+	// Thousands of refused requests from one address: the per-address
+	// limit on failed authentication is tested on its own.
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.RateLimitUnauthenticated = ratelimit.Limit{} })
 	agentToken := s.securityAgentToken(t)
-	param := regexp.MustCompile(`:[a-z_]+\??`)
+	param := regexp.MustCompile(`:[a-z0-9_]+\??`)
 	routes := s.app.API(s.app.Relay()).App().GetRoutes(true)
-	var checked, public int
+	var checked, public, variants int
 	for _, r := range routes {
 		if publicRoutes.MatchString(r.Path) {
 			public++
@@ -89,7 +97,7 @@ func TestEveryRouteRequiresItsCredentials(t *testing.T) {
 		switch {
 		case r.Path == "/api/v1/agent" || strings.HasPrefix(r.Path, "/api/v1/agent/"):
 			own, other = agentToken, s.cfg.AdminKey
-		case strings.HasPrefix(r.Path, "/api/v1/"):
+		case strings.HasPrefix(r.Path, "/api/v1/"), strings.HasPrefix(r.Path, "/codec/"):
 			own, other = s.cfg.AdminKey, agentToken
 		default:
 			t.Errorf("%s %s is neither admin, agent nor a listed public route", r.Method, r.Path)
@@ -106,9 +114,51 @@ func TestEveryRouteRequiresItsCredentials(t *testing.T) {
 		if st, code := s.callRoute(r.Method, path, own); st == http.StatusUnauthorized || st == http.StatusForbidden {
 			t.Errorf("%s %s with its own credentials: %d %s", r.Method, r.Path, st, code)
 		}
+		// Another spelling of the path never gets past authentication
+		// without credentials, and with them reaches nothing: routing is
+		// strict (case, trailing slash, percent-encoding), so a variant
+		// matches no route, and no prefix test can be fooled.
+		for _, v := range pathVariants(path) {
+			for _, c := range []struct{ what, bearer string }{{"no credentials", ""}, {"the other API's credentials", other}} {
+				if st, code := s.callRoute(r.Method, v, c.bearer); st != http.StatusUnauthorized && st != http.StatusNotFound {
+					t.Errorf("%s %s with %s: %d %s, want 401 or 404", r.Method, v, c.what, st, code)
+				}
+			}
+			if st, code := s.callRoute(r.Method, v, own); st != http.StatusNotFound {
+				t.Errorf("%s %s (a variant of %s) with its own credentials: %d %s, want 404", r.Method, v, r.Path, st, code)
+			}
+			variants++
+		}
 	}
 	if checked < 40 || public < 6 {
 		t.Fatalf("only %d protected and %d public routes walked: is the route table complete?", checked, public)
 	}
-	t.Logf("%d protected routes refuse missing and foreign credentials; %d public routes", checked, public)
+	t.Logf("%d protected routes refuse missing and foreign credentials, %d spellings of them reach nothing; %d public routes", checked, variants, public)
+}
+
+// pathVariants spells path otherwise: upper case, capitalized segments, a
+// trailing slash, a letter or a slash percent-encoded, a doubled slash.
+func pathVariants(path string) []string {
+	segs := strings.Split(path, "/")
+	capital := make([]string, len(segs))
+	for i, seg := range segs {
+		if seg != "" {
+			capital[i] = strings.ToUpper(seg[:1]) + seg[1:]
+		}
+	}
+	out := []string{strings.ToUpper(path), strings.Join(capital, "/"), path + "/"}
+	// The first letter of the last literal segment (not an id), encoded.
+	for i := len(segs) - 1; i > 0; i-- {
+		if seg := segs[i]; seg != "" && seg[0] >= 'a' && seg[0] <= 'z' && uuid.Validate(seg) != nil {
+			enc := append([]string(nil), segs...)
+			enc[i] = fmt.Sprintf("%%%02X", seg[0]) + seg[1:]
+			out = append(out, strings.Join(enc, "/"))
+			break
+		}
+	}
+	if i := strings.Index(path[1:], "/"); i > 0 {
+		out = append(out, path[:i+1]+"%2F"+path[i+2:]) // the second separator, encoded
+		out = append(out, path[:i+1]+"/"+path[i+1:])   // and doubled
+	}
+	return out
 }

@@ -49,6 +49,7 @@ func newConfiguredStack(t *testing.T, temporal string, logger *slog.Logger, conf
 	cfg.PublicBaseURL = "http://" + ln.Addr().String()
 	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
 	cfg.SecretKeys = []string{secret.GenerateKey()}
+	cfg.PayloadKey = secret.GenerateKey()
 	cfg.TwilioAPIBase = emuSrv.URL
 	if raceEnabled {
 		// Ten times slower code on a loaded 2-core machine: a workflow
@@ -65,14 +66,20 @@ func newConfiguredStack(t *testing.T, temporal string, logger *slog.Logger, conf
 		cancel()
 		t.Fatal(err)
 	}
-	a.Simulator = emu.Handler() // the customer phone at <api>/sim, as in dev
-	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, stop: cancel, done: make(chan struct{})}
+	a.Simulator = emu.Handler()                    // the customer phone at <api>/sim, as in dev
+	opsLn, err := net.Listen("tcp", "127.0.0.1:0") // the operations listener: /metrics, /readyz, /codec
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, opsURL: "http://" + opsLn.Addr().String(),
+		stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		errc := make(chan error, 2)
+		errc := make(chan error, 3)
 		go func() { errc <- a.ServeAPI(ctx, ln) }()
+		go func() { errc <- a.ServeOps(ctx, opsLn) }()
 		go func() { errc <- a.RunWorker(ctx) }()
-		for range 2 {
+		for range 3 {
 			if err := <-errc; err != nil {
 				t.Errorf("stack: %v", err)
 			}

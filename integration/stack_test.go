@@ -36,6 +36,7 @@ type stack struct {
 	emu     *emulator.Emulator
 	emuURL  string
 	apiURL  string
+	opsURL  string // the operations listener ("" when the stack has none)
 	account domain.Account
 	stop    context.CancelFunc
 	done    chan struct{}

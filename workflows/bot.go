@@ -30,7 +30,7 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 		RetryPolicy:         onceOnly,
 	})
 	var reply bot.Reply
-	in := activities.AskBotInput{Bot: *b, Sender: c.st.ConversationID, Message: m.Body}
+	in := activities.AskBotInput{Bot: *b, WorkstreamID: c.workstream().ID, Sender: c.st.ConversationID, Message: m.Body}
 	if err := workflow.ExecuteActivity(actx, a.AskBot, in).Get(ctx, &reply); err != nil {
 		c.st.BotNote = "the bot failed (" + errorSummary(err) + "); handed to a person"
 		c.handoff(ctx, m, "the bot failed")

@@ -17,6 +17,11 @@ const (
 	ReasonCancelled = "cancelled"
 )
 
+// ReasonCustomerErased closes the conversations of a customer whose data is
+// being erased (GDPR article 17): nothing more is sent to them (no closed
+// message, no survey) and no wrap-up keeps the conversation open.
+const ReasonCustomerErased = "customer_erased"
+
 func (c *conversation) validateClose(ctx workflow.Context, req CloseRequest) error {
 	return c.checkClose()
 }
@@ -45,15 +50,16 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	c.st.CloseReason, c.st.ClosedBy, c.st.CloseNotes = req.Reason, req.By, req.Notes
 	c.st.BotActive = false
 	c.logger.Info("conversation closing", "reason", req.Reason, "by", req.By)
-	// A deleted channel has no sender left to write with.
-	talk := req.Reason != ReasonChannelDeleted
+	// A deleted channel has no sender left to write with; an erased
+	// customer is not written to again.
+	talk := req.Reason != ReasonChannelDeleted && req.Reason != ReasonCustomerErased
 	if talk {
 		c.sendAutomated(ctx, domain.MsgConversationClosed)
 	}
 
 	ws := c.workstream()
 	var wrapUp time.Duration
-	if ws != nil {
+	if ws != nil && req.Reason != ReasonCustomerErased {
 		wrapUp = ws.WrapUp.D()
 	}
 	// Any conversation that was ever queued is released: the dispatcher may

@@ -6,8 +6,13 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/workflows"
 )
+
+// recordedPayloadKey encrypted conversation_history_rev1_encrypted.json. A
+// key for this recording only: it protects nothing else.
+const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 
 // TestReplayRecordedHistories replays histories recorded from real runs
 // (`temporal workflow show --output json`): a change that breaks
@@ -36,18 +41,48 @@ import (
 // the example bot twice, handoff on the keyword, routing and push
 // assignment, an agent reply, the customer's answer, a transfer to the
 // other agent, its reply, close with notes, wrap-up, survey answered 5.
+//
+// conversation_history_rev1_encrypted.json (recorded from `switchboard
+// dev` with SWITCHBOARD_PAYLOAD_KEY=recordedPayloadKey): the same journey
+// (bot twice, handoff, push assignment, two agent replies around the
+// customer's answer, close by the agent, survey 5) with every payload
+// encrypted by the codec. All three replay through the codec, as workers
+// run: it decrypts what it encrypted and reads the older clear payloads
+// as they are.
 func TestReplayRecordedHistories(t *testing.T) {
+	codec, err := payloadcodec.New(recordedPayloadKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := payloadcodec.DataConverter(codec)
 	for _, file := range []string{
 		"testdata/conversation_history.json",
 		"testdata/conversation_history_rev1.json",
 		"testdata/conversation_history_lifecycle2.json",
+		"testdata/conversation_history_rev1_encrypted.json",
 	} {
 		t.Run(file, func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: dc, FailureConverter: payloadcodec.FailureConverter(dc),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(newTestLogger(t), file); err != nil {
 				t.Fatalf("replay %s: %v", file, err)
 			}
 		})
+	}
+}
+
+// TestEncryptedHistoryNeedsItsKey: the encrypted recording does not replay
+// without the codec (its payloads are ciphertext), so the replay above
+// really decrypted it.
+func TestEncryptedHistoryNeedsItsKey(t *testing.T) {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
+	if err := r.ReplayWorkflowHistoryFromJSONFile(newTestLogger(t), "testdata/conversation_history_rev1_encrypted.json"); err == nil {
+		t.Fatal("the encrypted history replayed without the payload key")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard/switchboard/internal/app"
@@ -37,6 +38,9 @@ type devFlags struct {
 	httpAddr, emulatorAddr string
 	temporalPort, uiPort   int
 }
+
+// devOpsAddr is dev's operations listener when SWITCHBOARD_OPS_ADDR is not set.
+const devOpsAddr = "127.0.0.1:9090"
 
 func devCmd() *cobra.Command {
 	var f devFlags
@@ -81,6 +85,15 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 	if len(cfg.SecretKeys) == 0 {
 		cfg.SecretKeys = []string{secrets["SWITCHBOARD_SECRET_KEY"]}
 	}
+	if cfg.PayloadKey == "" && len(cfg.PayloadKeysPrevious) == 0 {
+		cfg.PayloadKey = secrets["SWITCHBOARD_PAYLOAD_KEY"]
+	}
+	if cfg.OpsAddr == "" {
+		cfg.OpsAddr = devOpsAddr
+	}
+	// The Temporal UI decodes payloads through the operations listener's
+	// open codec endpoint, from the operator's browser.
+	codecURL := "http://" + cfg.OpsAddr + "/codec"
 
 	// Temporal: reuse one that answers, else start the pinned dev server.
 	uiURL := fmt.Sprintf("http://127.0.0.1:%d", f.uiPort)
@@ -106,6 +119,7 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 			srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{
 				CLIPath: cli, Port: f.temporalPort, UI: true, UIPort: f.uiPort,
 				DBFile: filepath.Join(dataDir, "temporal.db"), Namespace: cfg.TemporalNamespace, LogWriter: logFile,
+				UICodecEndpoint: codecURL,
 			})
 			if err != nil {
 				return err
@@ -115,6 +129,9 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 		}
 	} else {
 		uiURL = "(the UI of your Temporal server at " + cfg.TemporalAddress + ")"
+	}
+	if cfg.TemporalUIOrigin == "" && strings.HasPrefix(uiURL, "http") {
+		cfg.TemporalUIOrigin = uiURL
 	}
 
 	if cfg.DatabaseURL == "" {
@@ -138,6 +155,10 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 	apiLn, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
 		return fmt.Errorf("API address %s: %w", f.httpAddr, err)
+	}
+	opsLn, err := listenOps(cfg)
+	if err != nil {
+		return err
 	}
 	emuURL := "http://" + emuLn.Addr().String()
 	if os.Getenv("SWITCHBOARD_PUBLIC_BASE_URL") == "" {
@@ -184,20 +205,16 @@ func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 	}
 
 	printBanner(out, bannerInfo{
-		api: cfg.PublicBaseURL, ui: uiURL, emulator: emuURL, adminKey: cfg.AdminKey,
+		api: cfg.PublicBaseURL, ops: "http://" + opsLn.Addr().String(), ui: uiURL, emulator: emuURL, adminKey: cfg.AdminKey,
 		accountID: acc.ID, agentName: agent.Name, agentToken: secrets["DEMO_AGENT_TOKEN"], took: time.Since(started),
 	})
-	return runAll(ctx, a, apiLn)
+	return runAll(ctx, a, apiLn, opsLn)
 }
 
 // seedDemo creates the demo account on the emulator's sandbox-like sender,
 // once.
 func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, error) {
 	accs, err := a.Store.ListAccounts(ctx)
-	if err != nil {
-		return accountResult{}, err
-	}
-	enc, err := a.Box.Encrypt(token)
 	if err != nil {
 		return accountResult{}, err
 	}
@@ -211,7 +228,11 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 		if err != nil {
 			return accountResult{}, err
 		}
-		if cur, err := a.Box.Decrypt(sec.AuthTokenEnc); err != nil || cur != token {
+		if cur, err := a.Box.DecryptFor(sec.AuthTokenEnc, secret.AccountOwner(acc.ID)); err != nil || cur != token || a.Box.NeedsRotation(sec.AuthTokenEnc) {
+			enc, err := a.Box.EncryptFor(token, secret.AccountOwner(acc.ID))
+			if err != nil {
+				return accountResult{}, err
+			}
 			if err := a.Store.ReplaceAccountToken(ctx, acc.ID, enc); err != nil {
 				return accountResult{}, err
 			}
@@ -223,8 +244,13 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 		}
 		return accountResult{ID: acc.ID, NumberID: full.Numbers[0].ID}, nil
 	}
+	id := uuid.NewString()
+	enc, err := a.Box.EncryptFor(token, secret.AccountOwner(id))
+	if err != nil {
+		return accountResult{}, err
+	}
 	acc, err := a.Store.CreateAccount(ctx, store.NewAccount{
-		Name: "Demo (Twilio emulator)", AccountSID: demoAccountSID, AuthTokenEnc: enc,
+		ID: id, Name: "Demo (Twilio emulator)", AccountSID: demoAccountSID, AuthTokenEnc: enc,
 		Numbers: []store.NewNumber{{Name: "Demo support line", E164: demoNumber}},
 	})
 	if err != nil {
@@ -237,9 +263,9 @@ func seedDemo(ctx context.Context, a *app.App, token string) (accountResult, err
 type accountResult struct{ ID, NumberID string }
 
 type bannerInfo struct {
-	api, ui, emulator, adminKey, accountID string
-	agentName, agentToken                  string
-	took                                   time.Duration
+	api, ops, ui, emulator, adminKey, accountID string
+	agentName, agentToken                       string
+	took                                        time.Duration
 }
 
 func printBanner(out io.Writer, b bannerInfo) {
@@ -247,6 +273,7 @@ func printBanner(out io.Writer, b bannerInfo) {
 Switchboard is running (dev, ready in %s). Ctrl-C stops everything.
 
   API              %s   (health: %s/readyz)
+  Operations       %s   (/metrics, /readyz, the codec endpoint /codec for the Temporal UI)
   Admin key        %s
   Temporal UI      %s
   Twilio emulator  %s
@@ -263,7 +290,7 @@ Reply (use the conversation id from the list):
   curl -s -X POST -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
        -d '{"text":"Bonjour Marie, comment puis-je vous aider ?"}' %s/api/v1/conversations/<id>/messages
 
-`, b.took.Round(100*time.Millisecond), b.api, b.api, b.adminKey, b.ui, b.emulator, b.api, demoNumber, b.api, b.accountID, b.agentName, b.agentToken,
+`, b.took.Round(100*time.Millisecond), b.api, b.api, b.ops, b.adminKey, b.ui, b.emulator, b.api, demoNumber, b.api, b.accountID, b.agentName, b.agentToken,
 		b.emulator, demoAccountSID, demoCustomer, demoNumber, b.adminKey, b.api, b.adminKey, b.api)
 }
 
@@ -307,7 +334,7 @@ func loadDevSecrets(path string) (map[string]string, error) {
 	return vals, nil
 }
 
-var devSecretNames = []string{"SWITCHBOARD_ADMIN_KEY", "SWITCHBOARD_SECRET_KEY", "DEMO_TWILIO_AUTH_TOKEN", "DEMO_AGENT_TOKEN"}
+var devSecretNames = []string{"SWITCHBOARD_ADMIN_KEY", "SWITCHBOARD_SECRET_KEY", "SWITCHBOARD_PAYLOAD_KEY", "DEMO_TWILIO_AUTH_TOKEN", "DEMO_AGENT_TOKEN"}
 
 func newDevSecret(kind string) string {
 	buf := make([]byte, 32)
@@ -316,7 +343,7 @@ func newDevSecret(kind string) string {
 	case "DEMO_AGENT_TOKEN":
 		tok, _ := secret.NewAgentToken()
 		return tok
-	case "SWITCHBOARD_SECRET_KEY":
+	case "SWITCHBOARD_SECRET_KEY", "SWITCHBOARD_PAYLOAD_KEY":
 		return secret.GenerateKey()
 	case "DEMO_TWILIO_AUTH_TOKEN":
 		return hex.EncodeToString(buf[:16])

@@ -38,7 +38,16 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("SWITCHBOARD_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
 			}
-			return a.ServeAPI(cmd.Context(), ln)
+			opsLn, err := listenOps(cfg)
+			if err != nil {
+				return err
+			}
+			g, ctx := errgroup.WithContext(cmd.Context())
+			g.Go(func() error { return a.ServeAPI(ctx, ln) })
+			if opsLn != nil {
+				g.Go(func() error { return a.ServeOps(ctx, opsLn) })
+			}
+			return g.Wait()
 		},
 	}
 }
@@ -66,10 +75,27 @@ func workerCmd() *cobra.Command {
 	}
 }
 
-// runAll runs the API and a worker in one process (dev).
-func runAll(ctx context.Context, a *app.App, ln net.Listener) error {
+// listenOps opens `serve`'s operations listener (nil when
+// SWITCHBOARD_OPS_ADDR is empty).
+func listenOps(cfg config.Config) (net.Listener, error) {
+	if cfg.OpsAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.OpsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_OPS_ADDR=%s: %w (several processes on one host each set their own)", cfg.OpsAddr, err)
+	}
+	return ln, nil
+}
+
+// runAll runs the API, its operations listener (opsLn, may be nil) and a
+// worker in one process (dev).
+func runAll(ctx context.Context, a *app.App, ln, opsLn net.Listener) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.ServeAPI(ctx, ln) })
+	if opsLn != nil {
+		g.Go(func() error { return a.ServeOps(ctx, opsLn) })
+	}
 	g.Go(func() error { return a.RunWorker(ctx) })
 	return g.Wait()
 }

@@ -42,6 +42,7 @@ type Subscription struct {
 	hub     *Hub
 	agentID string
 	wake    chan struct{}
+	recheck chan struct{} // the agent's credentials changed
 	once    sync.Once
 }
 
@@ -62,16 +63,43 @@ func (h *Hub) Context() context.Context { return h.ctx }
 // Subscribe registers a stream for agentID's wake-ups; Close it when the
 // stream ends.
 func (h *Hub) Subscribe(agentID string) *Subscription {
-	s := &Subscription{hub: h, agentID: agentID, wake: make(chan struct{}, 1)}
+	s, _ := h.TrySubscribe(agentID, 0)
+	return s
+}
+
+// TrySubscribe is Subscribe unless the agent already holds max streams in
+// this process (0: no limit): then it returns false and subscribes nothing.
+func (h *Hub) TrySubscribe(agentID string, max int) (*Subscription, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	m := h.subs[agentID]
+	if max > 0 && len(m) >= max {
+		return nil, false
+	}
 	if m == nil {
 		m = map[*Subscription]struct{}{}
 		h.subs[agentID] = m
 	}
+	s := &Subscription{hub: h, agentID: agentID, wake: make(chan struct{}, 1), recheck: make(chan struct{}, 1)}
 	m[s] = struct{}{}
-	return s
+	return s, true
+}
+
+// Recheck receives when the agent's token was rotated or the agent deleted
+// (in any process): the stream checks its credential again and ends when
+// it is no longer current.
+func (s *Subscription) Recheck() <-chan struct{} { return s.recheck }
+
+// CredentialsChanged pokes the Recheck of agentID's streams.
+func (h *Hub) CredentialsChanged(agentID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs[agentID] {
+		select {
+		case s.recheck <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Wake receives when the agent may have new events. Wake-ups coalesce: one
@@ -120,6 +148,20 @@ func (h *Hub) Wake(agentID string) {
 	}
 }
 
+// recheckAll has every stream check its credential: a rotation may have
+// been announced while the listener was away.
+func (h *Hub) recheckAll() {
+	h.mu.Lock()
+	agents := make([]string, 0, len(h.subs))
+	for id := range h.subs {
+		agents = append(agents, id)
+	}
+	h.mu.Unlock()
+	for _, id := range agents {
+		h.CredentialsChanged(id)
+	}
+}
+
 // WakeAll pokes every stream: notifications may have been lost.
 func (h *Hub) WakeAll() {
 	h.mu.Lock()
@@ -153,7 +195,13 @@ func (h *Hub) Run(ctx context.Context) error {
 		}()
 	}()
 	listening := make(chan error, 1)
-	go func() { listening <- l.Listen(store.AgentEventsChannel) }()
+	go func() {
+		err := l.Listen(store.AgentEventsChannel)
+		if err == nil {
+			err = l.Listen(store.AgentCredentialsChannel)
+		}
+		listening <- err
+	}()
 	ping := time.NewTicker(h.PingEvery)
 	defer ping.Stop()
 	for {
@@ -171,13 +219,19 @@ func (h *Hub) Run(ctx context.Context) error {
 				continue
 			}
 			h.logger.Debug("agent events listener ready", "channel", store.AgentEventsChannel)
-			h.WakeAll() // events committed before LISTEN took effect
+			h.WakeAll()    // events committed before LISTEN took effect
+			h.recheckAll() // and tokens rotated meanwhile
 		case n, ok := <-l.Notify:
 			if !ok {
 				return nil
 			}
 			if n == nil { // reconnected: what happened meanwhile is unknown
 				h.WakeAll()
+				h.recheckAll()
+				continue
+			}
+			if n.Channel == store.AgentCredentialsChannel {
+				h.CredentialsChanged(n.Extra)
 				continue
 			}
 			h.Wake(n.Extra)

@@ -17,13 +17,16 @@ import (
 	"github.com/switchboard/switchboard/api"
 	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/metrics"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/temporalx"
 	"github.com/switchboard/switchboard/internal/twilio"
 	"github.com/switchboard/switchboard/worker"
+	"github.com/switchboard/switchboard/workflows/erasure"
 )
 
 // App holds the long-lived dependencies of a Switchboard process.
@@ -35,11 +38,16 @@ type App struct {
 	Box      *secret.Box
 	// Metrics is this process's Prometheus registry (/metrics).
 	Metrics *metrics.Metrics
+	// Codec encrypts Temporal payloads (SWITCHBOARD_PAYLOAD_KEY); nil
+	// without a key. The codec endpoints serve it (ops.go, api/codec.go).
+	Codec *payloadcodec.Codec
 	// Simulator, when set (the Twilio emulator's handler in dev and
 	// tests), is served by the API under /sim (the customer phone).
 	Simulator http.Handler
 
 	dbCollector sync.Once
+	apiReady    sync.Once
+	apiChecker  *health.Checker
 }
 
 // Open connects to PostgreSQL (applying migrations) and creates a lazy
@@ -65,6 +73,11 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		return nil, err
 	}
 	m := metrics.New(logger.With("component", "metrics"))
+	codec, err := temporalx.PayloadCodec(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	opts, err := temporalx.ClientOptions(cfg, logger.With("component", "temporal-sdk"), m.SDKHandler())
 	if err != nil {
 		st.Close()
@@ -75,7 +88,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		st.Close()
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
-	return &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box, Metrics: m}, nil
+	return &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box, Metrics: m, Codec: codec}, nil
 }
 
 // Close releases connections.
@@ -98,8 +111,9 @@ func (a *App) Relay() *relay.Relay {
 func (a *App) API(rl *relay.Relay) *api.Server {
 	srv := api.New(a.Config, a.Store, a.Temporal, a.Box, rl, a.Logger.With("component", "api"))
 	srv.Metrics = a.Metrics
-	srv.Ready = a.ReadyChecker(RoleAPI)
+	srv.Ready = a.APIReadyChecker()
 	srv.Simulator = a.Simulator
+	srv.Codec = a.Codec
 	return srv
 }
 
@@ -158,6 +172,8 @@ func (a *App) RunWorker(ctx context.Context) error {
 		return fmt.Errorf("worker: activities without %v", missing)
 	}
 	w := worker.New(a.Temporal, a.Config.TaskQueue, acts, opts)
+	// Customer erasure (GDPR article 17), started by the API.
+	erasure.Register(w, &erasure.Activities{Store: a.Store, Temporal: a.Temporal, Namespace: a.Config.TemporalNamespace})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}

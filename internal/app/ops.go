@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/metrics"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/temporalx"
@@ -152,13 +153,54 @@ func workerOptions(c config.Config, stop time.Duration) sdkworker.Options {
 	return o
 }
 
-// WorkerHTTPHandler serves the worker's /healthz, /readyz and /metrics.
-func (a *App) WorkerHTTPHandler(ready *health.Checker) http.Handler {
+// APIReadyChecker is the API's readiness checker, shared by the public
+// /readyz and the operations listener's, so that both turn 503 together
+// on shutdown.
+func (a *App) APIReadyChecker() *health.Checker {
+	a.apiReady.Do(func() { a.apiChecker = a.ReadyChecker(RoleAPI) })
+	return a.apiChecker
+}
+
+// OpsHandler serves a process's operations listener (serve:
+// SWITCHBOARD_OPS_ADDR; worker: SWITCHBOARD_WORKER_HTTP_ADDR): /healthz,
+// the detailed /readyz, /metrics, and the open codec endpoint
+// /codec/{encode,decode} for the Temporal UI (CORS for
+// SWITCHBOARD_TEMPORAL_UI_ORIGIN). Nothing here asks for a key: keep the
+// listener inside the network (its default address is the loopback).
+func (a *App) OpsHandler(ready *health.Checker) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health.LiveHandler())
 	mux.Handle("GET /readyz", ready.ReadyHandler())
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	if a.Codec != nil {
+		codec := payloadcodec.Handler(a.Codec, a.Config.TemporalNamespace, a.Config.TemporalUIOrigin)
+		mux.Handle("/codec/encode", codec)
+		mux.Handle("/codec/decode", codec)
+	}
 	return mux
+}
+
+// WorkerHTTPHandler is the worker's operations listener.
+func (a *App) WorkerHTTPHandler(ready *health.Checker) http.Handler { return a.OpsHandler(ready) }
+
+// ServeOps serves `serve`'s operations listener on ln until ctx ends.
+func (a *App) ServeOps(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.OpsHandler(a.APIReadyChecker()), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Logger.Info("operations listener", "addr", ln.Addr().String())
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // RunWorkerProcess is `switchboard worker`: the worker, and its HTTP port

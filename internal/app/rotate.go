@@ -49,13 +49,13 @@ func RotateKeys(ctx context.Context, cfg config.Config, logger *slog.Logger) (Ro
 			rep.Current++
 			continue
 		}
-		plain, err := box.Decrypt(acc.AuthTokenEnc)
+		plain, err := box.DecryptFor(acc.AuthTokenEnc, secret.AccountOwner(acc.ID))
 		if err != nil {
 			logger.Error("account token not readable with the configured keys", "account_id", acc.ID, "err", err)
 			rep.Unreadable = append(rep.Unreadable, acc.ID)
 			continue
 		}
-		enc, err := box.Encrypt(plain)
+		enc, err := box.EncryptFor(plain, secret.AccountOwner(acc.ID))
 		if err != nil {
 			return rep, err
 		}

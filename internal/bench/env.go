@@ -135,6 +135,7 @@ func (e *env) newStack(ctx context.Context, sc stackConfig) (*stack, error) {
 	cfg.AdminKey = "bench-admin-" + randHex(12)
 	cfg.AdminKeys = []string{cfg.AdminKey}
 	cfg.SecretKeys = []string{secret.GenerateKey()}
+	cfg.PayloadKey = secret.GenerateKey() // as production runs: payloads encrypted
 	cfg.TwilioAPIBase = s.emuURL
 	cfg.LogLevel = "warn"
 	if sc.sessionWindow > 0 {
@@ -319,6 +320,9 @@ func (s *stack) startChildren(ctx context.Context) error {
 		"SWITCHBOARD_ADMIN_KEY="+s.cfg.AdminKey,
 		"SWITCHBOARD_SECRET_KEY="+s.cfg.SecretKeys[0],
 		"SWITCHBOARD_SECRET_KEY_PREVIOUS=",
+		"SWITCHBOARD_PAYLOAD_KEY="+s.cfg.PayloadKey,
+		"SWITCHBOARD_PAYLOAD_KEY_PREVIOUS=",
+		"SWITCHBOARD_OPS_ADDR=", // the bench reads the worker's listener only
 		"SWITCHBOARD_TWILIO_API_BASE="+s.cfg.TwilioAPIBase,
 		"SWITCHBOARD_SESSION_WINDOW="+s.cfg.SessionWindow.String(),
 		"SWITCHBOARD_WORKER_STICKY_CACHE_SIZE="+strconv.Itoa(s.cfg.WorkerStickyCacheSize),

@@ -151,10 +151,11 @@ func stableHistory(ctx context.Context, tc client.Client, wfID string) ([]*histo
 	same := 0
 	deadline := time.Now().Add(time.Minute)
 	for {
-		desc, err := tc.DescribeWorkflowExecution(ctx, wfID, "")
+		d, err := tc.DescribeWorkflow(ctx, wfID, "")
 		if err != nil {
 			return nil, "", err
 		}
+		desc := d.RawResponse
 		runID := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 		evs, err := history(ctx, tc, wfID, runID)
 		if err != nil {

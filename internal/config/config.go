@@ -67,6 +67,8 @@ type Config struct {
 	TemporalTLSServerName              string        // TEMPORAL_TLS_SERVER_NAME: override the name checked in the server certificate
 	TemporalAPIKey                     string        // TEMPORAL_API_KEY: Temporal Cloud API key (implies TLS)
 
+	SecuritySettings // listeners, payload keys, rate limits, streams (security.go)
+
 	// problems found while reading the environment; Validate lists them.
 	envProblems []error
 }
@@ -93,6 +95,7 @@ func Defaults() Config {
 		WorkerStickyCacheSize:              DefaultStickyCacheSize,
 		TwilioRatePerSender:                DefaultTwilioRatePerSender,
 		WorkerPollers:                      DefaultWorkerPollers,
+		SecuritySettings:                   defaultSecurity(),
 	}
 }
 
@@ -153,6 +156,7 @@ func FromEnv() (Config, error) {
 	}
 	c.opsFromEnv()
 	c.reliabilityFromEnv()
+	c.securityFromEnv()
 	// Every problem at once; Validate lists them again with the others.
 	return c, errors.Join(c.envProblems...)
 }
@@ -167,15 +171,6 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("SWITCHBOARD_PUBLIC_BASE_URL=%q must be an absolute http(s) URL (what Twilio calls)", c.PublicBaseURL)
 	}
-	creds := c.AdminCredentials()
-	if len(creds) == 0 {
-		bad("SWITCHBOARD_ADMIN_KEY must be set to at least 16 characters")
-	}
-	for i, k := range creds {
-		if len(k.Key) < 16 {
-			bad("SWITCHBOARD_ADMIN_KEY: key %d of %d is shorter than 16 characters", i+1, len(creds))
-		}
-	}
 	if len(c.SecretKeys) == 0 {
 		bad("SWITCHBOARD_SECRET_KEY must be set (32 random bytes, base64; `switchboard keygen` prints one)")
 	}
@@ -189,6 +184,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateOps()...)
 	errs = append(errs, c.validateReliability()...)
+	errs = append(errs, c.validateSecurity()...)
 	return errors.Join(errs...)
 }
 

@@ -102,13 +102,9 @@ func (c Config) validateOps() []error {
 		}
 	}
 	hostPort := func(name, v string, hostRequired bool) {
-		host, port, err := net.SplitHostPort(v)
-		if err != nil || port == "" || (hostRequired && host == "") {
+		host, _, err := splitHostPort(v)
+		if err != nil || (hostRequired && host == "") {
 			bad("%s=%q must be host:port", name, v)
-			return
-		}
-		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-			bad("%s=%q: bad port", name, v)
 		}
 	}
 	hostPort("TEMPORAL_ADDRESS", c.TemporalAddress, true)
@@ -166,6 +162,19 @@ func (c Config) validateOps() []error {
 	return errs
 }
 
+// splitHostPort checks an address: a port from 0 to 65535 is required.
+func splitHostPort(v string) (string, int, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", port)
+	}
+	return host, p, nil
+}
+
 func decodedLen(s string) (int, bool) {
 	s = strings.TrimSpace(s)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
@@ -188,7 +197,7 @@ type Var struct {
 func Vars() []Var {
 	d := Defaults()
 	itoa := strconv.Itoa
-	return []Var{
+	return append([]Var{
 		{"DATABASE_URL", "", true, func(c Config) string { return c.DatabaseURL }},
 		{"TEMPORAL_ADDRESS", d.TemporalAddress, false, func(c Config) string { return c.TemporalAddress }},
 		{"TEMPORAL_NAMESPACE", d.TemporalNamespace, false, func(c Config) string { return c.TemporalNamespace }},
@@ -245,7 +254,7 @@ func Vars() []Var {
 			return strconv.FormatFloat(c.TwilioRatePerSender, 'f', -1, 64)
 		}},
 		{"SWITCHBOARD_WORKER_POLLERS", itoa(DefaultWorkerPollers), false, func(c Config) string { return itoa(c.WorkerPollers) }},
-	}
+	}, securityVars()...)
 }
 
 // Redacted returns the effective configuration as NAME=value lines, with
@@ -280,32 +289,6 @@ func redact(name, val string, c Config) string {
 	return "[redacted]"
 }
 
-// RedactDSN hides the password of a PostgreSQL URL or key=value DSN.
-func RedactDSN(dsn string) string {
-	if strings.Contains(dsn, "://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "[redacted: unparsable URL]"
-		}
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "redacted")
-		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "redacted")
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
-	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		if k, _, ok := strings.Cut(f, "="); ok && strings.EqualFold(k, "password") {
-			fields[i] = k + "=redacted"
-		}
-	}
-	return strings.Join(fields, " ")
-}
-
 // Secrets returns the secret values of the configuration (admin keys,
 // secret keys, the Temporal API key, the database password), for log
 // scrubbing as a last line of defence.
@@ -318,26 +301,6 @@ func (c Config) Secrets() []string {
 	if c.TemporalAPIKey != "" {
 		out = append(out, c.TemporalAPIKey)
 	}
-	if pw := dsnPassword(c.DatabaseURL); pw != "" {
-		out = append(out, pw)
-	}
+	out = append(out, dsnPasswords(c.DatabaseURL)...)
 	return out
-}
-
-func dsnPassword(dsn string) string {
-	if strings.Contains(dsn, "://") {
-		if u, err := url.Parse(dsn); err == nil {
-			if pw, ok := u.User.Password(); ok {
-				return pw
-			}
-			return u.Query().Get("password")
-		}
-		return ""
-	}
-	for _, f := range strings.Fields(dsn) {
-		if k, v, ok := strings.Cut(f, "="); ok && strings.EqualFold(k, "password") {
-			return strings.Trim(v, "'")
-		}
-	}
-	return ""
 }

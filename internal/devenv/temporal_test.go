@@ -144,12 +144,12 @@ func TestTemporalRestartKeepsState(t *testing.T) {
 		t.Fatalf("address changed on restart: %s -> %s", addr, s.Address)
 	}
 	// The client dialled before the restart reconnects to the same port.
-	desc, err := c.DescribeWorkflowExecution(ctx, "devenv-restart", run.GetRunID())
+	desc, err := c.DescribeWorkflow(ctx, "devenv-restart", run.GetRunID())
 	if err != nil {
 		t.Fatalf("workflow lost across restart: %v", err)
 	}
-	if desc.GetWorkflowExecutionInfo().GetType().GetName() != "NoSuchWorkflow" {
-		t.Fatalf("unexpected workflow: %v", desc.GetWorkflowExecutionInfo())
+	if desc.WorkflowType.Name != "NoSuchWorkflow" {
+		t.Fatalf("unexpected workflow: %+v", desc.WorkflowExecutionMetadata)
 	}
 	assertSearchAttributes(t, c, "default")
 
@@ -160,7 +160,7 @@ func TestTemporalRestartKeepsState(t *testing.T) {
 	if err := s.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DescribeWorkflowExecution(ctx, "devenv-restart", run.GetRunID()); err != nil {
+	if _, err := c.DescribeWorkflow(ctx, "devenv-restart", run.GetRunID()); err != nil {
 		t.Fatalf("workflow lost after kill+restart: %v", err)
 	}
 	if err := s.Stop(); err != nil {

@@ -29,6 +29,10 @@ type TemporalOptions struct {
 	// CLI's --dynamic-config-value takes it), e.g. a low
 	// limit.historyCount.suggestContinueAsNew for tests.
 	DynamicConfig map[string]string
+	// UICodecEndpoint is the codec server the UI decodes payloads with
+	// (Switchboard's operations listener, http://127.0.0.1:9090/codec);
+	// "" for none. Ignored when headless.
+	UICodecEndpoint string
 }
 
 // TemporalServer is a running `temporal server start-dev` process.
@@ -103,6 +107,9 @@ func (s *TemporalServer) Args() []string {
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(o.Port)}
 	if o.UI {
 		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
+		if o.UICodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 	} else {
 		args = append(args, "--headless")
 	}

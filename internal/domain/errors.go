@@ -32,6 +32,9 @@ const (
 	// CodeIdempotencyKeyInProgress: the first request with this
 	// Idempotency-Key is still running after the bounded wait (409).
 	CodeIdempotencyKeyInProgress Code = "IDEMPOTENCY_KEY_IN_PROGRESS"
+	// CodeRateLimited: the client sent more than its rate limit allows; the
+	// answer's Retry-After says when to try again.
+	CodeRateLimited Code = "RATE_LIMITED"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

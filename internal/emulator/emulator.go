@@ -184,7 +184,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeNotFound(w, r)
 	})
-	return mux
+	return refuseCrossSite(mux)
 }
 
 // authenticate checks basic auth against the path's AccountSid. It writes a 401 and

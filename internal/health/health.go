@@ -55,6 +55,9 @@ func NewChecker(checks ...Check) *Checker {
 // balancers stop sending traffic while in-flight requests finish.
 func (c *Checker) Drain() { c.draining.Store(true) }
 
+// Draining reports whether Drain was called.
+func (c *Checker) Draining() bool { return c.draining.Load() }
+
 // Run runs every check and returns the report and its HTTP status.
 func (c *Checker) Run(ctx context.Context) (Report, int) {
 	if c.draining.Load() {

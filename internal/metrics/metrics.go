@@ -32,6 +32,14 @@ const (
 	ReasonStoreError     = "store_error"
 )
 
+// Rate limit classes (label values of RateLimited).
+const (
+	RateLimitAdmin           = "admin"
+	RateLimitAgent           = "agent"
+	RateLimitUnauthenticated = "unauthenticated"
+	RateLimitAgentStreams    = "agent_streams"
+)
+
 // WindowExpiriesMetric is the counter the conversation workflow increments
 // (through workflow.GetMetricsHandler, so replays do not count) when a
 // session turns template_only; label reason: window_expired or twilio_63016.
@@ -53,6 +61,7 @@ type Metrics struct {
 	// InboxRedeliveries counts inbound messages the relay delivered again
 	// because the workflow had not recorded them (internal/relay).
 	InboxRedeliveries prometheus.Counter
+	RateLimited        *prometheus.CounterVec
 
 	sdk *sdkRoot // metrics the Temporal SDK (and workflows) emit
 }
@@ -101,8 +110,16 @@ func New(logger *slog.Logger) *Metrics {
 			Namespace: Namespace, Name: "inbox_redeliveries_total",
 			Help: "Inbound messages delivered to their workflow again because the transcript did not have them within the bound (each is a message the workflow lost, or a worker stalled that long).",
 		}),
+		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "rate_limited_total",
+			Help: "Requests refused with 429 by a per-client rate limit, by class (admin, agent, unauthenticated, agent_streams).",
+		}, []string{"class"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration, m.AssignmentRedeliveries, m.InboxRedeliveries)
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.HTTPInFlight, m.Webhooks, m.TwilioSends, m.TwilioSendDuration, m.RateLimited,
+		m.AssignmentRedeliveries, m.InboxRedeliveries)
+	for _, class := range []string{RateLimitAdmin, RateLimitAgent, RateLimitUnauthenticated, RateLimitAgentStreams} {
+		m.RateLimited.WithLabelValues(class) // exported from the start, at 0
+	}
 	m.sdk = newSDKRoot(reg, logger)
 	// Window expiries exist from the start (0), labelled by reason only
 	// (the SDK's namespace/task queue/workflow type tags are dropped).

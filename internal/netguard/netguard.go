@@ -24,13 +24,14 @@ var ErrForbiddenAddress = errors.New("address is private, loopback, link-local o
 // loopback, link-local, multicast or unspecified: ranges that are never a
 // public service and are known ways around naive filters.
 var forbiddenPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),     // "this network": 0.x reaches the local host on Linux
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT, also some clouds' metadata (100.100.100.200)
-	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, and broadcast
-	netip.MustParsePrefix("::/96"),         // IPv4-compatible (deprecated)
-	netip.MustParsePrefix("fec0::/10"),     // site-local (deprecated)
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network": 0.x reaches the local host on Linux
+	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT, also some clouds' metadata (100.100.100.200)
+	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, and broadcast
+	netip.MustParsePrefix("::/96"),          // IPv4-compatible (deprecated)
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215): translates into a private network by design
+	netip.MustParsePrefix("fec0::/10"),      // site-local (deprecated)
 }
 
 var (

@@ -34,7 +34,9 @@ func TestForbidden(t *testing.T) {
 		{"::ffff:127.0.0.1", true},
 		{"::ffff:10.0.0.1", true},
 		{"::127.0.0.1", true},
-		{"64:ff9b::a00:1", true},   // NAT64 of 10.0.0.1
+		{"64:ff9b::a00:1", true},     // NAT64 of 10.0.0.1
+		{"64:ff9b:1::808:808", true}, // local-use NAT64 (RFC 8215), even of a public address
+		{"64:ff9b:1:ffff::1", true},
 		{"2002:a9fe:a9fe::", true}, // 6to4 of 169.254.169.254
 		{"8.8.8.8", false},
 		{"1.1.1.1", false},

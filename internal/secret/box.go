@@ -5,6 +5,7 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -14,7 +15,13 @@ import (
 	"strings"
 )
 
-const version = "v1"
+// Ciphertext versions: v1 authenticates "v1:<keyid>"; v2 also names what
+// the secret belongs to (an account), so that a ciphertext copied into
+// another account's row does not open there.
+const (
+	version      = "v1"
+	versionBound = "v2"
+)
 
 // Errors returned by Decrypt; test them with errors.Is.
 var (
@@ -26,6 +33,7 @@ var (
 type key struct {
 	id   string // first 8 hex digits of sha256(key)
 	aead cipher.AEAD
+	mac  []byte // HMAC key for Fingerprint, derived from the key
 }
 
 // Box encrypts and decrypts short secrets. It is safe for concurrent use and
@@ -63,7 +71,8 @@ func NewBox(keys ...string) (*Box, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secret: key %d of %d: %w", i+1, len(keys), err)
 		}
-		b.keys = append(b.keys, key{id: id, aead: aead})
+		mac := sha256.Sum256(append([]byte("switchboard-fingerprint:"), raw...))
+		b.keys = append(b.keys, key{id: id, aead: aead, mac: mac[:]})
 	}
 	return b, nil
 }
@@ -127,12 +136,69 @@ func (b *Box) Decrypt(ciphertext string) (string, error) {
 	return string(plain), nil
 }
 
-// NeedsRotation reports whether ciphertext was not produced by the primary key
-// (including values that are not ciphertexts at all), so callers can re-encrypt.
+// Fingerprint names a value without revealing it, e.g. a customer's number
+// in the audit log of an erasure: "<keyid>:" and 32 hex digits of an HMAC
+// with a key derived from the primary key. A plain hash would not do: phone
+// numbers are few enough to be hashed all. The same value gives the same
+// fingerprint until the primary key changes.
+func (b *Box) Fingerprint(value string) string {
+	k := b.keys[0]
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte(value))
+	return k.id + ":" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// EncryptFor seals plaintext for owner (e.g. "account:<id>") with the
+// primary key: "v2:<keyid>:<base64(nonce|ciphertext)>", where the header and
+// the owner are authenticated. Only DecryptFor with the same owner opens it.
+func (b *Box) EncryptFor(plaintext, owner string) (string, error) {
+	k := b.keys[0]
+	header := versionBound + ":" + k.id
+	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plaintext)+k.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("secret: reading random nonce: %w", err)
+	}
+	sealed := k.aead.Seal(nonce, nonce, []byte(plaintext), []byte(header+":"+owner))
+	return header + ":" + base64.StdEncoding.EncodeToString(sealed), nil
+}
+
+// DecryptFor opens a value sealed by EncryptFor for owner, or a v1 value
+// (written before ciphertexts named their owner; `switchboard rotate-keys`
+// rewrites those as v2).
+func (b *Box) DecryptFor(ciphertext, owner string) (string, error) {
+	ver, id, payload, ok := split(ciphertext)
+	switch {
+	case ok && ver == version:
+		return b.Decrypt(ciphertext)
+	case !ok || ver != versionBound:
+		return "", ErrMalformed
+	}
+	k, ok := b.find(id)
+	if !ok {
+		return "", fmt.Errorf("%w (key id %s)", ErrUnknownKey, id)
+	}
+	sealed, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil || len(sealed) < k.aead.NonceSize()+k.aead.Overhead() {
+		return "", ErrMalformed
+	}
+	n := k.aead.NonceSize()
+	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], []byte(ver+":"+id+":"+owner))
+	if err != nil {
+		return "", ErrTampered
+	}
+	return string(plain), nil
+}
+
+// NeedsRotation reports whether ciphertext was not produced by EncryptFor
+// with the primary key (v1 values, values of older keys, and values that
+// are not ciphertexts at all), so callers can re-encrypt.
 func (b *Box) NeedsRotation(ciphertext string) bool {
 	ver, id, _, ok := split(ciphertext)
-	return !ok || ver != version || id != b.keys[0].id
+	return !ok || ver != versionBound || id != b.keys[0].id
 }
+
+// AccountOwner is the owner an account's Twilio auth token is sealed for.
+func AccountOwner(accountID string) string { return "account:" + accountID }
 
 func (b *Box) find(id string) (key, bool) {
 	for _, k := range b.keys {

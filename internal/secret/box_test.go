@@ -87,24 +87,25 @@ func TestWrongKey(t *testing.T) {
 func TestRotation(t *testing.T) {
 	oldKey, newKey := GenerateKey(), GenerateKey()
 	old := mustBox(t, oldKey)
-	oldCT, _ := old.Encrypt(token)
+	owner := AccountOwner("acc-1")
+	oldCT, _ := old.EncryptFor(token, owner)
 	if old.NeedsRotation(oldCT) {
 		t.Fatal("fresh ciphertext needs rotation")
 	}
 
 	rotated := mustBox(t, newKey, oldKey)
-	got, err := rotated.Decrypt(oldCT)
+	got, err := rotated.DecryptFor(oldCT, owner)
 	if err != nil || got != token {
 		t.Fatalf("old ciphertext with rotated box: %q, %v", got, err)
 	}
 	if !rotated.NeedsRotation(oldCT) {
 		t.Fatal("old ciphertext should need rotation")
 	}
-	newCT, _ := rotated.Encrypt(got)
+	newCT, _ := rotated.EncryptFor(got, owner)
 	if rotated.NeedsRotation(newCT) {
 		t.Fatal("re-encrypted ciphertext should not need rotation")
 	}
-	if _, err := old.Decrypt(newCT); !errors.Is(err, ErrUnknownKey) {
+	if _, err := old.DecryptFor(newCT, owner); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("old box on new ciphertext: %v, want ErrUnknownKey", err)
 	}
 	if !rotated.NeedsRotation("not encrypted") {

@@ -12,6 +12,7 @@ import (
 
 // NewAccount is what CreateAccount stores; the token is already encrypted.
 type NewAccount struct {
+	ID           string // "" for a new one; set when AuthTokenEnc was sealed for it
 	Name         string
 	AccountSID   string
 	AuthTokenEnc string
@@ -38,7 +39,10 @@ type AccountSecret struct {
 func (s *Store) CreateAccount(ctx context.Context, in NewAccount) (domain.Account, error) {
 	var acc domain.Account
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		id := uuid.NewString()
+		id := in.ID
+		if id == "" {
+			id = uuid.NewString()
+		}
 		err := tx.GetContext(ctx, &acc, `
 			INSERT INTO accounts (id, name, twilio_account_sid, auth_token_enc, sandbox)
 			VALUES ($1, $2, $3, $4, $5)

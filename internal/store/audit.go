@@ -67,7 +67,9 @@ var secretKeyParts = []string{"token", "secret", "password", "authorization", "a
 
 // RedactSecrets returns the JSON document with the value of every key that
 // names a secret (twilio_auth_token, token, …), at any depth, replaced by
-// "[redacted]". Anything that is not JSON is dropped whole.
+// "[redacted]", and the query values and password of every URL (a bot's
+// Rasa token rides in its URL's query) too. Anything that is not JSON is
+// dropped whole.
 func RedactSecrets(raw json.RawMessage) json.RawMessage {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.UseNumber()
@@ -95,6 +97,10 @@ func redact(v any) any {
 	case []any:
 		for i := range t {
 			t[i] = redact(t[i])
+		}
+	case string:
+		if r, ok := domain.RedactURLSecrets(t); ok {
+			return r
 		}
 	}
 	return v

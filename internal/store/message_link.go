@@ -11,19 +11,23 @@ import (
 // LinkSID records the Twilio SID of an outbound message from a status
 // callback whose URL names the message (?message_id=): the callback of a
 // message Twilio accepted while its sender crashed before recording the
-// SID. A message that has a SID keeps it; an unknown id changes nothing.
-// It returns whether the SID was recorded here. Statuses that arrived
-// before are applied, as RecordSendResult does.
-func (s *Store) LinkSID(ctx context.Context, messageID, sid string) (bool, error) {
-	if !validUUID(messageID) || sid == "" {
+// SID. Only a message of accountID, the account whose URL the callback
+// came to, is linked: another account's message id changes nothing, as an
+// unknown one. A message that has a SID keeps it. It returns whether the
+// SID was recorded here. Statuses that arrived before are applied, as
+// RecordSendResult does.
+func (s *Store) LinkSID(ctx context.Context, accountID, messageID, sid string) (bool, error) {
+	if !validUUID(accountID) || !validUUID(messageID) || sid == "" {
 		return false, nil
 	}
 	linked := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
-			UPDATE messages SET twilio_sid = $2, updated_at = now()
-			WHERE id = $1 AND direction = 'outbound' AND twilio_sid IS NULL
-			AND NOT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = $2)`, messageID, sid)
+			UPDATE messages m SET twilio_sid = $3, updated_at = now()
+			FROM conversations c
+			WHERE m.id = $2 AND m.direction = 'outbound' AND m.twilio_sid IS NULL
+			AND c.id = m.conversation_id AND c.account_id = $1
+			AND NOT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = $3)`, accountID, messageID, sid)
 		if err != nil {
 			return err
 		}

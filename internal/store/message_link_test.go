@@ -20,10 +20,10 @@ func TestLinkSIDFromAStatusCallback(t *testing.T) {
 	conv := newConversation(t, st)
 	m := outbound(t, st, conv)
 	sid := "SM" + uuid.NewString()[:32]
-	if _, err := st.ApplyStatus(ctx, sid, domain.StatusDelivered, 0, ""); err != nil {
+	if _, err := st.ApplyStatus(ctx, conv.AccountID, sid, domain.StatusDelivered, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	linked, err := st.LinkSID(ctx, m.ID, sid)
+	linked, err := st.LinkSID(ctx, conv.AccountID, m.ID, sid)
 	if err != nil || !linked {
 		t.Fatalf("LinkSID: %v %v", linked, err)
 	}
@@ -32,7 +32,7 @@ func TestLinkSIDFromAStatusCallback(t *testing.T) {
 		t.Fatalf("after link: %+v", got)
 	}
 	// A second SID for the same message (a duplicate send) does not replace it.
-	if linked, err := st.LinkSID(ctx, m.ID, "SMother"); err != nil || linked {
+	if linked, err := st.LinkSID(ctx, conv.AccountID, m.ID, "SMother"); err != nil || linked {
 		t.Fatalf("relink: %v %v", linked, err)
 	}
 	// The sender's own record of the same SID later is harmless.
@@ -42,7 +42,7 @@ func TestLinkSIDFromAStatusCallback(t *testing.T) {
 	// A SID another message has, an unknown or malformed id: nothing.
 	other := outbound(t, st, conv)
 	for _, tc := range []struct{ id, sid string }{{other.ID, sid}, {uuid.NewString(), "SMx"}, {"not-a-uuid", "SMy"}, {other.ID, ""}} {
-		if linked, err := st.LinkSID(ctx, tc.id, tc.sid); err != nil || linked {
+		if linked, err := st.LinkSID(ctx, conv.AccountID, tc.id, tc.sid); err != nil || linked {
 			t.Errorf("LinkSID(%q, %q): %v %v", tc.id, tc.sid, linked, err)
 		}
 	}

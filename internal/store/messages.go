@@ -152,22 +152,29 @@ type StatusUpdate struct {
 	Status         domain.MessageStatus // the message's status after the callback
 }
 
-// ApplyStatus records a status callback; the message only moves forward.
-func (s *Store) ApplyStatus(ctx context.Context, sid string, status domain.MessageStatus, code int, message string) (StatusUpdate, error) {
+// ApplyStatus records a status callback that came to accountID's URL; the
+// message only moves forward. Only that account's messages are touched: a
+// SID of another account's message is, for this account, unknown.
+func (s *Store) ApplyStatus(ctx context.Context, accountID, sid string, status domain.MessageStatus, code int, message string) (StatusUpdate, error) {
 	var up StatusUpdate
+	if !validUUID(accountID) {
+		return up, nil
+	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO message_status_events (twilio_sid, status, error_code, error_message)
-			VALUES ($1, $2, NULLIF($3, 0), NULLIF($4, ''))
-			ON CONFLICT DO NOTHING`, sid, string(status), code, truncate(message, 500))
+			INSERT INTO message_status_events (account_id, twilio_sid, status, error_code, error_message)
+			VALUES ($1, $2, $3, NULLIF($4, 0), NULLIF($5, ''))
+			ON CONFLICT DO NOTHING`, accountID, sid, string(status), code, truncate(message, 500))
 		if err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			UPDATE messages SET status = $2, error_code = COALESCE(NULLIF($3, 0), error_code),
-				error_message = COALESCE(NULLIF($4, ''), error_message), updated_at = now()
-			WHERE twilio_sid = $1 AND message_status_rank(status) < message_status_rank($2)`,
-			sid, string(status), code, truncate(message, 500))
+			UPDATE messages m SET status = $3, error_code = COALESCE(NULLIF($4, 0), m.error_code),
+				error_message = COALESCE(NULLIF($5, ''), m.error_message), updated_at = now()
+			FROM conversations c
+			WHERE m.twilio_sid = $2 AND c.id = m.conversation_id AND c.account_id = $1
+			AND message_status_rank(m.status) < message_status_rank($3)`,
+			accountID, sid, string(status), code, truncate(message, 500))
 		if err != nil {
 			return err
 		}
@@ -176,7 +183,7 @@ func (s *Store) ApplyStatus(ctx context.Context, sid string, status domain.Messa
 		err = tx.QueryRowxContext(ctx, `
 			SELECT m.id, m.conversation_id, c.workflow_id, m.status
 			FROM messages m JOIN conversations c ON c.id = m.conversation_id
-			WHERE m.twilio_sid = $1`, sid).Scan(&up.MessageID, &up.ConversationID, &up.WorkflowID, &up.Status)
+			WHERE m.twilio_sid = $2 AND c.account_id = $1`, accountID, sid).Scan(&up.MessageID, &up.ConversationID, &up.WorkflowID, &up.Status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -193,7 +200,8 @@ func (s *Store) ApplyStatus(ctx context.Context, sid string, status domain.Messa
 
 // applyBestEvent applies the furthest status that arrived before the SID
 // was known and, when it moved the message, tells the agent as a status
-// callback would (callbacks often beat the send's answer).
+// callback would (callbacks often beat the send's answer). Only events that
+// came to the URL of the message's own account count.
 func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
 	var id, convID, status string
 	var code int
@@ -201,9 +209,12 @@ func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
 		UPDATE messages m SET status = e.status,
 			error_code = COALESCE(e.error_code, m.error_code),
 			error_message = COALESCE(e.error_message, m.error_message), updated_at = now()
-		FROM (SELECT status, error_code, error_message FROM message_status_events
-		      WHERE twilio_sid = $1 ORDER BY message_status_rank(status) DESC LIMIT 1) e
-		WHERE m.twilio_sid = $1 AND message_status_rank(m.status) < message_status_rank(e.status)
+		FROM conversations c, LATERAL (
+			SELECT ev.status, ev.error_code, ev.error_message FROM message_status_events ev
+			WHERE ev.twilio_sid = $1 AND ev.account_id = c.account_id
+			ORDER BY message_status_rank(ev.status) DESC LIMIT 1) e
+		WHERE m.twilio_sid = $1 AND c.id = m.conversation_id
+		AND message_status_rank(m.status) < message_status_rank(e.status)
 		RETURNING m.id, m.conversation_id, m.status, COALESCE(m.error_code, 0)`, sid).Scan(&id, &convID, &status, &code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil

@@ -68,7 +68,7 @@ func TestStatusCallbacksInAnyOrderEndInTheFinalStatus(t *testing.T) {
 		events := append(append([]domain.MessageStatus{}, seq...), seq[rand.IntN(len(seq))], seq[rand.IntN(len(seq))])
 		rand.Shuffle(len(events), func(a, b int) { events[a], events[b] = events[b], events[a] })
 		for _, s := range events {
-			if _, err := st.ApplyStatus(ctx, sid, s, 0, ""); err != nil {
+			if _, err := st.ApplyStatus(ctx, conv.AccountID, sid, s, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -88,12 +88,12 @@ func TestFailureIsFinalAndKeepsItsErrorCode(t *testing.T) {
 	if _, err := st.RecordSendResult(ctx, m.ID, sid, domain.StatusQueued); err != nil {
 		t.Fatal(err)
 	}
-	up, err := st.ApplyStatus(ctx, sid, domain.StatusFailed, 63016, "outside window")
+	up, err := st.ApplyStatus(ctx, conv.AccountID, sid, domain.StatusFailed, 63016, "outside window")
 	if err != nil || !up.Known || !up.Applied || up.WorkflowID != "conv:x" || up.MessageID != m.ID {
 		t.Fatalf("failed callback: %+v %v", up, err)
 	}
 	for _, late := range []domain.MessageStatus{"sent", "delivered", "read", "queued"} {
-		if up, err := st.ApplyStatus(ctx, sid, late, 0, ""); err != nil || up.Applied {
+		if up, err := st.ApplyStatus(ctx, conv.AccountID, sid, late, 0, ""); err != nil || up.Applied {
 			t.Fatalf("late %s applied over failed: %+v %v", late, up, err)
 		}
 	}
@@ -111,11 +111,11 @@ func TestCallbackBeforeTheSIDIsRecordedIsApplied(t *testing.T) {
 	conv := newConversation(t, st)
 	m := outbound(t, st, conv)
 	sid := "SMearly"
-	up, err := st.ApplyStatus(ctx, sid, domain.StatusDelivered, 0, "")
+	up, err := st.ApplyStatus(ctx, conv.AccountID, sid, domain.StatusDelivered, 0, "")
 	if err != nil || up.Known {
 		t.Fatalf("unknown SID: %+v %v", up, err)
 	}
-	if _, err := st.ApplyStatus(ctx, sid, domain.StatusSent, 0, ""); err != nil {
+	if _, err := st.ApplyStatus(ctx, conv.AccountID, sid, domain.StatusSent, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.RecordSendResult(ctx, m.ID, sid, domain.StatusQueued)

@@ -15,18 +15,28 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 )
 
 // ClientOptions builds the Temporal client options of cfg: address and
 // namespace; TLS when asked for or implied (a client certificate for mTLS,
 // a CA bundle, a server name, or an API key, which Temporal Cloud only
 // accepts over TLS); the SDK's logger routed into slog; the metrics handler
-// (nil: none).
+// (nil: none); and the payload codec of SWITCHBOARD_PAYLOAD_KEY, through
+// which every payload and failure message the SDK writes is encrypted.
 func ClientOptions(cfg config.Config, logger *slog.Logger, mh client.MetricsHandler) (client.Options, error) {
 	opts := client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		MetricsHandler: mh,
+	}
+	codec, err := PayloadCodec(cfg)
+	if err != nil {
+		return opts, err
+	}
+	if codec != nil {
+		opts.DataConverter = payloadcodec.DataConverter(codec)
+		opts.FailureConverter = payloadcodec.FailureConverter(opts.DataConverter)
 	}
 	if logger != nil {
 		opts.Logger = sdklog.NewStructuredLogger(logger)
@@ -40,6 +50,20 @@ func ClientOptions(cfg config.Config, logger *slog.Logger, mh client.MetricsHand
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
 	}
 	return opts, nil
+}
+
+// PayloadCodec is the codec of SWITCHBOARD_PAYLOAD_KEY and _PREVIOUS (nil
+// when neither is set: only `migrate` and tests without keys run so).
+func PayloadCodec(cfg config.Config) (*payloadcodec.Codec, error) {
+	enc, all := cfg.PayloadKeys()
+	if len(all) == 0 {
+		return nil, nil
+	}
+	c, err := payloadcodec.New(enc, all...)
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_PAYLOAD_KEY: %w", err)
+	}
+	return c, nil
 }
 
 // TLSConfig returns nil for a plaintext connection, else the TLS settings.
