@@ -31,9 +31,9 @@ const (
 // ambiguousRig is SendMessage against the Twilio emulator (through the
 // real twilio client) with its rows in PostgreSQL.
 type ambiguousRig struct {
-	t      *testing.T
-	st     *store.Store
-	emu    *emulator.Emulator
+	t         *testing.T
+	st        *store.Store
+	emu       *emulator.Emulator
 	acts      *Activities
 	convID    string
 	accountID string

@@ -27,7 +27,7 @@ var httpStatus = map[domain.Code]int{
 
 	domain.CodeIdempotencyKeyReused:     http.StatusUnprocessableEntity,
 	domain.CodeIdempotencyKeyInProgress: http.StatusConflict,
-	domain.CodeRateLimited:        http.StatusTooManyRequests,
+	domain.CodeRateLimited:              http.StatusTooManyRequests,
 }
 
 type errorBody struct {

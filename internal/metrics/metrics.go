@@ -61,7 +61,7 @@ type Metrics struct {
 	// InboxRedeliveries counts inbound messages the relay delivered again
 	// because the workflow had not recorded them (internal/relay).
 	InboxRedeliveries prometheus.Counter
-	RateLimited        *prometheus.CounterVec
+	RateLimited       *prometheus.CounterVec
 
 	sdk *sdkRoot // metrics the Temporal SDK (and workflows) emit
 }
