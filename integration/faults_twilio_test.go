@@ -107,9 +107,13 @@ func TestTwilioFaultsAreRetriedOrReported(t *testing.T) {
 		if m.Status != domain.StatusFailed || m.ErrorCode == nil || *m.ErrorCode != 63016 {
 			t.Fatalf("message %+v", m)
 		}
-		if st := s.state(t, conv.WorkflowID); st.Mode != domain.ModeTemplateOnly || st.ModeReason != "twilio_63016" {
-			t.Fatalf("mode %s (%s)", st.Mode, st.ModeReason)
-		}
+		// The route answers from the message row, which the send activity
+		// writes; the workflow applies the mode change when that activity's
+		// result reaches it, one workflow task later.
+		eventually(t, 10*time.Second, "the conversation to turn template_only", func() bool {
+			st := s.state(t, conv.WorkflowID)
+			return st.Mode == domain.ModeTemplateOnly && st.ModeReason == "twilio_63016"
+		})
 		s.wantError(http.MethodPost, "/api/v1/conversations/"+conv.ID+"/messages", map[string]any{"text": "again"},
 			http.StatusConflict, domain.CodeWindowClosed, "63016")
 	})
