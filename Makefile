@@ -7,15 +7,30 @@ STATICCHECK_VER   := v0.8.2
 WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
 
-.PHONY: dev test faults fuzz lint build bench fmt tools browser-deps
+.PHONY: dev test tidy-check faults fuzz lint build bench fmt tools browser-deps
 
 ## dev: the whole product on this machine (Temporal + UI, PostgreSQL, API, worker, Twilio emulator)
 dev:
 	$(GO) run ./cmd/switchboard dev
 
-## test: every test, unit and integration, with the race detector
-test: $(BIN)/temporal browser-deps
+## test: every test, unit and integration, with the race detector (after
+## tidy-check, so CI fails on an untidy go.mod)
+test: tidy-check $(BIN)/temporal browser-deps
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## tidy-check: fails when `go mod tidy` would change go.mod or go.sum. It runs
+## tidy for real and puts both files back whatever happens, so the tree is
+## left as it was; the diff says what tidy wanted.
+tidy-check:
+	@set -e; tmp=$$(mktemp -d); trap 'cp "$$tmp/go.mod" "$$tmp/go.sum" . ; rm -rf "$$tmp"' EXIT; \
+	cp go.mod go.sum "$$tmp/"; \
+	$(GO) mod tidy; \
+	rc=0; diff -u --label go.mod --label 'go.mod after go mod tidy' "$$tmp/go.mod" go.mod || rc=1; \
+	diff -u --label go.sum --label 'go.sum after go mod tidy' "$$tmp/go.sum" go.sum || rc=1; \
+	if [ $$rc -ne 0 ]; then \
+		echo "tidy-check: go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result (diff above)" >&2; exit 1; \
+	fi; \
+	echo "tidy-check: go.mod and go.sum are tidy"
 
 ## faults: the long fault tests CI runs after `make test`: 200 inbound
 ## webhooks/s for 60 s (latency printed; no error, no loss asserted), a
