@@ -23,17 +23,20 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
-// readmeSection is the README's "Operators: the Temporal UI" section.
-func readmeSection(t *testing.T) string {
+// operatorsDoc is where operators read the signals and filters below.
+const operatorsDoc = "docs/operations.md"
+
+// operatorsSection is the "Operators: the Temporal UI" section of operatorsDoc.
+func operatorsSection(t *testing.T) string {
 	t.Helper()
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../" + operatorsDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(raw)
 	start := strings.Index(s, "## Operators: the Temporal UI")
 	if start < 0 {
-		t.Fatal("README has no operators section")
+		t.Fatalf("%s has no operators section", operatorsDoc)
 	}
 	s = s[start:]
 	if end := strings.Index(s[3:], "\n## "); end >= 0 {
@@ -42,16 +45,16 @@ func readmeSection(t *testing.T) string {
 	return s
 }
 
-// readmeJSON returns the ```json blocks that follow heading in the section.
-func readmeJSON(t *testing.T, section, heading string, n int) []string {
+// operatorsJSON returns the ```json blocks that follow heading in the section.
+func operatorsJSON(t *testing.T, section, heading string, n int) []string {
 	t.Helper()
 	i := strings.Index(section, heading)
 	if i < 0 {
-		t.Fatalf("README: no %q", heading)
+		t.Fatalf("%s: no %q", operatorsDoc, heading)
 	}
 	blocks := regexp.MustCompile("(?s)```json\n(.*?)\n```").FindAllStringSubmatch(section[i:], n)
 	if len(blocks) != n {
-		t.Fatalf("README: %d json blocks after %q, want %d", len(blocks), heading, n)
+		t.Fatalf("%s: %d json blocks after %q, want %d", operatorsDoc, len(blocks), heading, n)
 	}
 	out := make([]string, n)
 	for k, b := range blocks {
@@ -60,17 +63,17 @@ func readmeJSON(t *testing.T, section, heading string, n int) []string {
 	return out
 }
 
-// readmeFilter returns the filter of the table row that starts with label.
-func readmeFilter(t *testing.T, section, label string) string {
+// operatorsFilter returns the filter of the table row that starts with label.
+func operatorsFilter(t *testing.T, section, label string) string {
 	t.Helper()
 	m := regexp.MustCompile("(?m)^\\| " + regexp.QuoteMeta(label) + " \\| `([^`]+)` \\|$").FindStringSubmatch(section)
 	if m == nil {
-		t.Fatalf("README: no filter row %q", label)
+		t.Fatalf("%s: no filter row %q", operatorsDoc, label)
 	}
 	return m[1]
 }
 
-// signalAsTheUI sends the README's JSON as the Temporal UI does with a
+// signalAsTheUI sends the documented JSON as the Temporal UI does with a
 // codec endpoint: the typed JSON becomes a json/plain payload, the UI has
 // the operations listener's open codec endpoint encode it (from the
 // operator's browser: an Origin, no key), and the signal carries what came
@@ -79,7 +82,7 @@ func (s *stack) signalAsTheUI(workflowID, name, raw string) {
 	s.t.Helper()
 	var payload map[string]any
 	if err := json.Unmarshal([]byte(raw), &payload); err != nil {
-		s.t.Fatalf("README JSON for %s is not JSON: %v\n%s", name, err, raw)
+		s.t.Fatalf("%s: the JSON for %s is not JSON: %v\n%s", operatorsDoc, name, err, raw)
 	}
 	typed := &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(raw)}
 	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{typed}})
@@ -109,14 +112,14 @@ func (s *stack) signalAsTheUI(workflowID, name, raw string) {
 	}
 }
 
-// TestOperatorSignalsFromTheREADME sends the README's `transfer` and
-// `close` JSON exactly as written (placeholders filled in) and checks their
-// effect, and runs the README's list filters against Temporal.
-func TestOperatorSignalsFromTheREADME(t *testing.T) {
+// TestOperatorSignalsFromTheOperationsDoc sends the `transfer` and `close`
+// JSON of docs/operations.md exactly as written (placeholders filled in)
+// and checks their effect, and runs its list filters against Temporal.
+func TestOperatorSignalsFromTheOperationsDoc(t *testing.T) {
 	t.Parallel()
-	section := readmeSection(t)
-	closeJSON := readmeJSON(t, section, "#### Signal `close`", 1)[0]
-	transferJSON := readmeJSON(t, section, "#### Signal `transfer`", 2)
+	section := operatorsSection(t)
+	closeJSON := operatorsJSON(t, section, "#### Signal `close`", 1)[0]
+	transferJSON := operatorsJSON(t, section, "#### Signal `transfer`", 2)
 
 	s := newStackWith(t, temporalAddr, func(c *config.Config) {
 		c.SessionWindow = 30 * time.Minute
@@ -137,10 +140,10 @@ func TestOperatorSignalsFromTheREADME(t *testing.T) {
 	mine := " AND SbNumber = '" + number + "'"
 	ts := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
 	filters := map[string]string{
-		"open conversations":            readmeFilter(t, section, "open conversations"),
-		"window closes within the hour": strings.NewReplacer("2026-11-28T15:00:00Z", ts(-time.Minute), "2026-11-28T16:00:00Z", ts(time.Hour)).Replace(readmeFilter(t, section, "window closes within the hour")),
-		"an agent's conversations":      strings.ReplaceAll(readmeFilter(t, section, "an agent's conversations"), "<agent id>", ada.ID),
-		"one customer, every number":    strings.ReplaceAll(readmeFilter(t, section, "one customer, every number"), "+33612345678", customerOne),
+		"open conversations":            operatorsFilter(t, section, "open conversations"),
+		"window closes within the hour": strings.NewReplacer("2026-11-28T15:00:00Z", ts(-time.Minute), "2026-11-28T16:00:00Z", ts(time.Hour)).Replace(operatorsFilter(t, section, "window closes within the hour")),
+		"an agent's conversations":      strings.ReplaceAll(operatorsFilter(t, section, "an agent's conversations"), "<agent id>", ada.ID),
+		"one customer, every number":    strings.ReplaceAll(operatorsFilter(t, section, "one customer, every number"), "+33612345678", customerOne),
 	}
 	for what, q := range filters {
 		eventually(t, 20*time.Second, "filter "+what+" to find the conversation", func() bool {
@@ -192,13 +195,13 @@ func TestOperatorSignalsFromTheREADME(t *testing.T) {
 	const customerTwo = "+33698765432"
 	s.customerSends(customerTwo, "Allô ?")
 	waiting := s.openConversation(customerTwo, "a queued conversation", waitingInQueue)
-	q := strings.ReplaceAll(readmeFilter(t, section, "queued longer than 10 minutes"), "2026-11-28T14:50:00Z", time.Now().UTC().Add(time.Minute).Format(time.RFC3339))
+	q := strings.ReplaceAll(operatorsFilter(t, section, "queued longer than 10 minutes"), "2026-11-28T14:50:00Z", time.Now().UTC().Add(time.Minute).Format(time.RFC3339))
 	eventually(t, 20*time.Second, "the queued filter to find it", func() bool { return s.listIDs(t, q+mine)[waiting.WorkflowID] })
-	q = strings.ReplaceAll(readmeFilter(t, section, "queued longer than 10 minutes"), "2026-11-28T14:50:00Z", time.Now().UTC().Add(-10*time.Minute).Format(time.RFC3339))
+	q = strings.ReplaceAll(operatorsFilter(t, section, "queued longer than 10 minutes"), "2026-11-28T14:50:00Z", time.Now().UTC().Add(-10*time.Minute).Format(time.RFC3339))
 	if s.listIDs(t, q+mine)[waiting.WorkflowID] {
 		t.Fatal("a conversation queued for seconds matched 'queued longer than 10 minutes'")
 	}
-	q = strings.ReplaceAll(readmeFilter(t, section, "waiting in one queue"), "<queue id>", queue)
+	q = strings.ReplaceAll(operatorsFilter(t, section, "waiting in one queue"), "<queue id>", queue)
 	eventually(t, 20*time.Second, "the queue filter to find it", func() bool { return s.listIDs(t, q+mine)[waiting.WorkflowID] })
 }
 

@@ -193,7 +193,8 @@ type Var struct {
 	Value   func(Config) string
 }
 
-// Vars lists every variable Switchboard reads, in the README's order.
+// Vars lists every variable Switchboard reads, in the order of
+// docs/configuration.md.
 func Vars() []Var {
 	d := Defaults()
 	itoa := strconv.Itoa
