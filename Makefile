@@ -7,7 +7,7 @@ STATICCHECK_VER   := v0.8.2
 WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
 
-.PHONY: dev test tidy-check faults fuzz lint build bench fmt tools browser-deps
+.PHONY: dev test tidy-check faults fuzz lint build bench fmt tools browser-deps promtool
 
 ## dev: the whole product on this machine (Temporal + UI, PostgreSQL, API, worker, Twilio emulator)
 dev:
@@ -15,7 +15,7 @@ dev:
 
 ## test: every test, unit and integration, with the race detector (after
 ## tidy-check, so CI fails on an untidy go.mod)
-test: tidy-check $(BIN)/temporal browser-deps
+test: tidy-check $(BIN)/temporal browser-deps promtool
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## tidy-check: fails when `go mod tidy` would change go.mod or go.sum. It runs
@@ -82,6 +82,11 @@ $(BIN)/temporal:
 ## browser-deps: Debian's chromium and playwright-core (tests/browser) for the browser test
 browser-deps: tests/browser/node_modules/.installed
 	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+## promtool: Debian's promtool (package prometheus), for the tests that check
+## deploy/prometheus (promtool check config, check rules)
+promtool:
+	@command -v promtool >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
 
 tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
