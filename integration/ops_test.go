@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/internal/emulator"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/logging"
+	"github.com/switchboard/switchboard/internal/metrics/metricstest"
 )
 
 // syncBuffer is a log sink shared by every goroutine of a stack.
@@ -167,6 +168,16 @@ func TestOperationsOnAFullConversation(t *testing.T) {
 		if !strings.Contains(worker, want) {
 			t.Errorf("worker /metrics lacks %s", want)
 		}
+	}
+
+	// The dashboard and the alerting rules (deploy/) query only what a real
+	// API and worker export after a conversation.
+	exprs, err := metricstest.DeployExprs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range metricstest.Unknown(exprs, metricstest.ExportedNames(api+"\n"+worker)) {
+		t.Errorf("%s: not in the /metrics of the API or the worker", u)
 	}
 
 	// Logs: one line per request, with its id; nothing secret, no full number.
