@@ -11,9 +11,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/workflows"
 )
 
@@ -190,6 +190,7 @@ func waitLog(t *testing.T, p *proc, within time.Duration, parts ...string) {
 func historiesReport(t *testing.T, s *stack) (failed []string, patched int) {
 	t.Helper()
 	ctx := context.Background()
+	dc := payloadcodec.DataConverter(s.app.Codec)
 	it := listAll(ctx, t, s.app.Temporal, fmt.Sprintf("TaskQueue = '%s'", s.cfg.TaskQueue))
 	for _, ex := range it {
 		hist := s.app.Temporal.GetWorkflowHistory(ctx, ex.id, ex.run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -202,11 +203,18 @@ func historiesReport(t *testing.T, s *stack) (failed []string, patched int) {
 				failed = append(failed, ex.id+": "+f.GetCause().String()+": "+firstLine(f.GetFailure().GetMessage()))
 			}
 			if m := ev.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "Version" {
+				// Marker details are payloads like any other: encrypted
+				// when the stack runs with a payload key. A decode error
+				// fails the test instead of reading as "not patched".
 				var change string
 				var version int
-				dc := converter.GetDefaultDataConverter()
-				if dc.FromPayloads(m.GetDetails()["change-id"], &change) == nil &&
-					dc.FromPayloads(m.GetDetails()["version"], &version) == nil && change == "test-timer" && version == 1 {
+				if err := dc.FromPayloads(m.GetDetails()["change-id"], &change); err != nil {
+					t.Fatalf("%s: version marker: %v", ex.id, err)
+				}
+				if err := dc.FromPayloads(m.GetDetails()["version"], &version); err != nil {
+					t.Fatalf("%s: version marker: %v", ex.id, err)
+				}
+				if change == "test-timer" && version == 1 {
 					patched++
 				}
 			}
