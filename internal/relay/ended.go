@@ -49,6 +49,10 @@ func (r *Relay) SweepEnded(ctx context.Context) (int, error) {
 	if r.ended == nil {
 		return 0, nil
 	}
+	// One look at a time: Run's and a caller's (an operator's tool, a
+	// test) share endedSince.
+	r.endedMu.Lock()
+	defer r.endedMu.Unlock()
 	since := r.endedSince
 	if since.IsZero() {
 		since = time.Now().Add(-endedLookBack)

@@ -61,8 +61,9 @@ type Relay struct {
 
 	// ended closes the conversations of workflows that ended without
 	// closing them (nil: not swept by this relay); endedSince is where the
-	// next look starts.
+	// next look starts (under endedMu).
 	ended      EndedStore
+	endedMu    sync.Mutex
 	endedSince time.Time
 
 	// marks are inbox rows Temporal has, not yet marked in the database
