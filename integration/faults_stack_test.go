@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -22,26 +20,26 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
-// faultStack configures a stack for the fault tests: where PostgreSQL and
-// Temporal are, whether the worker runs in the test process, and the
-// emulator's settings.
+// faultStack configures a stack: where PostgreSQL and Temporal are,
+// whether the worker runs in the test process, the emulator's settings,
+// the logger and the configuration (newStack and newStackWith are
+// shorthands for it).
 type faultStack struct {
 	temporal  string
 	dsn       string // "" → a fresh schema on the shared test server
 	noWorker  bool   // the worker runs elsewhere (a separate process)
 	emulator  emulator.Config
-	logger    *slog.Logger
-	configure func(*config.Config)
+	logger    *slog.Logger         // nil: warnings to the test's output when verbose
+	configure func(*config.Config) // applied to the configuration before anything starts
 }
 
-// start builds and runs the stack (API + relay, and the worker unless
-// noWorker), with one account; everything stops when the test ends.
+// start builds and runs the stack through app.New, as `switchboard dev`
+// does: the API and relay, the operations listener, the worker unless
+// noWorker, and the emulator as Twilio (and as the customer phone at
+// <api>/sim); then it creates one account. Everything stops when the test
+// ends.
 func (o faultStack) start(t *testing.T) *stack {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	logger := o.logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -49,10 +47,7 @@ func (o faultStack) start(t *testing.T) *stack {
 	ecfg := o.emulator
 	ecfg.Logger = logger
 	emu := emulator.New(ecfg)
-	emuSrv := httptest.NewServer(emu.Handler())
-	t.Cleanup(emuSrv.Close)
 	t.Cleanup(emu.Close)
-	emu.SetPublicURL(emuSrv.URL)
 
 	cfg := config.Defaults()
 	cfg.DatabaseURL = o.dsn
@@ -61,11 +56,9 @@ func (o faultStack) start(t *testing.T) *stack {
 	}
 	cfg.TemporalAddress = o.temporal
 	cfg.TaskQueue = "it-" + uuid.NewString()[:8]
-	cfg.PublicBaseURL = "http://" + ln.Addr().String()
 	cfg.AdminKey = "test-admin-key-" + uuid.NewString()
 	cfg.SecretKeys = []string{secret.GenerateKey()}
 	cfg.PayloadKey = secret.GenerateKey()
-	cfg.TwilioAPIBase = emuSrv.URL
 	if raceEnabled {
 		// Ten times slower code on a loaded 2-core machine: a workflow
 		// task's code can take more than the SDK's 1 s deadlock limit.
@@ -74,36 +67,24 @@ func (o faultStack) start(t *testing.T) *stack {
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
-
+	opts := []app.Option{app.WithAPI("127.0.0.1:0"), app.WithLocalPublicURL(), app.WithOps("127.0.0.1:0"),
+		app.WithTwilioEmulator("127.0.0.1:0", emu.Handler(), emu.Handler())}
+	if !o.noWorker {
+		opts = append(opts, app.WithWorker())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, logger)
+	a, err := app.New(ctx, cfg, logger, opts...)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	opsLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &stack{t: t, cfg: cfg, app: a, emu: emu, emuURL: emuSrv.URL, apiURL: cfg.PublicBaseURL, opsURL: "http://" + opsLn.Addr().String(),
+	emu.SetPublicURL(a.TwilioEmulatorURL())
+	s := &stack{t: t, cfg: a.Config, app: a, emu: emu, emuURL: a.TwilioEmulatorURL(), apiURL: a.Config.PublicBaseURL, opsURL: a.OpsURL(),
 		stop: cancel, done: make(chan struct{})}
-	runs := []func(context.Context) error{
-		func(ctx context.Context) error { return a.ServeAPI(ctx, ln) },
-		func(ctx context.Context) error { return a.ServeOps(ctx, opsLn) },
-	}
-	if !o.noWorker {
-		runs = append(runs, a.RunWorker)
-	}
 	go func() {
 		defer close(s.done)
-		errc := make(chan error, len(runs))
-		for _, run := range runs {
-			go func() { errc <- run(ctx) }()
-		}
-		for range runs {
-			if err := <-errc; err != nil {
-				t.Errorf("stack: %v", err)
-			}
+		if err := a.Run(ctx); err != nil {
+			t.Errorf("stack: %v", err)
 		}
 	}()
 	t.Cleanup(func() {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/app"
 	"github.com/switchboard/switchboard/internal/bot/examplebot"
+	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/devenv"
 	"github.com/switchboard/switchboard/internal/emulator"
 	"github.com/switchboard/switchboard/internal/secret"
@@ -60,155 +60,180 @@ func devCmd() *cobra.Command {
 
 func runDev(ctx context.Context, out io.Writer, f devFlags) error {
 	started := time.Now()
-	root, err := devenv.ProjectRoot()
+	d, err := newDevEnv(f)
 	if err != nil {
 		return err
 	}
-	dataDir := filepath.Join(root, ".data")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	defer d.stop()
+	if err := d.startTemporal(ctx, out); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
+	if err := d.startPostgres(ctx, out); err != nil {
 		return err
 	}
-	if os.Getenv("SWITCHBOARD_LOG_FORMAT") == "" {
-		cfg.LogFormat = "text" // dev is read by a person; production logs are JSON
-	}
-	secrets, err := loadDevSecrets(filepath.Join(dataDir, "dev.env"))
-	if err != nil {
-		return err
-	}
-	if cfg.AdminKey == "" {
-		cfg.AdminKey = secrets["SWITCHBOARD_ADMIN_KEY"]
-	}
-	if len(cfg.SecretKeys) == 0 {
-		cfg.SecretKeys = []string{secrets["SWITCHBOARD_SECRET_KEY"]}
-	}
-	if cfg.PayloadKey == "" && len(cfg.PayloadKeysPrevious) == 0 {
-		cfg.PayloadKey = secrets["SWITCHBOARD_PAYLOAD_KEY"]
-	}
-	if cfg.OpsAddr == "" {
-		cfg.OpsAddr = devOpsAddr
-	}
-	// The Temporal UI decodes payloads through the operations listener's
-	// open codec endpoint, from the operator's browser.
-	codecURL := "http://" + cfg.OpsAddr + "/codec"
-
-	// Temporal: reuse one that answers, else start the pinned dev server.
-	uiURL := fmt.Sprintf("http://127.0.0.1:%d", f.uiPort)
-	if os.Getenv("TEMPORAL_ADDRESS") == "" {
-		cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", f.temporalPort)
-		reused, err := devenv.ReuseTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace)
-		if err != nil {
-			return err
-		}
-		if reused {
-			fmt.Fprintf(out, "using the Temporal server already running on %s\n", cfg.TemporalAddress)
-		} else {
-			cli, err := devenv.EnsureTemporalCLI(ctx, root, out)
-			if err != nil {
-				return err
-			}
-			logFile, err := os.OpenFile(filepath.Join(dataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-			if err != nil {
-				return err
-			}
-			defer logFile.Close()
-			fmt.Fprintf(out, "starting Temporal dev server on %s (state in .data/temporal.db, log in .data/temporal.log)\n", cfg.TemporalAddress)
-			srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{
-				CLIPath: cli, Port: f.temporalPort, UI: true, UIPort: f.uiPort,
-				DBFile: filepath.Join(dataDir, "temporal.db"), Namespace: cfg.TemporalNamespace, LogWriter: logFile,
-				UICodecEndpoint: codecURL,
-			})
-			if err != nil {
-				return err
-			}
-			defer srv.Stop()
-			uiURL = srv.UIURL
-		}
-	} else {
-		uiURL = "(the UI of your Temporal server at " + cfg.TemporalAddress + ")"
-	}
-	if cfg.TemporalUIOrigin == "" && strings.HasPrefix(uiURL, "http") {
-		cfg.TemporalUIOrigin = uiURL
-	}
-
-	if cfg.DatabaseURL == "" {
-		dsn, stopPG, err := devenv.EnsurePostgres(ctx, root, out)
-		if err != nil {
-			return err
-		}
-		defer stopPG()
-		if err := devenv.CreateDatabase(ctx, dsn, "switchboard"); err != nil {
-			return err
-		}
-		if cfg.DatabaseURL, err = devenv.WithDatabase(dsn, "switchboard"); err != nil {
-			return err
-		}
-	}
-
-	emuLn, err := net.Listen("tcp", f.emulatorAddr)
-	if err != nil {
-		return fmt.Errorf("emulator address %s: %w", f.emulatorAddr, err)
-	}
-	apiLn, err := net.Listen("tcp", f.httpAddr)
-	if err != nil {
-		return fmt.Errorf("API address %s: %w", f.httpAddr, err)
-	}
-	opsLn, err := listenOps(cfg)
-	if err != nil {
-		return err
-	}
-	emuURL := "http://" + emuLn.Addr().String()
-	if os.Getenv("SWITCHBOARD_PUBLIC_BASE_URL") == "" {
-		cfg.PublicBaseURL = "http://" + apiLn.Addr().String()
-	}
-	if os.Getenv("SWITCHBOARD_TWILIO_API_BASE") == "" {
-		cfg.TwilioAPIBase = emuURL
-	}
-	if os.Getenv("SWITCHBOARD_ALLOW_PRIVATE_TARGETS") == "" {
-		cfg.AllowPrivateTargets = true // the example bot runs on this machine
-	}
-
-	logger := newLogger(cfg)
-	emu := emulator.New(emulator.Config{Logger: logger, PublicURL: emuURL})
+	cfg := d.cfg
+	logger := app.NewLogger(cfg)
+	emu := emulator.New(emulator.Config{Logger: logger})
 	defer emu.Close()
 	// The example bot lives beside the emulator, on a port that stays the
 	// same from run to run (the seeded workstream keeps its URL).
 	mux := http.NewServeMux()
 	mux.Handle("/bot/", http.StripPrefix("/bot", examplebot.Handler()))
 	mux.Handle("/", emu.Handler())
-	emuSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = emuSrv.Serve(emuLn) }()
-	defer emuSrv.Close()
-
-	a, err := app.Open(ctx, cfg, logger)
+	opts := []app.Option{app.WithAPI(f.httpAddr), app.WithOps(cfg.OpsAddr), app.WithWorker(),
+		app.WithTwilioEmulator(f.emulatorAddr, mux, emu.Handler())} // the customer phone at <api>/sim
+	if os.Getenv("SWITCHBOARD_PUBLIC_BASE_URL") == "" {
+		opts = append(opts, app.WithLocalPublicURL())
+	}
+	a, err := app.New(ctx, cfg, logger, opts...)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	a.Simulator = emu.Handler() // the customer phone at <api>/sim
-	acc, err := seedDemo(ctx, a, secrets["DEMO_TWILIO_AUTH_TOKEN"])
+	emuURL := a.TwilioEmulatorURL()
+	emu.SetPublicURL(emuURL)
+	acc, err := seedDemo(ctx, a, d.secrets["DEMO_TWILIO_AUTH_TOKEN"])
 	if err != nil {
 		return err
 	}
-	agent, err := seedDemoWorkstream(ctx, a, acc.NumberID, emuURL+"/bot/webhooks/rest/webhook", secrets["DEMO_AGENT_TOKEN"])
+	agent, err := seedDemoWorkstream(ctx, a, acc.NumberID, emuURL+"/bot/webhooks/rest/webhook", d.secrets["DEMO_AGENT_TOKEN"])
 	if err != nil {
 		return fmt.Errorf("seed demo workstream: %w", err)
 	}
-	emu.AddAccount(demoAccountSID, secrets["DEMO_TWILIO_AUTH_TOKEN"])
-	emu.ConfigureSender(demoAccountSID, demoNumber, cfg.InboundURL(acc.ID))
+	emu.AddAccount(demoAccountSID, d.secrets["DEMO_TWILIO_AUTH_TOKEN"])
+	emu.ConfigureSender(demoAccountSID, demoNumber, a.Config.InboundURL(acc.ID))
 	// As `switchboard migrate` does: the daily purge (SWITCHBOARD_RETENTION).
-	if err := app.EnsureRetentionSchedule(ctx, a.Temporal, cfg, logger); err != nil {
+	if err := app.EnsureRetentionSchedule(ctx, a.Temporal, a.Config, logger); err != nil {
 		logger.Warn("retention schedule not set up", "err", err)
 	}
-
 	printBanner(out, bannerInfo{
-		api: cfg.PublicBaseURL, ops: "http://" + opsLn.Addr().String(), ui: uiURL, emulator: emuURL, adminKey: cfg.AdminKey,
-		accountID: acc.ID, agentName: agent.Name, agentToken: secrets["DEMO_AGENT_TOKEN"], took: time.Since(started),
+		api: a.Config.PublicBaseURL, ops: a.OpsURL(), ui: d.uiURL, emulator: emuURL, adminKey: cfg.AdminKey,
+		accountID: acc.ID, agentName: agent.Name, agentToken: d.secrets["DEMO_AGENT_TOKEN"], took: time.Since(started),
 	})
-	return runAll(ctx, a, apiLn, opsLn)
+	return a.Run(ctx)
+}
+
+// devEnv is what dev sets up around the stack: .data/, its secrets, the
+// configuration, and the Temporal and PostgreSQL servers it may start.
+type devEnv struct {
+	f       devFlags
+	root    string
+	dataDir string
+	cfg     config.Config
+	secrets map[string]string
+	uiURL   string
+	stops   []func()
+}
+
+// newDevEnv reads the configuration and .data/dev.env, and gives dev its
+// defaults: text logs, the dev secrets, an operations listener, and local
+// bot targets.
+func newDevEnv(f devFlags) (*devEnv, error) {
+	root, err := devenv.ProjectRoot()
+	if err != nil {
+		return nil, err
+	}
+	d := &devEnv{f: f, root: root, dataDir: filepath.Join(root, ".data")}
+	if err := os.MkdirAll(d.dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	if d.cfg, err = loadConfig(); err != nil {
+		return nil, err
+	}
+	cfg := &d.cfg
+	if os.Getenv("SWITCHBOARD_LOG_FORMAT") == "" {
+		cfg.LogFormat = "text" // dev is read by a person; production logs are JSON
+	}
+	if d.secrets, err = loadDevSecrets(filepath.Join(d.dataDir, "dev.env")); err != nil {
+		return nil, err
+	}
+	if cfg.AdminKey == "" {
+		cfg.AdminKey = d.secrets["SWITCHBOARD_ADMIN_KEY"]
+	}
+	if len(cfg.SecretKeys) == 0 {
+		cfg.SecretKeys = []string{d.secrets["SWITCHBOARD_SECRET_KEY"]}
+	}
+	if cfg.PayloadKey == "" && len(cfg.PayloadKeysPrevious) == 0 {
+		cfg.PayloadKey = d.secrets["SWITCHBOARD_PAYLOAD_KEY"]
+	}
+	if cfg.OpsAddr == "" {
+		cfg.OpsAddr = devOpsAddr
+	}
+	if os.Getenv("SWITCHBOARD_ALLOW_PRIVATE_TARGETS") == "" {
+		cfg.AllowPrivateTargets = true // the example bot runs on this machine
+	}
+	return d, nil
+}
+
+// stop stops what dev started, last first.
+func (d *devEnv) stop() {
+	for i := len(d.stops) - 1; i >= 0; i-- {
+		d.stops[i]()
+	}
+}
+
+// startTemporal reuses a Temporal server that answers, else starts the
+// pinned dev server with its UI.
+func (d *devEnv) startTemporal(ctx context.Context, out io.Writer) error {
+	cfg := &d.cfg
+	d.uiURL = fmt.Sprintf("http://127.0.0.1:%d", d.f.uiPort)
+	if os.Getenv("TEMPORAL_ADDRESS") != "" {
+		d.uiURL = "(the UI of your Temporal server at " + cfg.TemporalAddress + ")"
+		return nil
+	}
+	cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", d.f.temporalPort)
+	reused, err := devenv.ReuseTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace)
+	if err != nil {
+		return err
+	}
+	if reused {
+		fmt.Fprintf(out, "using the Temporal server already running on %s\n", cfg.TemporalAddress)
+	} else {
+		cli, err := devenv.EnsureTemporalCLI(ctx, d.root, out)
+		if err != nil {
+			return err
+		}
+		logFile, err := os.OpenFile(filepath.Join(d.dataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		d.stops = append(d.stops, func() { logFile.Close() })
+		fmt.Fprintf(out, "starting Temporal dev server on %s (state in .data/temporal.db, log in .data/temporal.log)\n", cfg.TemporalAddress)
+		srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{
+			CLIPath: cli, Port: d.f.temporalPort, UI: true, UIPort: d.f.uiPort,
+			DBFile: filepath.Join(d.dataDir, "temporal.db"), Namespace: cfg.TemporalNamespace, LogWriter: logFile,
+			// The Temporal UI decodes payloads through the operations
+			// listener's open codec endpoint, from the operator's browser.
+			UICodecEndpoint: "http://" + cfg.OpsAddr + "/codec",
+		})
+		if err != nil {
+			return err
+		}
+		d.stops = append(d.stops, func() { _ = srv.Stop() })
+		d.uiURL = srv.UIURL
+	}
+	if cfg.TemporalUIOrigin == "" {
+		cfg.TemporalUIOrigin = d.uiURL
+	}
+	return nil
+}
+
+// startPostgres uses DATABASE_URL, else a local PostgreSQL (started under
+// .data/ when none answers) and its switchboard database.
+func (d *devEnv) startPostgres(ctx context.Context, out io.Writer) error {
+	if d.cfg.DatabaseURL != "" {
+		return nil
+	}
+	dsn, stopPG, err := devenv.EnsurePostgres(ctx, d.root, out)
+	if err != nil {
+		return err
+	}
+	d.stops = append(d.stops, func() { _ = stopPG() })
+	if err := devenv.CreateDatabase(ctx, dsn, "switchboard"); err != nil {
+		return err
+	}
+	d.cfg.DatabaseURL, err = devenv.WithDatabase(dsn, "switchboard")
+	return err
 }
 
 // seedDemo creates the demo account on the emulator's sandbox-like sender,

@@ -4,15 +4,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/switchboard/switchboard/internal/config"
-	"github.com/switchboard/switchboard/internal/logging"
 )
 
 func main() {
@@ -40,13 +36,4 @@ func run(args []string) error {
 	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd(), rotateKeysCmd(), configCmd(), benchCmd())
 	root.SetArgs(args)
 	return root.ExecuteContext(ctx)
-}
-
-// newLogger is the process's logger (also slog's default): JSON unless
-// SWITCHBOARD_LOG_FORMAT=text (dev's default), phone numbers masked and the
-// configuration's secrets scrubbed from every line.
-func newLogger(cfg config.Config) *slog.Logger {
-	l := logging.New(os.Stderr, logging.Options{Format: cfg.LogFormat, Level: cfg.LogLevel, Secrets: cfg.Secrets()})
-	slog.SetDefault(l)
-	return l
 }

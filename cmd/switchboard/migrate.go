@@ -22,7 +22,7 @@ func migrateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return app.Migrate(cmd.Context(), cfg, newLogger(cfg), skipTemporal)
+			return app.Migrate(cmd.Context(), cfg, app.NewLogger(cfg), skipTemporal)
 		},
 	}
 	cmd.Flags().BoolVar(&skipTemporal, "skip-temporal", false, "only migrate the database")

@@ -22,7 +22,7 @@ func rotateKeysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := app.RotateKeys(cmd.Context(), cfg, newLogger(cfg))
+			rep, err := app.RotateKeys(cmd.Context(), cfg, app.NewLogger(cfg))
 			fmt.Fprintf(cmd.OutOrStdout(), "%d accounts: %d re-encrypted, %d already on the primary key, %d unreadable\n",
 				rep.Accounts, rep.Rotated, rep.Current, len(rep.Unreadable))
 			return err

@@ -1,5 +1,6 @@
 // Package app wires Switchboard's parts together — store, Temporal client,
-// API, worker, relay — for the commands and the integration tests.
+// API, worker, relay — for the commands, the bench and the integration
+// tests: New (build.go) is the one way to assemble a process.
 package app
 
 import (
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"go.temporal.io/sdk/client"
 
@@ -45,15 +47,24 @@ type App struct {
 	// tests), is served by the API under /sim (the customer phone).
 	Simulator http.Handler
 
+	// relay is the process's one inbox relay: the API hands webhooks to
+	// it and runs its sweeps, the activities deliver assignments through it.
+	relay *relay.Relay
+
+	// What New assembled for Run (build.go).
+	apiLn, opsLn, twilioLn net.Listener
+	twilioH                http.Handler
+	worker                 bool
+	running                atomic.Bool
+
 	dbCollector sync.Once
 	apiReady    sync.Once
 	apiChecker  *health.Checker
 }
 
-// Open connects to PostgreSQL (applying migrations) and creates a lazy
-// Temporal client: the API starts, and stores webhooks, even while Temporal
-// is still unreachable.
-func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
+// open connects to PostgreSQL (applying migrations) and creates a lazy
+// Temporal client and the relay (New is the way in).
+func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -88,28 +99,34 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		st.Close()
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
-	return &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box, Metrics: m, Codec: codec}, nil
+	a := &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box, Metrics: m, Codec: codec}
+	a.relay = relay.New(st, tc, cfg.TaskQueue, cfg.SessionWindow, logger.With("component", "relay")).
+		WithAssignments(st).WithEnded(st)
+	a.relay.OnAssignmentRedelivery = m.AssignmentRedeliveries.Inc
+	a.relay.RedeliverAfter = cfg.InboxRedeliverAfter
+	a.relay.OnRedelivery = m.InboxRedeliveries.Inc
+	return a, nil
 }
 
-// Close releases connections.
+// Close releases the listeners New opened (those Run served are closed
+// already) and the connections.
 func (a *App) Close() {
+	for _, ln := range []net.Listener{a.apiLn, a.opsLn, a.twilioLn} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
 	a.Temporal.Close()
 	a.Store.Close()
 }
 
-// Relay returns the inbox relay.
-func (a *App) Relay() *relay.Relay {
-	rl := relay.New(a.Store, a.Temporal, a.Config.TaskQueue, a.Config.SessionWindow, a.Logger.With("component", "relay")).
-		WithAssignments(a.Store).WithEnded(a.Store)
-	rl.OnAssignmentRedelivery = a.Metrics.AssignmentRedeliveries.Inc
-	rl.RedeliverAfter = a.Config.InboxRedeliverAfter
-	rl.OnRedelivery = a.Metrics.InboxRedeliveries.Inc
-	return rl
-}
+// Relay is the process's inbox relay (one per process: its sweeps run
+// with the API, see Run).
+func (a *App) Relay() *relay.Relay { return a.relay }
 
-// API returns the HTTP server.
-func (a *App) API(rl *relay.Relay) *api.Server {
-	srv := api.New(a.Config, a.Store, a.Temporal, a.Box, rl, a.Logger.With("component", "api"))
+// API returns an HTTP server on the process's relay.
+func (a *App) API() *api.Server {
+	srv := api.New(a.Config, a.Store, a.Temporal, a.Box, a.relay, a.Logger.With("component", "api"))
 	srv.Metrics = a.Metrics
 	srv.Ready = a.APIReadyChecker()
 	srv.Simulator = a.Simulator
@@ -117,17 +134,17 @@ func (a *App) API(rl *relay.Relay) *api.Server {
 	return srv
 }
 
-// ServeAPI serves HTTP on ln and runs the relay until ctx ends, then shuts
-// down gracefully (see ops.go).
-func (a *App) ServeAPI(ctx context.Context, ln net.Listener) error {
+// serveAPIProcess serves HTTP on the API listener and runs the relay
+// until ctx ends, then shuts down gracefully (see ops.go). Run calls it
+// once: the relay starts and stops once.
+func (a *App) serveAPIProcess(ctx context.Context) error {
 	a.registerDBCollector()
-	rl := a.Relay()
-	srv := a.API(rl)
+	srv := a.API()
 	// Agent event streams end when ctx does, before the HTTP shutdown
 	// waits for in-flight requests (a stream never ends by itself).
 	waitEvents := srv.StartAgentEvents(ctx)
 	defer waitEvents()
-	return a.serveAPI(ctx, ln, srv, rl)
+	return a.serveAPI(ctx, a.apiLn, srv, a.relay)
 }
 
 // Activities builds the activities with their dependencies.
@@ -147,7 +164,7 @@ func (a *App) Activities() *activities.Activities {
 		Store:             a.Store,
 		Settings:          a.Store,
 		Windows:           a.Store,
-		Distribution:      NewDistribution(a.Store, a.Relay(), a.Logger.With("component", "distribution")),
+		Distribution:      NewDistribution(a.Store, a.relay, a.Logger.With("component", "distribution")),
 		Bot:               bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
 		Credentials:       tokens,
 		Twilio:            a.Metrics.InstrumentSender(tw),

@@ -183,8 +183,8 @@ func (a *App) OpsHandler(ready *health.Checker) http.Handler {
 // WorkerHTTPHandler is the worker's operations listener.
 func (a *App) WorkerHTTPHandler(ready *health.Checker) http.Handler { return a.OpsHandler(ready) }
 
-// ServeOps serves `serve`'s operations listener on ln until ctx ends.
-func (a *App) ServeOps(ctx context.Context, ln net.Listener) error {
+// serveOps serves `serve`'s operations listener on ln until ctx ends.
+func (a *App) serveOps(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.OpsHandler(a.APIReadyChecker()), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -203,10 +203,10 @@ func (a *App) ServeOps(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// RunWorkerProcess is `switchboard worker`: the worker, and its HTTP port
+// runWorkerProcess is `switchboard worker`: the worker, and its HTTP port
 // (ln; nil for none). On ctx's end /readyz turns 503, the worker stops
 // (running activities finish), then the HTTP server closes.
-func (a *App) RunWorkerProcess(ctx context.Context, ln net.Listener) error {
+func (a *App) runWorkerProcess(ctx context.Context, ln net.Listener) error {
 	ready := a.ReadyChecker(RoleWorker)
 	var srv *http.Server
 	httpErr := make(chan error, 1)

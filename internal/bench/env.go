@@ -6,10 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -59,7 +57,6 @@ type stack struct {
 
 	sends       atomic.Int64 // POST Messages.json answered by the emulator
 	rateLimited atomic.Int64 // of which 429
-	emuSrv      *http.Server
 	cancel      context.CancelFunc
 	done        chan error
 	children    []*child
@@ -111,32 +108,15 @@ func (e *env) newStack(ctx context.Context, sc stackConfig) (*stack, error) {
 		return nil, err
 	}
 
-	emuLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.emuURL = "http://" + emuLn.Addr().String()
-	s.emu = emulator.New(emulator.Config{Logger: e.logger, PublicURL: s.emuURL, RatePerSender: sc.emulatorRate})
-	s.emuSrv = &http.Server{Handler: s.countSends(s.emu.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.emuSrv.Serve(emuLn) }()
-
-	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.apiURL = "http://" + apiLn.Addr().String()
-
+	s.emu = emulator.New(emulator.Config{Logger: e.logger, RatePerSender: sc.emulatorRate})
 	cfg := config.Defaults()
 	cfg.DatabaseURL = dsn
 	cfg.TemporalAddress = sc.temporal
 	cfg.TaskQueue = "bench-" + sc.name + "-" + randHex(4)
-	cfg.PublicBaseURL = s.apiURL
-	cfg.HTTPAddr = apiLn.Addr().String()
 	cfg.AdminKey = "bench-admin-" + randHex(12)
 	cfg.AdminKeys = []string{cfg.AdminKey}
 	cfg.SecretKeys = []string{secret.GenerateKey()}
 	cfg.PayloadKey = secret.GenerateKey() // as production runs: payloads encrypted
-	cfg.TwilioAPIBase = s.emuURL
 	cfg.LogLevel = "warn"
 	if sc.sessionWindow > 0 {
 		cfg.SessionWindow = sc.sessionWindow
@@ -150,32 +130,37 @@ func (e *env) newStack(ctx context.Context, sc stackConfig) (*stack, error) {
 	if sc.configure != nil {
 		sc.configure(&cfg)
 	}
-	s.cfg = cfg
-
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.cancel = cancel
-	a, err := app.Open(ctx, cfg, e.logger)
+	opts := []app.Option{app.WithTwilioEmulator("127.0.0.1:0", s.countSends(s.emu.Handler()), nil)}
+	if sc.split {
+		// The `serve` child binds the API; in process, the app only
+		// serves the emulator and the bench's queries.
+		port, err := devenv.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg.HTTPAddr = "127.0.0.1:" + strconv.Itoa(port)
+		cfg.PublicBaseURL = "http://" + cfg.HTTPAddr
+	} else {
+		opts = append(opts, app.WithAPI("127.0.0.1:0"), app.WithLocalPublicURL(), app.WithWorker())
+	}
+	a, err := app.New(ctx, cfg, e.logger, opts...)
 	if err != nil {
-		apiLn.Close()
 		return nil, err
 	}
-	s.app = a
+	s.app, s.cfg = a, a.Config
+	s.apiURL, s.emuURL = a.Config.PublicBaseURL, a.TwilioEmulatorURL()
+	s.emu.SetPublicURL(s.emuURL)
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
 	s.done = make(chan error, 1)
-	if sc.split {
-		apiLn.Close() // the `serve` child binds it
+	go func() {
+		s.done <- a.Run(runCtx)
 		close(s.done)
+	}()
+	if sc.split {
 		if err := s.startChildren(ctx); err != nil {
 			return nil, err
 		}
-	} else {
-		go func() {
-			errc := make(chan error, 2)
-			go func() { errc <- a.ServeAPI(runCtx, apiLn) }()
-			go func() { errc <- a.RunWorker(runCtx) }()
-			err := errors.Join(<-errc, <-errc)
-			s.done <- err
-			close(s.done)
-		}()
 	}
 	if err := s.waitHTTP(ctx, s.apiURL+"/healthz", 30*time.Second); err != nil {
 		return nil, fmt.Errorf("API of stack %s: %w", sc.name, err)
@@ -298,7 +283,8 @@ func (s *stack) waitHTTP(ctx context.Context, url string, within time.Duration) 
 }
 
 // startChildren runs the API (`switchboard serve`) and the worker
-// (`switchboard worker`) as child processes of this binary, so that each
+// (`switchboard worker`) as child processes of this binary (its hidden
+// serve and worker commands run the same internal/app code), so that each
 // one's memory is measured alone.
 func (s *stack) startChildren(ctx context.Context) error {
 	exe, err := os.Executable()
@@ -359,9 +345,7 @@ func (s *stack) childPID(name string) int {
 // Close stops the stack and drops its database.
 func (s *stack) Close() {
 	s.closeOnce.Do(func() {
-		if s.cancel != nil {
-			s.cancel()
-		}
+		// The children first: the emulator serves them until they stop.
 		for _, c := range s.children {
 			_ = c.cmd.Process.Signal(syscall.SIGTERM)
 		}
@@ -373,6 +357,9 @@ func (s *stack) Close() {
 				<-c.done
 			}
 		}
+		if s.cancel != nil {
+			s.cancel()
+		}
 		if s.done != nil {
 			select {
 			case <-s.done:
@@ -382,9 +369,6 @@ func (s *stack) Close() {
 		}
 		if s.app != nil {
 			s.app.Close()
-		}
-		if s.emuSrv != nil {
-			_ = s.emuSrv.Close()
 		}
 		if s.emu != nil {
 			s.emu.Close()
