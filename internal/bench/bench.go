@@ -1,7 +1,8 @@
-// Package bench is `switchboard bench`: it starts its own Temporal dev
-// server, PostgreSQL database, Twilio emulator, API and worker, measures
-// Switchboard against the raw Temporal baseline on the same server in the
-// same run, and reports a table (and JSON) with each target and verdict.
+// Package bench is `switchboard-bench` (cmd/switchboard-bench): it starts
+// its own Temporal dev server, PostgreSQL database, Twilio emulator, API
+// and worker, measures Switchboard against the raw Temporal baseline on the
+// same server in the same run, and reports a table (and JSON) with each
+// target and verdict.
 //
 // Benchmarks print numbers; they never fail on speed. The machine is shared
 // and noisy, which is why every throughput is compared with a baseline
@@ -40,7 +41,7 @@ const (
 // AllPhases lists every phase in run order.
 var AllPhases = []string{PhaseIngest, PhaseLatency, PhaseHistory, PhaseSend, PhaseScale, PhaseWindow, PhaseOutbound}
 
-// Options are the bench's settings (flags of `switchboard bench`).
+// Options are the bench's settings (flags of `switchboard-bench`).
 type Options struct {
 	Phases []string `json:"phases"`
 	// 1. ingest: closed loop, same concurrency for the baseline.

@@ -9,7 +9,7 @@ import (
 
 // DefaultWorkerPollers is how many long polls a worker keeps open per task
 // type. The SDK's 2 leave tasks waiting for a poll under load. Measured by
-// `switchboard bench` on two cores, with the baseline polled the same way:
+// `switchboard-bench` on two cores, with the baseline polled the same way:
 // 8 opened conversations 46 % faster than 2; 16 raised the ingest ratio to
 // the no-op baseline from 0.73 to 0.83 and opened the window phase's 1,000
 // conversations in 11 s instead of 34; 32 fell back to 0.66 (workflow tasks

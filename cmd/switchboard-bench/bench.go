@@ -17,9 +17,9 @@ func benchCmd() *cobra.Command {
 	o := bench.DefaultOptions()
 	var phases, out string
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use:   "switchboard-bench",
 		Short: "Measure throughput, latency, history cost and scale against the raw Temporal baseline (starts its own servers)",
-		Long: `bench starts its own in-memory Temporal dev server (and a file-backed one for
+		Long: `switchboard-bench starts its own in-memory Temporal dev server (and a file-backed one for
 the scale phase), a fresh PostgreSQL database per stack, the Twilio emulator, the
 API and a worker, then measures each phase against its target and, where it has
 one, a baseline measured on the same server in the same run. Progress goes to
@@ -27,6 +27,9 @@ stderr, the table to stdout, and the JSON to <out>/<timestamp>.json and
 <out>/latest.json. Numbers vary with the machine's load: compare ratios.
 
 Phases: ` + strings.Join(bench.AllPhases, ", "),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Phases = nil
 			for _, p := range strings.Split(phases, ",") {
