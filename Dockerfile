@@ -24,11 +24,13 @@ RUN go mod download && go mod verify
 COPY . .
 ARG TARGETOS
 ARG TARGETARCH
-# The SQL migrations and the emulator page are embedded (go:embed): the binary
-# is all the runtime stage needs.
+# The SQL migrations and the console are embedded (go:embed): the binary is all
+# the runtime stage needs. -tags switchboard_nodev compiles `dev` out, and with
+# it the Twilio emulator, the example bot and the local Temporal/PostgreSQL
+# setup (docs/binaries.md; cmd/switchboard/binaries_test.go checks this line).
 RUN --mount=type=cache,target=/root/.cache/go-build \
     GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags='-s -w' -o /out/switchboard ./cmd/switchboard
+    go build -trimpath -tags switchboard_nodev -ldflags='-s -w' -o /out/switchboard ./cmd/switchboard
 
 # -------------------------------------------------------------- runtime stage
 # debian:bookworm-slim rather than gcr.io/distroless/static-debian12:nonroot:

@@ -6,6 +6,9 @@ TEMPORAL_VERSION  := v1.5.1
 STATICCHECK_VER   := v0.8.2
 WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
+# The production build: `dev` (the emulator, the example bot, the local
+# Temporal and PostgreSQL setup) compiled out of the server (docs/binaries.md).
+PROD_TAGS         := switchboard_nodev
 
 .PHONY: dev test tidy-check faults fuzz lint build bench fmt tools browser-deps promtool
 
@@ -54,9 +57,9 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-## build: the switchboard binary into bin/
+## build: the production switchboard binary into bin/ (as the image builds it: no dev)
 build:
-	$(GO) build -o $(BIN)/switchboard ./cmd/switchboard
+	$(GO) build -tags $(PROD_TAGS) -o $(BIN)/switchboard ./cmd/switchboard
 
 ## bench: throughput, latency, history cost and scale against the raw Temporal baseline,
 ## a few minutes (BENCH_FLAGS="--conversations 100000 --split" for the 100k scale target);

@@ -36,14 +36,18 @@ import (
 )
 
 // buildBinary builds cmd/switchboard into a temporary directory (with -race
-// when the tests run with it, so the build cache of the test is reused).
+// when the tests run with it, so the build cache of the test is reused), as
+// production builds it: without dev (docs/binaries.md).
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	return buildBinaryWithTags(t, "")
 }
 
-// buildBinaryWithTags builds cmd/switchboard with build tags (comma
-// separated; "" for none).
+// productionTags are the build tags of the image and `make build`.
+const productionTags = "switchboard_nodev"
+
+// buildBinaryWithTags builds cmd/switchboard with the production tags and
+// more (comma separated; "" for none).
 func buildBinaryWithTags(t *testing.T, tags string) string {
 	t.Helper()
 	root, err := devenv.ProjectRoot()
@@ -56,8 +60,9 @@ func buildBinaryWithTags(t *testing.T, tags string) string {
 		args = append(args, "-race")
 	}
 	if tags != "" {
-		args = append(args, "-tags", tags)
+		tags = "," + tags
 	}
+	args = append(args, "-tags", productionTags+tags)
 	cmd := exec.Command("go", append(args, "./cmd/switchboard")...)
 	cmd.Dir = root
 	start := time.Now()

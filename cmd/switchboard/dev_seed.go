@@ -1,3 +1,5 @@
+//go:build !switchboard_nodev
+
 package main
 
 import (
