@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // WorkflowName is the registered name of EraseCustomer.
@@ -47,7 +47,7 @@ type Result struct {
 	// ConversationsTerminated did not close within CloseTimeout.
 	ConversationsTerminated int `json:"conversations_terminated"`
 	// RowsDeleted per PostgreSQL table (the registry of customer data).
-	RowsDeleted store.ErasureCounts `json:"rows_deleted"`
+	RowsDeleted domain.ErasureCounts `json:"rows_deleted"`
 	// WorkflowsDeleted are the workflow executions deleted from Temporal.
 	WorkflowsDeleted int `json:"workflows_deleted"`
 	// WorkflowsRemaining are still listed by Temporal's visibility when the
@@ -74,7 +74,7 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 			MaximumInterval:    time.Minute,
 		},
 	})
-	res := Result{RowsDeleted: store.ErasureCounts{}}
+	res := Result{RowsDeleted: domain.ErasureCounts{}}
 	var open []string
 	if err := workflow.ExecuteActivity(ctx, a.EraseCloseConversations, in.CustomerE164).Get(ctx, &open); err != nil {
 		return res, err
@@ -138,7 +138,7 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 // erasePostgres runs the PostgreSQL erasure and adds its counts to res
 // and to *rows.
 func erasePostgres(ctx workflow.Context, e164 string, res *Result, rows *int64) error {
-	var counts []TableRows
+	var counts []domain.TableRows
 	if err := workflow.ExecuteActivity(ctx, a.ErasePostgres, e164).Get(ctx, &counts); err != nil {
 		return err
 	}

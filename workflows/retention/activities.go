@@ -6,12 +6,12 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // Store is what the purge needs from the store.
 type Store interface {
-	PurgeBefore(ctx context.Context, before time.Time, limit int) (store.PurgeResult, error)
+	PurgeBefore(ctx context.Context, before time.Time, limit int) (domain.PurgeResult, error)
 }
 
 // Activities are registered with the worker next to the conversation's.
@@ -20,7 +20,7 @@ type Activities struct {
 }
 
 // PurgeBatch deletes up to Limit rows of each kind older than Before.
-func (a *Activities) PurgeBatch(ctx context.Context, in PurgeBatchInput) (store.PurgeResult, error) {
+func (a *Activities) PurgeBatch(ctx context.Context, in PurgeBatchInput) (domain.PurgeResult, error) {
 	r, err := a.Store.PurgeBefore(ctx, in.Before, in.Limit)
 	if err == nil && r.Total() > 0 {
 		activity.GetLogger(ctx).Info("retention purge batch", "before", in.Before, "messages", r.Messages,

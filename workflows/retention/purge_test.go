@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // fakeStore holds rows by age and deletes them like the store, limit per kind.
@@ -19,7 +19,7 @@ type fakeStore struct {
 	batches []PurgeBatchInput
 }
 
-func (f *fakeStore) PurgeBefore(_ context.Context, before time.Time, limit int) (store.PurgeResult, error) {
+func (f *fakeStore) PurgeBefore(_ context.Context, before time.Time, limit int) (domain.PurgeResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.batches = append(f.batches, PurgeBatchInput{Before: before, Limit: limit})
@@ -33,7 +33,7 @@ func (f *fakeStore) PurgeBefore(_ context.Context, before time.Time, limit int) 
 		keep = append(keep, t)
 	}
 	f.msgs = keep
-	return store.PurgeResult{Messages: n}, nil
+	return domain.PurgeResult{Messages: n}, nil
 }
 
 func TestPurgeDeletesInBatchesUntilNothingIsLeft(t *testing.T) {
@@ -54,7 +54,7 @@ func TestPurgeDeletesInBatchesUntilNothingIsLeft(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var got store.PurgeResult
+	var got domain.PurgeResult
 	if err := env.GetWorkflowResult(&got); err != nil || got.Messages != 25 {
 		t.Fatalf("result %+v %v, want 25 messages", got, err)
 	}
