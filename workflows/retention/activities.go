@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
@@ -17,6 +18,15 @@ type Store interface {
 // Activities are registered with the worker next to the conversation's.
 type Activities struct {
 	Store Store
+}
+
+// Register adds the purge workflow and its activities to a worker.
+func Register(r interface {
+	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
+	RegisterActivity(a interface{})
+}, acts *Activities) {
+	r.RegisterWorkflowWithOptions(Purge, workflow.RegisterOptions{Name: PurgeWorkflowName})
+	r.RegisterActivity(acts)
 }
 
 // PurgeBatch deletes up to Limit rows of each kind older than Before.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
@@ -48,8 +47,7 @@ func TestPurgeDeletesInBatchesUntilNothingIsLeft(t *testing.T) {
 	for i := range 5 {
 		f.msgs = append(f.msgs, start.Add(-time.Duration(i)*time.Hour)) // within a day
 	}
-	env.RegisterWorkflowWithOptions(Purge, workflow.RegisterOptions{Name: PurgeWorkflowName})
-	env.RegisterActivity(&Activities{Store: f})
+	Register(env, &Activities{Store: f})
 	env.ExecuteWorkflow(PurgeWorkflowName, PurgeInput{Retention: 24 * time.Hour, BatchSize: 10})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -75,8 +73,7 @@ func TestPurgeWithoutRetentionDoesNothing(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	f := &fakeStore{msgs: []time.Time{time.Unix(0, 0)}}
-	env.RegisterWorkflowWithOptions(Purge, workflow.RegisterOptions{Name: PurgeWorkflowName})
-	env.RegisterActivity(&Activities{Store: f})
+	Register(env, &Activities{Store: f})
 	env.ExecuteWorkflow(PurgeWorkflowName, PurgeInput{})
 	if err := env.GetWorkflowError(); err != nil || len(f.batches) != 0 || len(f.msgs) != 1 {
 		t.Fatalf("err %v, %d batches, %d messages", err, len(f.batches), len(f.msgs))
