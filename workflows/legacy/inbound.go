@@ -129,6 +129,6 @@ func containsSID(msgs []domain.InboundMessage, sid string) bool {
 // onDelivery reacts to a failed delivery reported by a status callback.
 func (c *conversation) onDelivery(ctx workflow.Context, d DeliveryUpdate) {
 	if d.ErrorCode == twilioWindowClosed {
-		c.toTemplateOnly(ctx, "twilio_63016")
+		c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
 	}
 }
