@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // askBot hands one customer message to the workstream's bot and relays its
@@ -26,7 +27,7 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout + 2*time.Second,
-		RetryPolicy:         onceOnly,
+		RetryPolicy:         retry.OnceOnly(),
 	})
 	var reply domain.BotReply
 	in := activities.AskBotInput{Bot: *b, WorkstreamID: c.workstream().ID, Sender: c.st.ConversationID, Message: m.Body}

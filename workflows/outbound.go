@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // sendTimeout bounds how long a message may wait for Twilio (retries
@@ -193,7 +194,7 @@ func (c *conversation) handOver(ctx workflow.Context, req SendRequest) {
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: sendTimeout,
-		RetryPolicy:            patientRetry,
+		RetryPolicy:            retry.Patient(),
 	})
 	var out activities.SendOutput
 	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, in).Get(ctx, &out); err != nil {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
@@ -271,7 +270,7 @@ func drain[T any](ctx workflow.Context, ch workflow.ReceiveChannel) []T {
 func localCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         localRetry,
+		RetryPolicy:         storeRetry,
 	})
 }
 
@@ -283,17 +282,8 @@ func durableCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    10 * time.Second,
 		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
-		RetryPolicy:            localRetry,
+		RetryPolicy:            storeRetry,
 	})
-}
-
-var localRetry = &temporal.RetryPolicy{
-	InitialInterval:    200 * time.Millisecond,
-	BackoffCoefficient: 2,
-	MaximumInterval:    10 * time.Second,
-	NonRetryableErrorTypes: []string{
-		string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid),
-	},
 }
 
 func (c *conversation) record() domain.ConversationRecord {

@@ -134,12 +134,7 @@ func (c *conversation) deliver(ctx workflow.Context, req SendRequest) (domain.Me
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: sendTimeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeConfig},
-		},
+		RetryPolicy:            sendRetry,
 	})
 	var out activities.SendOutput
 	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, in).Get(ctx, &out); err != nil {

@@ -8,10 +8,10 @@ package retention
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // PurgeWorkflowName is the registered name of Purge.
@@ -58,11 +58,7 @@ func Purge(ctx workflow.Context, in PurgeInput) (domain.PurgeResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2 * time.Minute,
 		ScheduleToCloseTimeout: 6 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:            retry.Background(),
 	})
 	logger := workflow.GetLogger(ctx)
 	for {
