@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
@@ -25,14 +26,11 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 }
 
 type conversation struct {
-	in       ConversationInput
-	st       ConversationState
-	settings activities.ConversationSettings
-	window   time.Duration
-	logger   interface {
-		Info(string, ...interface{})
-		Warn(string, ...interface{})
-	}
+	in         ConversationInput
+	st         ConversationState
+	settings   activities.ConversationSettings
+	window     time.Duration
+	logger     log.Logger
 	inbound    workflow.ReceiveChannel
 	delivery   workflow.ReceiveChannel
 	closeCh    workflow.ReceiveChannel

@@ -110,20 +110,15 @@ func maps1(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
+func containsSID(msgs []domain.InboundMessage, sid string) bool {
+	return slices.ContainsFunc(msgs, func(m domain.InboundMessage) bool { return m.MessageSID == sid })
+}
+
 func (c *conversation) rememberSID(sid string) {
 	c.st.RecentSIDs = append(c.st.RecentSIDs, sid)
 	if n := len(c.st.RecentSIDs); n > recentSIDLimit {
 		c.st.RecentSIDs = slices.Clone(c.st.RecentSIDs[n-recentSIDLimit:])
 	}
-}
-
-func containsSID(msgs []domain.InboundMessage, sid string) bool {
-	for _, m := range msgs {
-		if m.MessageSID == sid {
-			return true
-		}
-	}
-	return false
 }
 
 // onDelivery reacts to a failed delivery reported by a status callback.
