@@ -50,7 +50,7 @@ faults: $(BIN)/temporal
 ## "context deadline exceeded" (Go's fuzz coordinator), a false failure.
 FUZZTIME ?= 20000x
 FUZZ_TARGETS := ./api:FuzzParseInbound ./internal/domain:FuzzNormalizeE164 ./internal/domain:FuzzRenderTemplate \
-	./internal/domain:FuzzRoute ./internal/domain:FuzzParseSurveyScore ./internal/bot:FuzzParseReply ./internal/bot:FuzzIsHandoffKeyword
+	./internal/domain:FuzzRoute ./internal/domain:FuzzParseSurveyScore ./internal/bot:FuzzParseReply ./internal/domain:FuzzIsHandoffKeyword
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \

@@ -5,13 +5,12 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // BotAsker asks a bot speaking the Rasa REST protocol.
 type BotAsker interface {
-	Ask(ctx context.Context, b domain.Bot, sender, message string) (bot.Reply, error)
+	Ask(ctx context.Context, b domain.Bot, sender, message string) (domain.BotReply, error)
 }
 
 // AskBotInput is one customer message for the workstream's bot. Bot.URL
@@ -29,7 +28,7 @@ const ErrTypeBot = "BOT_FAILED"
 
 // AskBot forwards a customer message to the bot. It is not retried: a bot
 // that fails hands the customer to a person, without making them wait.
-func (a *Activities) AskBot(ctx context.Context, in AskBotInput) (bot.Reply, error) {
+func (a *Activities) AskBot(ctx context.Context, in AskBotInput) (domain.BotReply, error) {
 	b := in.Bot
 	if in.WorkstreamID != "" && a.Settings != nil {
 		// The credentials live in PostgreSQL only: the current URL of the
@@ -41,7 +40,7 @@ func (a *Activities) AskBot(ctx context.Context, in AskBotInput) (bot.Reply, err
 	}
 	reply, err := a.Bot.Ask(ctx, b, in.Sender, in.Message)
 	if err != nil {
-		return bot.Reply{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBot, nil)
+		return domain.BotReply{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBot, nil)
 	}
 	return reply, nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/app"
 	"github.com/switchboard/switchboard/internal/config"
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // TestRetentionScheduleAndPurge: `switchboard migrate` (app.Migrate)
@@ -89,7 +89,7 @@ func TestRetentionScheduleAndPurge(t *testing.T) {
 		}
 		return run != nil
 	})
-	var purged store.PurgeResult
+	var purged domain.PurgeResult
 	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := s.app.Temporal.GetWorkflow(rctx, run.WorkflowID, run.FirstExecutionRunID).Get(rctx, &purged); err != nil {

@@ -1,5 +1,6 @@
 // Package worker runs the Temporal worker that executes conversation
-// workflows and their activities.
+// workflows and their activities, the retention purge and customer
+// erasure.
 package worker
 
 import (
@@ -9,29 +10,39 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/workflows"
+	"github.com/switchboard/switchboard/workflows/erasure"
 	"github.com/switchboard/switchboard/workflows/retention"
 )
 
+// Activities are those of every workflow the worker runs.
+type Activities struct {
+	Conversation *activities.Activities
+	// Retention purges old transcripts (its daily Schedule is created by
+	// `migrate` and by dev).
+	Retention *retention.Activities
+	// Erasure erases a customer (GDPR article 17), started by the API.
+	Erasure *erasure.Activities
+}
+
+// Registry is what workflows and activities are registered on: a worker,
+// or a test environment.
+type Registry interface {
+	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
+	RegisterActivity(a interface{})
+}
+
 // New returns a worker polling the conversation task queue (normally
 // workflows.TaskQueue), with every workflow and activity registered.
-func New(c client.Client, taskQueue string, acts *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
+func New(c client.Client, taskQueue string, acts Activities, opts sdkworker.Options) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, opts)
-	Register(w, acts)
+	Register(w, acts.Conversation)
+	retention.Register(w, acts.Retention)
+	erasure.Register(w, acts.Erasure)
 	return w
 }
 
-// Register registers the workflows and activities on any registry (a
-// worker, or a test environment).
-func Register(r interface {
-	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
-	RegisterActivity(a interface{})
-}, acts *activities.Activities) {
+// Register registers the conversation workflow and its activities.
+func Register(r Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
 	r.RegisterActivity(acts)
-	// The retention purge (its daily Schedule is created by `migrate`),
-	// when the store can purge (not the fakes of workflow tests).
-	if st, ok := acts.Store.(retention.Store); ok {
-		r.RegisterWorkflowWithOptions(retention.Purge, workflow.RegisterOptions{Name: retention.PurgeWorkflowName})
-		r.RegisterActivity(&retention.Activities{Store: st})
-	}
 }

@@ -1,50 +1,12 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
-
-// Retry policies, defined once. Each says when it applies.
-var (
-	// finalErrors are refusals no retry can change: a conflict (taken, no
-	// capacity, closed), an unknown id, invalid input, gone credentials.
-	finalErrors = []string{
-		string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid), errTypeConfig,
-	}
-
-	// quickRetry is for the first, local attempt at a database call: a few
-	// tries within quickBudget.
-	quickRetry = &temporal.RetryPolicy{
-		InitialInterval:        200 * time.Millisecond,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Second,
-		NonRetryableErrorTypes: finalErrors,
-	}
-
-	// patientRetry is for work that must happen however long its dependency
-	// is down (PostgreSQL, Twilio, the dispatcher): Temporal retries it on
-	// the server, which adds no history event per attempt.
-	patientRetry = &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Minute,
-		NonRetryableErrorTypes: finalErrors,
-	}
-
-	// onceOnly is for calls whose failure has a fallback better than
-	// waiting (the bot: a person takes over).
-	onceOnly = &temporal.RetryPolicy{MaximumAttempts: 1}
-)
-
-// errTypeConfig mirrors activities.ErrTypeConfig (the account or its
-// credentials are gone).
-const errTypeConfig = "CONFIG"
 
 // quickBudget bounds a local activity with its retries: well under the
 // workflow task timeout (10 s), so that the SDK never has to heartbeat the
@@ -62,7 +24,7 @@ func quickCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    3 * time.Second,
 		ScheduleToCloseTimeout: quickBudget,
-		RetryPolicy:            quickRetry,
+		RetryPolicy:            retry.Quick(),
 	})
 }
 
@@ -70,7 +32,7 @@ func patientCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: patientBudget,
-		RetryPolicy:            patientRetry,
+		RetryPolicy:            retry.Patient(),
 	})
 }
 
@@ -81,25 +43,11 @@ func patientCtx(ctx workflow.Context) workflow.Context {
 // its side for up to patientBudget, and again after that: it never gives
 // up. A database outage of any length then costs a handful of history
 // events (three more per patientBudget), and nothing is skipped or read as
-// "none". Final errors (finalErrors) come back at once.
+// "none". Final errors (retry.FinalErrors) come back at once.
 func durably(ctx workflow.Context, activity, arg, out any) error {
 	err := workflow.ExecuteLocalActivity(quickCtx(ctx), activity, arg).Get(ctx, out)
-	for err != nil && !isFinal(err) && ctx.Err() == nil {
+	for err != nil && !retry.IsFinal(err) && ctx.Err() == nil {
 		err = workflow.ExecuteActivity(patientCtx(ctx), activity, arg).Get(ctx, out)
 	}
 	return err
-}
-
-// isFinal reports whether err is a refusal no retry changes.
-func isFinal(err error) bool {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		for _, t := range finalErrors {
-			if appErr.Type() == t {
-				return true
-			}
-		}
-		return appErr.NonRetryable()
-	}
-	return false
 }

@@ -122,15 +122,15 @@ func (c *conversation) apply(ctx workflow.Context, ev event) {
 		c.onAssigned(ctx, *ev.assigned)
 	case ev.delivery != nil:
 		if ev.delivery.ErrorCode == twilioWindowClosed {
-			c.toTemplateOnly(ctx, "twilio_63016")
+			c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
 		}
 	case ev.twilioWindowClosed:
-		c.toTemplateOnly(ctx, "twilio_63016")
+		c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
 	case !ev.windowWarning.IsZero():
 		c.warnWindow(ctx, ev.windowWarning)
 	case !ev.windowExpired.IsZero():
 		if c.st.Mode == domain.ModeSession && !workflow.Now(ctx).Before(c.st.WindowExpiresAt) {
-			c.toTemplateOnly(ctx, "window_expired")
+			c.toTemplateOnly(ctx, domain.ModeReasonWindowExpired)
 		}
 	case !ev.inactiveSince.IsZero():
 		if c.st.LastActivityAt.Equal(ev.inactiveSince) {

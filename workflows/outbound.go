@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // sendTimeout bounds how long a message may wait for Twilio (retries
@@ -62,7 +63,7 @@ func (c *conversation) windowClosedMessage() string {
 	switch {
 	case c.st.WindowExpiresAt.IsZero():
 		return "the customer has not written yet: only approved templates can be sent"
-	case c.st.ModeReason == "twilio_63016":
+	case c.st.ModeReason == domain.ModeReasonTwilio63016:
 		return "Twilio refused a free-form message with error 63016 (outside WhatsApp's 24-hour window)" + tail
 	default:
 		return "the 24-hour window closed at " + c.st.WindowExpiresAt.UTC().Format(time.RFC3339) + tail
@@ -193,7 +194,7 @@ func (c *conversation) handOver(ctx workflow.Context, req SendRequest) {
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: sendTimeout,
-		RetryPolicy:            patientRetry,
+		RetryPolicy:            retry.Patient(),
 	})
 	var out activities.SendOutput
 	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, in).Get(ctx, &out); err != nil {

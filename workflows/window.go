@@ -67,10 +67,6 @@ func warningLead(window time.Duration) time.Duration {
 	return window / 12
 }
 
-// WindowExpiriesMetric counts sessions turned template_only, by reason
-// (window_expired, twilio_63016); internal/metrics declares the same name.
-const WindowExpiriesMetric = "switchboard_window_expiries_total"
-
 // toTemplateOnly closes the session: from now on only approved templates go
 // out, until the customer writes again.
 func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
@@ -82,7 +78,7 @@ func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
 	c.logger.Info("session window closed", "reason", reason)
 	// Counted through the SDK's metrics handler, which skips replays; the
 	// worker exports it on /metrics with the reason label only.
-	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"reason": reason}).Counter(WindowExpiriesMetric).Inc(1)
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"reason": reason}).Counter(domain.WindowExpiriesMetric).Inc(1)
 	c.saveEvent(ctx, domain.EventWindowClosed)
 	c.publish(ctx)
 }

@@ -127,12 +127,3 @@ func (f *fixture) sentBodies() []string {
 	}
 	return out
 }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

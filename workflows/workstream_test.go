@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestRoutingRulesPickTheQueueAndTheAgentIsAssigned(t *testing.T) {
 	f.run(3 * time.Minute)
 	got := f.sentBodies()
 	for _, want := range []string{"Bonjour !", "Un conseiller vous répond.", "Au revoir."} {
-		if !contains(got, want) {
+		if !slices.Contains(got, want) {
 			t.Errorf("customer did not get %q: %q", want, got)
 		}
 	}
@@ -62,7 +63,7 @@ func TestNoRuleMatchesGoesToTheDefaultQueueAndWaits(t *testing.T) {
 		}
 	})
 	f.run(3 * time.Minute)
-	if !contains(f.sentBodies(), "Un conseiller arrive.") {
+	if !slices.Contains(f.sentBodies(), "Un conseiller arrive.") {
 		t.Errorf("no queued message: %q", f.sentBodies())
 	}
 }
@@ -135,7 +136,7 @@ func TestAfterHoursMessageButTheConversationStillQueues(t *testing.T) {
 		}
 	})
 	f.run(3 * time.Minute)
-	if !contains(f.sentBodies(), "Nous sommes fermés.") {
+	if !slices.Contains(f.sentBodies(), "Nous sommes fermés.") {
 		t.Errorf("no after-hours message: %q", f.sentBodies())
 	}
 }
@@ -147,7 +148,7 @@ func TestCustomerAttachmentsRefused(t *testing.T) {
 		f.inboundWith("voici", domain.Media{URL: "https://api.twilio.com/x/Media/ME1", ContentType: "image/jpeg"})
 	})
 	f.run(2 * time.Minute)
-	if !contains(f.sentBodies(), "Pièces jointes refusées.") {
+	if !slices.Contains(f.sentBodies(), "Pièces jointes refusées.") {
 		t.Errorf("no attachment_refused message: %q", f.sentBodies())
 	}
 	convs, _ := f.st.ListConversations(context.Background(), storeFilterAll())
@@ -188,7 +189,7 @@ func TestSurvey(t *testing.T) {
 		if len(convs) != 1 || convs[0].SurveyScore == nil || *convs[0].SurveyScore != 4 || convs[0].State != domain.StateClosed {
 			t.Fatalf("stored: %+v", convs)
 		}
-		if !contains(f.sentBodies(), "Une note de 1 à 5 ?") || !contains(f.sentBodies(), "Merci pour votre note.") {
+		if !slices.Contains(f.sentBodies(), "Une note de 1 à 5 ?") || !slices.Contains(f.sentBodies(), "Merci pour votre note.") {
 			t.Errorf("sent %q", f.sentBodies())
 		}
 	})

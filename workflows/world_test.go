@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
-	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/workflows"
 )
@@ -255,7 +254,7 @@ func (w *world) env() *testsuite.TestWorkflowEnvironment {
 			return nil
 		})
 	env.OnActivity(a.LastWindow, mock.Anything, mock.Anything).Return(activities.Window{}, nil)
-	env.OnActivity(a.AskBot, mock.Anything, mock.Anything).Return(bot.Reply{}, nil)
+	env.OnActivity(a.AskBot, mock.Anything, mock.Anything).Return(domain.BotReply{}, nil)
 	return env
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/internal/twilio"
 	"github.com/switchboard/switchboard/worker"
 	"github.com/switchboard/switchboard/workflows/erasure"
+	"github.com/switchboard/switchboard/workflows/retention"
 )
 
 // App holds the long-lived dependencies of a Switchboard process.
@@ -188,9 +189,11 @@ func (a *App) RunWorker(ctx context.Context) error {
 	if missing := activities.MissingDependencies(acts); len(missing) > 0 {
 		return fmt.Errorf("worker: activities without %v", missing)
 	}
-	w := worker.New(a.Temporal, a.Config.TaskQueue, acts, opts)
-	// Customer erasure (GDPR article 17), started by the API.
-	erasure.Register(w, &erasure.Activities{Store: a.Store, Temporal: a.Temporal, Namespace: a.Config.TemporalNamespace})
+	w := worker.New(a.Temporal, a.Config.TaskQueue, worker.Activities{
+		Conversation: acts,
+		Retention:    &retention.Activities{Store: a.Store},
+		Erasure:      &erasure.Activities{Store: a.Store, Temporal: a.Temporal, Namespace: a.Config.TemporalNamespace},
+	}, opts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}

@@ -36,23 +36,6 @@ const (
 // without saying why.
 const DefaultHandoffReason = "the bot handed the conversation over"
 
-// Reply is what the bot answered.
-type Reply struct {
-	Messages []BotMessage
-	// Handoff is true when any item carried custom.handoff == true.
-	Handoff bool
-	// HandoffReason is custom.reason (or custom.handoff_reason) of the first
-	// handoff item, else DefaultHandoffReason; empty without handoff.
-	HandoffReason string
-}
-
-// BotMessage is one message to send to the customer: text, an image URL, or
-// both (the text becomes the caption).
-type BotMessage struct {
-	Text  string
-	Image string
-}
-
 // Client calls bots. It is safe for concurrent use; build one per worker.
 type Client struct {
 	hc *http.Client
@@ -114,13 +97,13 @@ type askRequest struct {
 // is an error, and the caller hands the conversation to a human. Errors
 // never contain the message, the bot's answer or the URL's query string
 // (where Rasa tokens live).
-func (c *Client) Ask(ctx context.Context, bot domain.Bot, sender, message string) (Reply, error) {
+func (c *Client) Ask(ctx context.Context, bot domain.Bot, sender, message string) (domain.BotReply, error) {
 	if c.err != nil {
-		return Reply{}, c.err
+		return domain.BotReply{}, c.err
 	}
 	u, err := url.Parse(strings.TrimSpace(bot.URL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Reply{}, errors.New("bot: url must be an absolute http or https URL")
+		return domain.BotReply{}, errors.New("bot: url must be an absolute http or https URL")
 	}
 	where := redactedURL(u)
 	timeout := bot.Timeout.D()
@@ -132,36 +115,36 @@ func (c *Client) Ask(ctx context.Context, bot domain.Bot, sender, message string
 
 	body, err := json.Marshal(askRequest{Sender: sender, Message: message})
 	if err != nil {
-		return Reply{}, fmt.Errorf("bot: encoding the request: %w", err)
+		return domain.BotReply{}, fmt.Errorf("bot: encoding the request: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return Reply{}, fmt.Errorf("bot %s: %w", where, err)
+		return domain.BotReply{}, fmt.Errorf("bot %s: %w", where, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "Switchboard")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return Reply{}, describe(ctx, where, timeout, err)
+		return domain.BotReply{}, describe(ctx, where, timeout, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little so the connection can be reused; the body itself
 		// is not reported (it may echo the customer's message).
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return Reply{}, fmt.Errorf("bot %s answered HTTP %d", where, resp.StatusCode)
+		return domain.BotReply{}, fmt.Errorf("bot %s answered HTTP %d", where, resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return Reply{}, describe(ctx, where, timeout, err)
+		return domain.BotReply{}, describe(ctx, where, timeout, err)
 	}
 	if len(data) > MaxResponseBytes {
-		return Reply{}, fmt.Errorf("bot %s: answer larger than %d bytes", where, MaxResponseBytes)
+		return domain.BotReply{}, fmt.Errorf("bot %s: answer larger than %d bytes", where, MaxResponseBytes)
 	}
 	reply, err := parseReply(data)
 	if err != nil {
-		return Reply{}, fmt.Errorf("bot %s: %w", where, err)
+		return domain.BotReply{}, fmt.Errorf("bot %s: %w", where, err)
 	}
 	return reply, nil
 }
@@ -203,12 +186,12 @@ type wireButton struct {
 // say) add no message. Buttons are written under the text, one per line:
 // a session message cannot carry WhatsApp buttons without an approved
 // template, and customers then type the option, which the bot's NLU reads.
-func parseReply(data []byte) (Reply, error) {
+func parseReply(data []byte) (domain.BotReply, error) {
 	var items []wireMessage
 	if err := json.Unmarshal(data, &items); err != nil {
-		return Reply{}, errors.New("answer is not a JSON array of messages")
+		return domain.BotReply{}, errors.New("answer is not a JSON array of messages")
 	}
-	var r Reply
+	var r domain.BotReply
 	for _, it := range items {
 		if handoff, reason := customHandoff(it.Custom); handoff && !r.Handoff {
 			r.Handoff, r.HandoffReason = true, reason
@@ -231,7 +214,7 @@ func parseReply(data []byte) (Reply, error) {
 			continue
 		}
 		if len(r.Messages) < MaxMessages {
-			r.Messages = append(r.Messages, BotMessage{Text: text, Image: image})
+			r.Messages = append(r.Messages, domain.BotMessage{Text: text, Image: image})
 		}
 	}
 	return r, nil

@@ -65,7 +65,7 @@ func TestAskSendsRasaRequestAndReadsMessages(t *testing.T) {
 	if got.body["sender"] != "conv-1" || got.body["message"] != "Bonjour, commande 42" || len(got.body) != 2 {
 		t.Fatalf("request body: %v", got.body)
 	}
-	want := []BotMessage{
+	want := []domain.BotMessage{
 		{Text: "Hello"},
 		{Image: "https://cdn.example.com/a.png"},
 		{Text: "Pick one\n• Orders\n• Agent"},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -46,7 +47,7 @@ func dsnPasswords(dsn string) []string {
 	var out []string
 	add := func(vs ...string) {
 		for _, v := range vs {
-			if v != "" && !contains(out, v) {
+			if v != "" && !slices.Contains(out, v) {
 				out = append(out, v)
 			}
 		}
@@ -69,15 +70,6 @@ func dsnPasswords(dsn string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func isURLDSN(dsn string) bool {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestRedactDSNHandlesEveryLibpqForm(t *testing.T) {
 		"postgres://u:p%40ss@db/x":      "p@ss",
 		"postgres://u@db/x?password=qq": "qq",
 	} {
-		if got := dsnPasswords(dsn); !contains(got, want) {
+		if got := dsnPasswords(dsn); !slices.Contains(got, want) {
 			t.Errorf("dsnPasswords(%q) = %q, lacks %q", dsn, got, want)
 		}
 	}

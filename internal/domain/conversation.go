@@ -18,6 +18,19 @@ const (
 	ModeTemplateOnly = "template_only"
 )
 
+// Why a session turned template_only: the conversation's mode reason, and
+// the reason label of WindowExpiriesMetric.
+const (
+	ModeReasonWindowExpired = "window_expired" // the 24 hours passed
+	ModeReasonTwilio63016   = "twilio_63016"   // Twilio refused a free-form message: outside the window
+)
+
+// WindowExpiriesMetric is the counter of sessions turned template_only,
+// labelled by reason. The conversation workflow increments it through
+// workflow.GetMetricsHandler (replays do not count); internal/metrics
+// exports it.
+const WindowExpiriesMetric = "switchboard_window_expiries_total"
+
 // DefaultSessionWindow is WhatsApp's customer-service window.
 const DefaultSessionWindow = 24 * time.Hour
 

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // Namespace prefixes every metric Switchboard defines.
@@ -39,11 +41,6 @@ const (
 	RateLimitUnauthenticated = "unauthenticated"
 	RateLimitAgentStreams    = "agent_streams"
 )
-
-// WindowExpiriesMetric is the counter the conversation workflow increments
-// (through workflow.GetMetricsHandler, so replays do not count) when a
-// session turns template_only; label reason: window_expired or twilio_63016.
-const WindowExpiriesMetric = "switchboard_window_expiries_total"
 
 // Metrics is the registry of one process and the metrics it updates itself.
 type Metrics struct {
@@ -124,8 +121,8 @@ func New(logger *slog.Logger) *Metrics {
 	// Window expiries exist from the start (0), labelled by reason only
 	// (the SDK's namespace/task queue/workflow type tags are dropped).
 	sdk := m.SDKHandler()
-	for _, reason := range []string{"window_expired", "twilio_63016"} {
-		sdk.WithTags(map[string]string{"reason": reason}).Counter(WindowExpiriesMetric).Inc(0)
+	for _, reason := range []string{domain.ModeReasonWindowExpired, domain.ModeReasonTwilio63016} {
+		sdk.WithTags(map[string]string{"reason": reason}).Counter(domain.WindowExpiriesMetric).Inc(0)
 	}
 	return m
 }

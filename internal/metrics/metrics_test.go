@@ -10,16 +10,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/twilio"
-	"github.com/switchboard/switchboard/workflows"
 )
-
-func TestWindowExpiriesNameMatchesTheWorkflow(t *testing.T) {
-	if workflows.WindowExpiriesMetric != WindowExpiriesMetric {
-		t.Fatalf("workflow counts %q, metrics declares %q", workflows.WindowExpiriesMetric, WindowExpiriesMetric)
-	}
-}
 
 func TestSDKHandler(t *testing.T) {
 	m := New(nil)
@@ -29,19 +23,19 @@ func TestSDKHandler(t *testing.T) {
 	h.Gauge("temporal_worker_task_slots_available").Update(7)
 	h.Timer("temporal_request_latency").Record(250 * time.Millisecond)
 	// A workflow's counter: the SDK's tags are dropped, reason kept.
-	h.WithTags(map[string]string{"workflow_type": "Conversation", "reason": "window_expired"}).Counter(WindowExpiriesMetric).Inc(1)
+	h.WithTags(map[string]string{"workflow_type": "Conversation", "reason": "window_expired"}).Counter(domain.WindowExpiriesMetric).Inc(1)
 	// A clash of types is dropped, not a panic.
 	h.Gauge("temporal_request").Update(1)
 
 	if got := testutil.ToFloat64(m.sdk.vecs["temporal_request"].counter.WithLabelValues("default", "q")); got != 3 {
 		t.Errorf("temporal_request = %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(m.sdk.vecs[WindowExpiriesMetric].counter.WithLabelValues("window_expired")); got != 1 {
+	if got := testutil.ToFloat64(m.sdk.vecs[domain.WindowExpiriesMetric].counter.WithLabelValues("window_expired")); got != 1 {
 		t.Errorf("window expiries = %v, want 1", got)
 	}
 	names := gathered(t, m)
 	for _, want := range []string{"temporal_request", "temporal_worker_task_slots_available", "temporal_request_latency",
-		WindowExpiriesMetric, "go_goroutines", "process_cpu_seconds_total"} {
+		domain.WindowExpiriesMetric, "go_goroutines", "process_cpu_seconds_total"} {
 		if !names[want] {
 			t.Errorf("%s not gathered", want)
 		}

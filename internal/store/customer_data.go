@@ -101,32 +101,23 @@ func (s *Store) ExportCustomer(ctx context.Context, e164 string) (CustomerExport
 	return out, err
 }
 
-// ErasureCounts says how many rows erasure deleted, per table.
-type ErasureCounts map[string]int64
-
-// Total is the number of rows deleted.
-func (e ErasureCounts) Total() int64 {
-	var n int64
-	for _, v := range e {
-		n += v
-	}
-	return n
-}
-
 // EraseCustomer deletes the customer's rows of every registry table, in one
-// transaction. Safe to run twice: the second run deletes nothing.
-func (s *Store) EraseCustomer(ctx context.Context, e164 string) (ErasureCounts, error) {
+// transaction, and says how many per table, in the registry's order. Safe
+// to run twice: the second run deletes nothing.
+func (s *Store) EraseCustomer(ctx context.Context, e164 string) ([]domain.TableRows, error) {
 	if !domain.ValidE164(e164) {
 		return nil, domain.Errorf(domain.CodeInvalid, "not an E.164 number")
 	}
-	out := ErasureCounts{}
+	var out []domain.TableRows
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		out = make([]domain.TableRows, 0, len(customerTables))
 		for _, t := range customerTables {
 			res, err := tx.ExecContext(ctx, `DELETE FROM `+t.Table+` t WHERE `+t.Where, e164)
 			if err != nil {
 				return err
 			}
-			out[t.Table], _ = res.RowsAffected()
+			n, _ := res.RowsAffected()
+			out = append(out, domain.TableRows{Table: t.Table, Rows: n})
 		}
 		return nil
 	})

@@ -4,28 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/switchboard/switchboard/internal/domain"
 )
-
-// PurgeResult counts the rows one purge batch deleted, by kind.
-type PurgeResult struct {
-	Messages      int64 `json:"messages"`      // transcript lines
-	Inbox         int64 `json:"inbox"`         // inbound webhooks already delivered (a copy of the message)
-	StatusEvents  int64 `json:"status_events"` // delivery status callbacks
-	Conversations int64 `json:"conversations"` // closed conversations (with what is left of their transcript)
-	AgentEvents   int64 `json:"agent_events"`  // agents' event streams
-	Contacts      int64 `json:"contacts"`      // customers no conversation refers to any more
-}
-
-// Total is the number of rows deleted.
-func (r PurgeResult) Total() int64 {
-	return r.Messages + r.Inbox + r.StatusEvents + r.Conversations + r.AgentEvents + r.Contacts
-}
-
-// Add sums two results.
-func (r PurgeResult) Add(o PurgeResult) PurgeResult {
-	return PurgeResult{r.Messages + o.Messages, r.Inbox + o.Inbox, r.StatusEvents + o.StatusEvents,
-		r.Conversations + o.Conversations, r.AgentEvents + o.AgentEvents, r.Contacts + o.Contacts}
-}
 
 // purgeStatements delete up to $2 rows older than $1 each, one short
 // statement (and transaction) per kind, so that a purge never holds locks
@@ -53,8 +34,8 @@ var purgeStatements = []struct {
 // messages, delivered inbox rows, status events, closed conversations,
 // agent events and contacts left without conversations. Call it until the
 // result's Total is 0.
-func (s *Store) PurgeBefore(ctx context.Context, before time.Time, limit int) (PurgeResult, error) {
-	var r PurgeResult
+func (s *Store) PurgeBefore(ctx context.Context, before time.Time, limit int) (domain.PurgeResult, error) {
+	var r domain.PurgeResult
 	counts := []*int64{&r.Messages, &r.Inbox, &r.StatusEvents, &r.Conversations, &r.AgentEvents, &r.Contacts}
 	for i, st := range purgeStatements {
 		res, err := s.db.ExecContext(ctx, st.sql, before, limit)

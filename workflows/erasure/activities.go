@@ -14,14 +14,13 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/internal/domain"
-	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/workflows"
 )
 
 // Store is what erasure needs from PostgreSQL.
 type Store interface {
 	ConversationWorkflowIDs(ctx context.Context, e164 string) ([]string, error)
-	EraseCustomer(ctx context.Context, e164 string) (store.ErasureCounts, error)
+	EraseCustomer(ctx context.Context, e164 string) ([]domain.TableRows, error)
 }
 
 // Activities reach PostgreSQL and Temporal for the erasure workflow.
@@ -137,28 +136,14 @@ func (a *Activities) EraseTerminate(ctx context.Context, ids []string) (int, err
 	return n, nil
 }
 
-// TableRows is how many rows of a table an erasure deleted.
-type TableRows struct {
-	Table string `json:"table"`
-	Rows  int64  `json:"rows"`
-}
-
 // ErasePostgres deletes the customer's rows (the registry of customer
 // data) and says how many per table, in the registry's order (a slice: the
 // workflow never iterates a map).
-func (a *Activities) ErasePostgres(ctx context.Context, e164 string) ([]TableRows, error) {
+func (a *Activities) ErasePostgres(ctx context.Context, e164 string) ([]domain.TableRows, error) {
 	if err := checkNumber(e164); err != nil {
 		return nil, err
 	}
-	counts, err := a.Store.EraseCustomer(ctx, e164)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TableRows, 0, len(counts))
-	for _, t := range store.CustomerDataTables() {
-		out = append(out, TableRows{Table: t, Rows: counts[t]})
-	}
-	return out, nil
+	return a.Store.EraseCustomer(ctx, e164)
 }
 
 // EraseHistories deletes every workflow execution of the customer from

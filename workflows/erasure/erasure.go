@@ -10,10 +10,10 @@ package erasure
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // WorkflowName is the registered name of EraseCustomer.
@@ -47,7 +47,7 @@ type Result struct {
 	// ConversationsTerminated did not close within CloseTimeout.
 	ConversationsTerminated int `json:"conversations_terminated"`
 	// RowsDeleted per PostgreSQL table (the registry of customer data).
-	RowsDeleted store.ErasureCounts `json:"rows_deleted"`
+	RowsDeleted domain.ErasureCounts `json:"rows_deleted"`
 	// WorkflowsDeleted are the workflow executions deleted from Temporal.
 	WorkflowsDeleted int `json:"workflows_deleted"`
 	// WorkflowsRemaining are still listed by Temporal's visibility when the
@@ -68,13 +68,9 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    time.Minute,
 		ScheduleToCloseTimeout: 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:            retry.Background(),
 	})
-	res := Result{RowsDeleted: store.ErasureCounts{}}
+	res := Result{RowsDeleted: domain.ErasureCounts{}}
 	var open []string
 	if err := workflow.ExecuteActivity(ctx, a.EraseCloseConversations, in.CustomerE164).Get(ctx, &open); err != nil {
 		return res, err
@@ -138,7 +134,7 @@ func EraseCustomer(ctx workflow.Context, in Input) (Result, error) {
 // erasePostgres runs the PostgreSQL erasure and adds its counts to res
 // and to *rows.
 func erasePostgres(ctx workflow.Context, e164 string, res *Result, rows *int64) error {
-	var counts []TableRows
+	var counts []domain.TableRows
 	if err := workflow.ExecuteActivity(ctx, a.ErasePostgres, e164).Get(ctx, &counts); err != nil {
 		return err
 	}

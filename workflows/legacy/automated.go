@@ -49,12 +49,3 @@ func (c *conversation) newInboundID() string {
 	c.st.InboundSeq++
 	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(c.st.ConversationID+":inbound:"+strconv.Itoa(c.st.InboundSeq))).String()
 }
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}

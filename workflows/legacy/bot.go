@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
-	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // askBot hands one customer message to the workstream's bot and relays its
@@ -17,7 +17,7 @@ import (
 // keyword, when the bot asks for it, or when the bot fails (fail open).
 func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 	b := c.workstream().Bot
-	if bot.IsHandoffKeyword(m.Body, b.HandoffKeyword) {
+	if domain.IsHandoffKeyword(m.Body, b.HandoffKeyword) {
 		c.handoff(ctx, m, "the customer asked for a person ("+b.HandoffKeyword+")")
 		return
 	}
@@ -27,9 +27,9 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout + 2*time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		RetryPolicy:         retry.OnceOnly(),
 	})
-	var reply bot.Reply
+	var reply domain.BotReply
 	in := activities.AskBotInput{Bot: *b, Sender: c.st.ConversationID, Message: m.Body}
 	if err := workflow.ExecuteActivity(actx, a.AskBot, in).Get(ctx, &reply); err != nil {
 		c.st.BotNote = "the bot failed (" + errorSummary(err) + "); handed to a person"

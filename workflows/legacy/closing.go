@@ -1,6 +1,7 @@
 package legacy
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -105,7 +106,7 @@ func (c *conversation) runSurvey(ctx workflow.Context, question string, timeout 
 		sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) {
 			msgs := drain[domain.InboundMessage](ctx, ch)
 			for i, m := range msgs {
-				if slicesContains(c.st.RecentSIDs, m.MessageSID) {
+				if slices.Contains(c.st.RecentSIDs, m.MessageSID) {
 					continue
 				}
 				if score, ok := domain.ParseSurveyScore(m.Body); ok {

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
@@ -26,14 +26,11 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 }
 
 type conversation struct {
-	in       ConversationInput
-	st       ConversationState
-	settings activities.ConversationSettings
-	window   time.Duration
-	logger   interface {
-		Info(string, ...interface{})
-		Warn(string, ...interface{})
-	}
+	in         ConversationInput
+	st         ConversationState
+	settings   activities.ConversationSettings
+	window     time.Duration
+	logger     log.Logger
 	inbound    workflow.ReceiveChannel
 	delivery   workflow.ReceiveChannel
 	closeCh    workflow.ReceiveChannel
@@ -271,7 +268,7 @@ func drain[T any](ctx workflow.Context, ch workflow.ReceiveChannel) []T {
 func localCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         localRetry,
+		RetryPolicy:         storeRetry,
 	})
 }
 
@@ -283,17 +280,8 @@ func durableCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    10 * time.Second,
 		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
-		RetryPolicy:            localRetry,
+		RetryPolicy:            storeRetry,
 	})
-}
-
-var localRetry = &temporal.RetryPolicy{
-	InitialInterval:    200 * time.Millisecond,
-	BackoffCoefficient: 2,
-	MaximumInterval:    10 * time.Second,
-	NonRetryableErrorTypes: []string{
-		string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid),
-	},
 }
 
 func (c *conversation) record() domain.ConversationRecord {

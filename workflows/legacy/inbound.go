@@ -110,6 +110,10 @@ func maps1(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
+func containsSID(msgs []domain.InboundMessage, sid string) bool {
+	return slices.ContainsFunc(msgs, func(m domain.InboundMessage) bool { return m.MessageSID == sid })
+}
+
 func (c *conversation) rememberSID(sid string) {
 	c.st.RecentSIDs = append(c.st.RecentSIDs, sid)
 	if n := len(c.st.RecentSIDs); n > recentSIDLimit {
@@ -117,18 +121,9 @@ func (c *conversation) rememberSID(sid string) {
 	}
 }
 
-func containsSID(msgs []domain.InboundMessage, sid string) bool {
-	for _, m := range msgs {
-		if m.MessageSID == sid {
-			return true
-		}
-	}
-	return false
-}
-
 // onDelivery reacts to a failed delivery reported by a status callback.
 func (c *conversation) onDelivery(ctx workflow.Context, d DeliveryUpdate) {
 	if d.ErrorCode == twilioWindowClosed {
-		c.toTemplateOnly(ctx, "twilio_63016")
+		c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
 	}
 }

@@ -46,12 +46,7 @@ func (c *conversation) route(ctx workflow.Context, m domain.InboundMessage) {
 func distributionCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        500 * time.Millisecond,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: []string{string(domain.CodeConflict), string(domain.CodeNotFound), string(domain.CodeInvalid)},
-		},
+		RetryPolicy:         distributionRetry,
 	})
 }
 

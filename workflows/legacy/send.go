@@ -59,7 +59,7 @@ func (c *conversation) windowClosedMessage() string {
 	switch {
 	case c.st.WindowExpiresAt.IsZero():
 		return "the customer has not written yet: only approved templates can be sent"
-	case c.st.ModeReason == "twilio_63016":
+	case c.st.ModeReason == domain.ModeReasonTwilio63016:
 		return "Twilio refused a free-form message with error 63016 (outside WhatsApp's 24-hour window)" + tail
 	default:
 		return "the 24-hour window closed at " + c.st.WindowExpiresAt.UTC().Format(time.RFC3339) + tail
@@ -134,12 +134,7 @@ func (c *conversation) deliver(ctx workflow.Context, req SendRequest) (domain.Me
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: sendTimeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeConfig},
-		},
+		RetryPolicy:            sendRetry,
 	})
 	var out activities.SendOutput
 	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, in).Get(ctx, &out); err != nil {
@@ -153,7 +148,7 @@ func (c *conversation) deliver(ctx workflow.Context, req SendRequest) (domain.Me
 	}
 	c.st.OutboundCount++
 	if out.WindowClosed {
-		c.toTemplateOnly(ctx, "twilio_63016")
+		c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
 		c.publish(ctx)
 	}
 	return out.Message, nil

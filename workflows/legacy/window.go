@@ -41,7 +41,7 @@ func (c *conversation) keepWindow(ctx workflow.Context) {
 			}
 			continue
 		}
-		c.toTemplateOnly(ctx, "window_expired")
+		c.toTemplateOnly(ctx, domain.ModeReasonWindowExpired)
 		c.publish(ctx)
 	}
 }
@@ -55,10 +55,6 @@ func warningLead(window time.Duration) time.Duration {
 	return window / 12
 }
 
-// WindowExpiriesMetric counts sessions turned template_only, by reason
-// (window_expired, twilio_63016); internal/metrics declares the same name.
-const WindowExpiriesMetric = "switchboard_window_expiries_total"
-
 // toTemplateOnly closes the session: from now on only approved templates go
 // out, until the customer writes again.
 func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
@@ -70,6 +66,6 @@ func (c *conversation) toTemplateOnly(ctx workflow.Context, reason string) {
 	c.logger.Info("session window closed", "reason", reason)
 	// Counted through the SDK's metrics handler, which skips replays; the
 	// worker exports it on /metrics with the reason label only.
-	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"reason": reason}).Counter(WindowExpiriesMetric).Inc(1)
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"reason": reason}).Counter(domain.WindowExpiriesMetric).Inc(1)
 	c.saveEvent(ctx, domain.EventWindowClosed)
 }

@@ -8,10 +8,10 @@ package retention
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows/retry"
 )
 
 // PurgeWorkflowName is the registered name of Purge.
@@ -31,7 +31,7 @@ type PurgeInput struct {
 	// continue-as-new (zero: computed from the start time).
 	Before time.Time `json:"before,omitzero"`
 	// SoFar is what earlier runs of this purge deleted.
-	SoFar store.PurgeResult `json:"so_far"`
+	SoFar domain.PurgeResult `json:"so_far"`
 }
 
 // PurgeBatchInput is one batch.
@@ -45,7 +45,7 @@ var a *Activities
 
 // Purge deletes everything older than the cut-off, batch after batch, until
 // a batch finds nothing; it returns what it deleted.
-func Purge(ctx workflow.Context, in PurgeInput) (store.PurgeResult, error) {
+func Purge(ctx workflow.Context, in PurgeInput) (domain.PurgeResult, error) {
 	if in.Retention <= 0 {
 		return in.SoFar, nil
 	}
@@ -58,15 +58,11 @@ func Purge(ctx workflow.Context, in PurgeInput) (store.PurgeResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2 * time.Minute,
 		ScheduleToCloseTimeout: 6 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:            retry.Background(),
 	})
 	logger := workflow.GetLogger(ctx)
 	for {
-		var got store.PurgeResult
+		var got domain.PurgeResult
 		batch := PurgeBatchInput{Before: in.Before, Limit: in.BatchSize}
 		if err := workflow.ExecuteActivity(ctx, a.PurgeBatch, batch).Get(ctx, &got); err != nil {
 			return in.SoFar, err

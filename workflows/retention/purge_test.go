@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // fakeStore holds rows by age and deletes them like the store, limit per kind.
@@ -19,7 +18,7 @@ type fakeStore struct {
 	batches []PurgeBatchInput
 }
 
-func (f *fakeStore) PurgeBefore(_ context.Context, before time.Time, limit int) (store.PurgeResult, error) {
+func (f *fakeStore) PurgeBefore(_ context.Context, before time.Time, limit int) (domain.PurgeResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.batches = append(f.batches, PurgeBatchInput{Before: before, Limit: limit})
@@ -33,7 +32,7 @@ func (f *fakeStore) PurgeBefore(_ context.Context, before time.Time, limit int) 
 		keep = append(keep, t)
 	}
 	f.msgs = keep
-	return store.PurgeResult{Messages: n}, nil
+	return domain.PurgeResult{Messages: n}, nil
 }
 
 func TestPurgeDeletesInBatchesUntilNothingIsLeft(t *testing.T) {
@@ -48,13 +47,12 @@ func TestPurgeDeletesInBatchesUntilNothingIsLeft(t *testing.T) {
 	for i := range 5 {
 		f.msgs = append(f.msgs, start.Add(-time.Duration(i)*time.Hour)) // within a day
 	}
-	env.RegisterWorkflowWithOptions(Purge, workflow.RegisterOptions{Name: PurgeWorkflowName})
-	env.RegisterActivity(&Activities{Store: f})
+	Register(env, &Activities{Store: f})
 	env.ExecuteWorkflow(PurgeWorkflowName, PurgeInput{Retention: 24 * time.Hour, BatchSize: 10})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var got store.PurgeResult
+	var got domain.PurgeResult
 	if err := env.GetWorkflowResult(&got); err != nil || got.Messages != 25 {
 		t.Fatalf("result %+v %v, want 25 messages", got, err)
 	}
@@ -75,8 +73,7 @@ func TestPurgeWithoutRetentionDoesNothing(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	f := &fakeStore{msgs: []time.Time{time.Unix(0, 0)}}
-	env.RegisterWorkflowWithOptions(Purge, workflow.RegisterOptions{Name: PurgeWorkflowName})
-	env.RegisterActivity(&Activities{Store: f})
+	Register(env, &Activities{Store: f})
 	env.ExecuteWorkflow(PurgeWorkflowName, PurgeInput{})
 	if err := env.GetWorkflowError(); err != nil || len(f.batches) != 0 || len(f.msgs) != 1 {
 		t.Fatalf("err %v, %d batches, %d messages", err, len(f.batches), len(f.msgs))
