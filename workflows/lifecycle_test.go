@@ -79,7 +79,7 @@ func TestContinueAsNewAtEveryStepLosesNothing(t *testing.T) {
 	w := newWorld(t)
 	var outcomes []*outcome
 	var sends []string
-	var unsent string
+	var unsent, raced string
 	msg := 0
 	nextMessage := func(env *testsuite.TestWorkflowEnvironment) {
 		msg++
@@ -103,7 +103,10 @@ func TestContinueAsNewAtEveryStepLosesNothing(t *testing.T) {
 				nextMessage(env)
 				nextMessage(env)
 			case 2:
-				send(env, "agent:"+agentA)
+				// Racing the 63016 below: handed to Twilio before it
+				// arrived, or failed with it, never both.
+				raced = uuid.NewString()
+				outcomes = append(outcomes, update(env, workflows.UpdateSend, workflows.SendRequest{MessageID: raced, Author: "agent:" + agentA, Text: "racing"}))
 				nextMessage(env)
 				env.SignalWorkflow(workflows.SignalDelivery, workflows.DeliveryUpdate{MessageID: "x", Status: domain.StatusFailed, ErrorCode: 63016})
 				// Accepted (the validator ran before the 63016 was applied)
@@ -150,6 +153,9 @@ func TestContinueAsNewAtEveryStepLosesNothing(t *testing.T) {
 		if n := w.countSent(id); n != 1 {
 			t.Errorf("message %s handed to Twilio %d times (status %s)", id, n, w.messages[id].Status)
 		}
+	}
+	if m, n := w.messages[raced], w.countSent(raced); n > 1 || (n == 0) != (m.Status == domain.StatusFailed && m.ErrorCode != nil && *m.ErrorCode == 63016) {
+		t.Errorf("the message racing Twilio's 63016: %+v, sent %d times", m, n)
 	}
 	if m := w.messages[unsent]; w.countSent(unsent) != 0 || m.Status != domain.StatusFailed || m.ErrorCode == nil || *m.ErrorCode != 63016 {
 		t.Errorf("the message queued as Twilio closed the window: %+v, sent %d times", m, w.countSent(unsent))

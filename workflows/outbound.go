@@ -171,6 +171,9 @@ func (c *conversation) sendLoop(ctx workflow.Context) {
 // window closed while it waited is not sent (Twilio would refuse it with
 // 63016): it is marked failed with that reason.
 func (c *conversation) handOver(ctx workflow.Context, req SendRequest) {
+	if req.Template == nil {
+		c.awaitReportedRefusals(ctx)
+	}
 	if req.Template == nil && !c.sessionOpenAt(workflow.Now(ctx)) {
 		c.markFailed(ctx, req.MessageID, twilioWindowClosed, "not sent: the 24-hour window closed before it could go out")
 		return
@@ -206,6 +209,24 @@ func (c *conversation) handOver(ctx workflow.Context, req SendRequest) {
 	if out.WindowClosed {
 		c.events = append(c.events, event{twilioWindowClosed: true})
 	}
+}
+
+// awaitReportedRefusals waits until the main loop has applied the delivery
+// statuses Twilio already reported: one of them may be a 63016 that closes
+// the window, and the loop may be busy with an earlier event (recording a
+// customer message) when it arrives. Once a close is requested the loop no
+// longer collects signals, and the closing sequence's messages do not wait.
+func (c *conversation) awaitReportedRefusals(ctx workflow.Context) {
+	_ = workflow.Await(ctx, func() bool {
+		return c.closeReq != nil || (c.delivery.Len() == 0 && !c.windowRefusalQueued())
+	})
+}
+
+// windowRefusalQueued reports a 63016 collected but not yet applied.
+func (c *conversation) windowRefusalQueued() bool {
+	return slices.ContainsFunc(c.events, func(ev event) bool {
+		return ev.twilioWindowClosed || (ev.delivery != nil && ev.delivery.ErrorCode == twilioWindowClosed)
+	})
 }
 
 func (c *conversation) markFailed(ctx workflow.Context, id string, code int, reason string) {
