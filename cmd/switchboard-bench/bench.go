@@ -106,6 +106,8 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 	f.IntVar(&o.OutboundMessages, "outbound-messages", o.OutboundMessages, "outbound: replies through one sender")
 	f.IntVar(&o.OutboundRate, "outbound-rate", o.OutboundRate, "outbound: the emulator's per-sender limit (messages/s)")
 	f.BoolVar(&o.OutboundCompare, "outbound-compare", o.OutboundCompare, "outbound: also run with Switchboard's per-sender limiter off")
+	f.StringVar(&o.TemporalAddress, "temporal-address", "", "run every phase against this Temporal frontend (host:port) instead of dev servers the bench starts")
+	f.StringVar(&o.TemporalNamespace, "temporal-namespace", "default", "namespace on --temporal-address (its Sb* search attributes registered)")
 	f.BoolVar(&o.Profile, "profile", o.Profile, "write CPU and heap profiles of each phase next to the results")
 	return cmd
 }

@@ -70,6 +70,13 @@ type Options struct {
 	OutboundRate     int  `json:"outbound_rate"`    // the emulator's per-sender limit
 	OutboundCompare  bool `json:"outbound_compare"` // also run without Switchboard's limiter
 
+	// TemporalAddress runs every phase against this server (host:port,
+	// namespace TemporalNamespace) instead of dev servers the bench starts:
+	// a Temporal cluster on PostgreSQL, say. Its namespace must have the
+	// Sb* search attributes registered.
+	TemporalAddress   string `json:"temporal_address,omitempty"`
+	TemporalNamespace string `json:"temporal_namespace,omitempty"`
+
 	Profile bool   `json:"profile"` // CPU and heap profiles per phase
 	OutDir  string `json:"-"`
 }
@@ -118,7 +125,16 @@ type env struct {
 	phaseCPU    *CPUUse // set by a phase that measures its own (scale)
 }
 
-// temporalPID is the in-memory dev server's pid (0 if unknown).
+// temporalAddress is the server the phases run against: the one given,
+// else the in-memory dev server.
+func (e *env) temporalAddress() string {
+	if e.opts.TemporalAddress != "" {
+		return e.opts.TemporalAddress
+	}
+	return e.temporal.Address
+}
+
+// temporalPID is the in-memory dev server's pid (0 if unknown or not ours).
 func (e *env) temporalPID() int {
 	if e.temporal == nil {
 		return 0
@@ -197,7 +213,14 @@ func Run(ctx context.Context, opts Options, progress io.Writer, logPath string) 
 		return nil, err
 	}
 	needMemory := slices.ContainsFunc(opts.Phases, func(p string) bool { return p != PhaseScale })
-	if needMemory {
+	if opts.TemporalAddress != "" {
+		e.progressf("setup", "Temporal at %s (namespace %s), given", opts.TemporalAddress, opts.TemporalNamespace)
+		e.tc, err = client.Dial(client.Options{HostPort: opts.TemporalAddress, Namespace: opts.TemporalNamespace, Logger: quietLogger{}})
+		if err != nil {
+			return nil, err
+		}
+		defer e.tc.Close()
+	} else if needMemory {
 		e.progressf("setup", "starting an in-memory Temporal dev server (headless, free ports)")
 		srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{CLIPath: e.cli, LogWriter: e.logFile})
 		if err != nil {
@@ -221,7 +244,7 @@ func Run(ctx context.Context, opts Options, progress io.Writer, logPath string) 
 		}
 		if slices.Contains(mainPhases, phase) && main == nil {
 			e.progressf("setup", "starting Switchboard (API + worker in this process, emulator, fresh database)")
-			if main, err = e.newStack(ctx, stackConfig{name: "main", temporal: e.temporal.Address}); err != nil {
+			if main, err = e.newStack(ctx, stackConfig{name: "main", temporal: e.temporalAddress()}); err != nil {
 				return nil, err
 			}
 			defer main.Close()

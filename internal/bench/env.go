@@ -112,6 +112,9 @@ func (e *env) newStack(ctx context.Context, sc stackConfig) (*stack, error) {
 	cfg := config.Defaults()
 	cfg.DatabaseURL = dsn
 	cfg.TemporalAddress = sc.temporal
+	if e.opts.TemporalAddress != "" && e.opts.TemporalNamespace != "" {
+		cfg.TemporalNamespace = e.opts.TemporalNamespace
+	}
 	cfg.TaskQueue = "bench-" + sc.name + "-" + randHex(4)
 	cfg.AdminKey = "bench-admin-" + randHex(12)
 	cfg.AdminKeys = []string{cfg.AdminKey}

@@ -105,7 +105,7 @@ func (e *env) outboundRun(ctx context.Context, v outboundVariant) (OutboundRun, 
 	const convs, conc = 100, 32
 	run := OutboundRun{Limiter: strconv.FormatFloat(v.limiter, 'f', -1, 64), EmulatorRate: v.emuRate, Messages: v.msgs,
 		Conversations: convs, Concurrency: conc, APIAnswers: map[string]int{}}
-	s, err := e.newStack(ctx, stackConfig{name: "outbound", temporal: e.temporal.Address, emulatorRate: v.emuRate,
+	s, err := e.newStack(ctx, stackConfig{name: "outbound", temporal: e.temporalAddress(), emulatorRate: v.emuRate,
 		configure: func(c *config.Config) { c.TwilioRatePerSender = v.limiter }})
 	if err != nil {
 		return run, err

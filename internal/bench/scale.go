@@ -42,25 +42,29 @@ type ScaleResult struct {
 // file-backed dev server, then measures memory and storage.
 func (e *env) runScale(ctx context.Context) error {
 	o := e.opts
-	dir, err := os.MkdirTemp("", "sbbench-temporal-")
-	if err != nil {
-		return err
+	addr, where, dbFile := o.TemporalAddress, "existing server at "+o.TemporalAddress, ""
+	if addr == "" {
+		dir, err := os.MkdirTemp("", "sbbench-temporal-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dbFile = filepath.Join(dir, "temporal.db")
+		e.progressf(PhaseScale, "starting a file-backed Temporal dev server (%s)", dbFile)
+		srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{CLIPath: e.cli, DBFile: dbFile, LogWriter: e.logFile})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		addr, where = srv.Address, "dev server, SQLite file"
 	}
-	defer os.RemoveAll(dir)
-	dbFile := filepath.Join(dir, "temporal.db")
-	e.progressf(PhaseScale, "starting a file-backed Temporal dev server (%s)", dbFile)
-	srv, err := devenv.StartTemporal(ctx, devenv.TemporalOptions{CLIPath: e.cli, DBFile: dbFile, LogWriter: e.logFile})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	s, err := e.newStack(ctx, stackConfig{name: "scale", temporal: srv.Address, split: o.Split})
+	s, err := e.newStack(ctx, stackConfig{name: "scale", temporal: addr, split: o.Split})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	res := ScaleResult{Conversations: o.Conversations, Temporal: "dev server, SQLite file", Split: o.Split, StickyCache: s.cfg.WorkerStickyCacheSize}
-	where := "API and worker in this process"
+	res := ScaleResult{Conversations: o.Conversations, Temporal: where, Split: o.Split, StickyCache: s.cfg.WorkerStickyCacheSize}
+	where = "API and worker in this process"
 	if o.Split {
 		where = "`switchboard serve` and `switchboard worker` child processes"
 	}
@@ -127,14 +131,19 @@ func (e *env) runScale(ctx context.Context) error {
 			}
 		}
 	}
-	tpid := findPID("start-dev", dbFile)
+	tpid := 0 // not ours to measure when the server was given
+	if dbFile != "" {
+		tpid = findPID("start-dev", dbFile)
+	}
 	res.TemporalRSS = rssBytes(tpid)
 	use := e.cpuSoFar(tpid, s.childPID("serve"), s.childPID("worker"))
 	e.phaseCPU = &use
 	if err := s.app.Store.DB().GetContext(ctx, &res.PostgresBytes, `SELECT pg_database_size(current_database())`); err != nil {
 		return err
 	}
-	res.TemporalDBBytes = fileSizes(dbFile, dbFile+"-wal", dbFile+"-shm")
+	if dbFile != "" {
+		res.TemporalDBBytes = fileSizes(dbFile, dbFile+"-wal", dbFile+"-shm")
+	}
 	e.setPhase(PhaseScale, res)
 
 	n := o.Conversations
@@ -174,10 +183,14 @@ func (e *env) runScale(ctx context.Context) error {
 	}
 	rows = append(rows,
 		Row{ID: "5 scale", Measure: fmt.Sprintf("PostgreSQL database at %d conversations", n), Result: fmtBytes(res.PostgresBytes), Verdict: Info,
-			Note: "pg_database_size: conversations, transcript, inbox, contacts, agent events"},
-		Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal persistence at %d conversations", n), Result: fmtBytes(res.TemporalDBBytes), Verdict: Info,
-			Note: fmt.Sprintf("dev server's SQLite file (+ WAL); the dev server's RSS %s", fmtBytes(res.TemporalRSS))},
-	)
+			Note: "pg_database_size: conversations, transcript, inbox, contacts, agent events"})
+	if o.TemporalAddress == "" {
+		rows = append(rows, Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal persistence at %d conversations", n), Result: fmtBytes(res.TemporalDBBytes), Verdict: Info,
+			Note: fmt.Sprintf("dev server's SQLite file (+ WAL); the dev server's RSS %s", fmtBytes(res.TemporalRSS))})
+	} else {
+		rows = append(rows, Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal persistence at %d conversations", n), Result: "not measured", Verdict: Info,
+			Note: "a given server (--temporal-address): measure its databases where they live"})
+	}
 	e.addRows(rows...)
 	return nil
 }

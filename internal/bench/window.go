@@ -36,7 +36,7 @@ type WindowResult struct {
 // each one turned template_only after its deadline.
 func (e *env) runWindow(ctx context.Context) error {
 	o := e.opts
-	s, err := e.newStack(ctx, stackConfig{name: "window", temporal: e.temporal.Address, sessionWindow: o.Window})
+	s, err := e.newStack(ctx, stackConfig{name: "window", temporal: e.temporalAddress(), sessionWindow: o.Window})
 	if err != nil {
 		return err
 	}
