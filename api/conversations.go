@@ -202,11 +202,18 @@ func workflowError(err error) error {
 	if errors.As(err, &nf) {
 		return domain.Errorf(domain.CodeConversationClosed, "the conversation has ended")
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	// Every way of "Temporal did not answer in time" is a 503 the client
+	// may retry (with the same Idempotency-Key), not a 500: the SDK wraps
+	// an update's timeout in its own type, the server answers with gRPC
+	// codes.
+	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var deadline *serviceerror.DeadlineExceeded
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &updateTimeout) || errors.As(err, &deadline) {
 		return domain.Errorf(domain.CodeUnavailable, "Temporal did not answer in time; retry")
 	}
 	var unavailable *serviceerror.Unavailable
-	if errors.As(err, &unavailable) {
+	var exhausted *serviceerror.ResourceExhausted
+	if errors.As(err, &unavailable) || errors.As(err, &exhausted) {
 		return domain.Errorf(domain.CodeUnavailable, "Temporal is unavailable; retry")
 	}
 	return err

@@ -33,8 +33,9 @@ type OutboundRun struct {
 
 // OutboundResult is phase 7.
 type OutboundResult struct {
-	EmulatorRate int           `json:"emulator_rate_per_sender"`
-	Runs         []OutboundRun `json:"runs"`
+	EmulatorRate int              `json:"emulator_rate_per_sender"`
+	Runs         []OutboundRun    `json:"runs"`
+	Replies      *ReplyComparison `json:"replies_vs_baseline,omitempty"`
 }
 
 // outboundVariant is one outbound run: the limiter, the emulator's limit and
@@ -79,7 +80,18 @@ func (e *env) runOutbound(ctx context.Context) error {
 			outboundVariant{name: "off", emuRate: d, msgs: max(50, 10*d)},
 			outboundVariant{name: "on", limiter: float64(d), emuRate: d, msgs: max(50, 10*d)})
 	}
+	cmp, err := e.compareReplies(ctx)
+	if err != nil {
+		return err
+	}
+	res.Replies = &cmp
 	e.setPhase(PhaseOutbound, res)
+	e.addRows(Row{
+		ID: "7 outbound", Measure: fmt.Sprintf("agent replies, whole path, vs a bare update running one activity that posts to the emulator (no rate limit, %d in flight)", cmp.Concurrency),
+		Result: fmt.Sprintf("%.2f× baseline", cmp.Ratio), Target: "≥ 0.8× baseline", Verdict: verdict(cmp.Ratio >= 0.8 && cmp.Errors == 0),
+		Note: fmt.Sprintf("%d replies per side and round, rounds alternating who goes first; accepted/s Switchboard %v, baseline %v; %d errors %s",
+			cmp.Messages, cmp.SwitchboardRate, cmp.BaselineRate, cmp.Errors, cmp.FirstError),
+	})
 	for i, run := range res.Runs {
 		near := run.AcceptedRate >= 0.85*float64(run.EmulatorRate)
 		storm := run.RateLimited > int64(run.Messages/20) // more than 5% of the messages
@@ -111,25 +123,14 @@ func (e *env) outboundRun(ctx context.Context, v outboundVariant) (OutboundRun, 
 		return run, err
 	}
 	defer s.Close()
-	lr := closedLoop(ctx, convs, 16, func(ctx context.Context, i int) error {
-		return s.post(ctx, s.prepareInbound(s.customer(95, i), "Bonjour"))
-	}, nil)
-	if lr.errors > 0 {
-		return run, fmt.Errorf("opening conversations: %v", lr.firstErr)
-	}
-	if _, err := s.waitInbound(ctx, convs, time.Minute, nil); err != nil {
+	ids, _, err := e.openReplyConversations(ctx, s, convs)
+	if err != nil {
 		return run, err
-	}
-	ids := make([]string, convs)
-	for i := range ids {
-		if ids[i], err = s.conversationID(ctx, workflows.ConversationID(s.numberID, s.customer(95, i))); err != nil {
-			return run, err
-		}
 	}
 	e.progressf(PhaseOutbound, "limit %d/s, limiter %s: %d replies, %d at a time", v.emuRate, v.name, v.msgs, conc)
 	var mu sync.Mutex
 	start := time.Now()
-	lr = closedLoop(ctx, v.msgs, conc, func(ctx context.Context, i int) error {
+	lr := closedLoop(ctx, v.msgs, conc, func(ctx context.Context, i int) error {
 		_, status, err := s.adminSend(ctx, ids[i%convs], "Réponse "+strconv.Itoa(i))
 		mu.Lock()
 		run.APIAnswers[strconv.Itoa(status)]++
@@ -163,6 +164,28 @@ func (e *env) outboundRun(ctx context.Context, v outboundVariant) (OutboundRun, 
 		run.PeakPerSec = peakPerSecond(times)
 	}
 	return run, nil
+}
+
+// openReplyConversations has n customers write and returns their
+// conversations' ids and the customers' numbers.
+func (e *env) openReplyConversations(ctx context.Context, s *stack, n int) (ids, customers []string, err error) {
+	lr := closedLoop(ctx, n, 16, func(ctx context.Context, i int) error {
+		return s.post(ctx, s.prepareInbound(s.customer(95, i), "Bonjour"))
+	}, nil)
+	if lr.errors > 0 {
+		return nil, nil, fmt.Errorf("opening conversations: %v", lr.firstErr)
+	}
+	if _, err := s.waitInbound(ctx, n, time.Minute, nil); err != nil {
+		return nil, nil, err
+	}
+	ids, customers = make([]string, n), make([]string, n)
+	for i := range ids {
+		customers[i] = s.customer(95, i)
+		if ids[i], err = s.conversationID(ctx, workflows.ConversationID(s.numberID, customers[i])); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ids, customers, nil
 }
 
 // peakPerSecond is the largest number of times within any one-second
