@@ -160,6 +160,8 @@ func (a *App) Activities() *activities.Activities {
 		Logger:  a.Logger.With("component", "twilio"),
 		// Paced per sender, so that a burst of replies is not a storm of 429s.
 		RatePerSender: a.Config.TwilioRatePerSender,
+		// Shared through PostgreSQL: several workers together keep the pace.
+		Slots: a.Store,
 	})
 	return &activities.Activities{
 		Store:             a.Store,

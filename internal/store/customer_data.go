@@ -56,6 +56,7 @@ var notCustomerData = map[string]string{
 	"template_variants": "configuration",
 	"audit_log":         "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
 	"goose_db_version":  "migrations",
+	"sender_slots":      "the pace of the business's senders (account and sender number, no customer)",
 }
 
 // CustomerDataTables lists the registry's tables (for tests and docs).

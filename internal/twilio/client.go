@@ -38,6 +38,9 @@ type Config struct {
 	// RatePerSender paces message sends per (account, sender) to this many
 	// per second (Twilio's per-sender throughput); 0 sends at once.
 	RatePerSender float64
+	// Slots, when set, shares that pace with every process using the same
+	// source (several workers); otherwise it holds in this process only.
+	Slots SlotSource
 }
 
 // Client calls Twilio's REST API. It is safe for concurrent use.
@@ -53,7 +56,7 @@ type Client struct {
 // NewClient returns a Client. An invalid APIBase is logged, and every call
 // then fails with a Final error naming it.
 func NewClient(cfg Config) *Client {
-	c := &Client{timeout: cfg.Timeout, log: cfg.Logger, limiter: newSenderLimiter(cfg.RatePerSender)}
+	c := &Client{timeout: cfg.Timeout, log: cfg.Logger, limiter: newSenderLimiter(cfg.RatePerSender, cfg.Slots)}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestSenderLimiterOff(t *testing.T) {
-	var l *senderLimiter = newSenderLimiter(0)
+	var l *senderLimiter = newSenderLimiter(0, nil)
 	if l != nil {
 		t.Fatal("a rate of 0 should turn pacing off")
 	}
@@ -22,7 +22,7 @@ func TestSenderLimiterOff(t *testing.T) {
 // do not share buckets. No timing is asserted beyond "a reservation was
 // needed": the delay itself comes from x/time/rate.
 func TestSenderLimiterPerSender(t *testing.T) {
-	l := newSenderLimiter(1) // one per second: a second send must wait
+	l := newSenderLimiter(1, nil) // one per second: a second send must wait
 	if l.bucket("AC1", "whatsapp:+15550100001") != l.bucket("AC1", "+15550100001") {
 		t.Error("the whatsapp: prefix must not make another bucket")
 	}
