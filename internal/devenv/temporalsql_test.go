@@ -5,6 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
 	"testing"
 	"time"
 
@@ -155,5 +159,26 @@ func TestTemporalServerOnPostgres(t *testing.T) {
 	}
 	if st := desc.Status; st != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		t.Fatalf("status after restart: %v", st)
+	}
+}
+
+// deploy/temporal/setup-namespace.sh (make temporal-server, docker-compose)
+// registers the same Sb* attributes as StartTemporalServer and `switchboard
+// migrate`.
+func TestSetupNamespaceScriptAttributes(t *testing.T) {
+	root, err := ProjectRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "deploy", "temporal", "setup-namespace.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range regexp.MustCompile(`--name (\w+) --type (\w+)`).FindAllStringSubmatch(string(b), -1) {
+		got[m[1]] = m[2]
+	}
+	if !reflect.DeepEqual(got, SearchAttributes) {
+		t.Errorf("setup-namespace.sh registers %v, temporalx.SearchAttributes is %v", got, SearchAttributes)
 	}
 }
