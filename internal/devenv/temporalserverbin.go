@@ -69,7 +69,7 @@ func EnsureTemporalServerBinaries(ctx context.Context, root string, out io.Write
 	}
 	v := "@" + TemporalServerVersion
 	if err := goInstall(ctx, binDir, out, "Temporal server "+TemporalServerVersion+" and temporal-sql-tool",
-		"about 6 minutes on 2 cores, 20 s with a warm Go build cache",
+		"about 6 minutes on 2 cores, 20 s to a minute with a warm Go build cache",
 		[]goInstallTarget{
 			{temporalServerPkg + v, "server", "temporal-server"},
 			{temporalSQLToolPkg + v, "sql", "temporal-sql-tool"},
