@@ -3,6 +3,8 @@
 GO                ?= go
 BIN               := $(CURDIR)/bin
 TEMPORAL_VERSION  := v1.5.1
+# The server CLI v1.5.1 embeds, built standalone for a real (PostgreSQL) server.
+TEMPORAL_SERVER_VERSION := v1.29.1
 STATICCHECK_VER   := v0.8.2
 WORKFLOWCHECK_VER := v0.6.0
 export GOBIN := $(BIN)
@@ -10,7 +12,7 @@ export GOBIN := $(BIN)
 # Temporal and PostgreSQL setup) compiled out of the server (docs/binaries.md).
 PROD_TAGS         := switchboard_nodev
 
-.PHONY: dev test tidy-check faults fuzz lint build bench fmt tools browser-deps promtool
+.PHONY: dev test tidy-check faults fuzz lint build bench fmt tools browser-deps promtool temporal-server
 
 ## dev: the whole product on this machine (Temporal + UI, PostgreSQL, API, worker, Twilio emulator)
 dev:
@@ -83,6 +85,33 @@ fmt:
 $(BIN)/temporal:
 	@echo "building Temporal CLI $(TEMPORAL_VERSION) into bin/ (first time only, about 6 minutes on 2 cores)..."
 	$(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+# The standalone Temporal server and its schema tool (go.temporal.io/server
+# has no replace directives: a plain go install builds both), renamed as
+# Temporal's images name them. internal/devenv builds them the same way
+# when a test or `switchboard dev --temporal=server` needs them.
+$(BIN)/temporal-server $(BIN)/temporal-sql-tool &:
+	@echo "building Temporal server $(TEMPORAL_SERVER_VERSION) and temporal-sql-tool into bin/ (first time only, about 6 minutes on 2 cores, 20 s to a minute with a warm Go build cache)..."
+	@set -e; tmp=$$(mktemp -d "$(BIN)/.go-install-XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
+	GOBIN="$$tmp" $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) \
+		go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION); \
+	mv "$$tmp/server" $(BIN)/temporal-server; mv "$$tmp/sql" $(BIN)/temporal-sql-tool
+
+## temporal-server: a real Temporal server on PostgreSQL in the foreground
+## (deploy/temporal/config/switchboard.yaml; docs/production.md): creates
+## the temporal and temporal_visibility databases and their schema, then the
+## default namespace and the Sb* attributes once the frontend answers on
+## 127.0.0.1:7233. PostgreSQL from POSTGRES_SEEDS/DB_PORT/POSTGRES_USER/
+## POSTGRES_PWD, else 127.0.0.1:5432 as postgres; any variable of the config
+## (DBNAME, FRONTEND_GRPC_PORT, ...) may be set.
+temporal-server: $(BIN)/temporal-server $(BIN)/temporal-sql-tool $(BIN)/temporal
+	@set -e; \
+	export POSTGRES_SEEDS="$${POSTGRES_SEEDS:-127.0.0.1}" POSTGRES_USER="$${POSTGRES_USER:-postgres}" \
+		DYNAMIC_CONFIG_FILE_PATH="$${DYNAMIC_CONFIG_FILE_PATH:-$(CURDIR)/deploy/temporal/dynamicconfig/development.yaml}"; \
+	dir=$$(cd / && $(GO) mod download -json go.temporal.io/server@$(TEMPORAL_SERVER_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	SQL_TOOL=$(BIN)/temporal-sql-tool SCHEMA_DIR="$$dir/schema/postgresql/v12" deploy/temporal/setup-schema.sh; \
+	TEMPORAL_CLI=$(BIN)/temporal TEMPORAL_ADDRESS="127.0.0.1:$${FRONTEND_GRPC_PORT:-7233}" deploy/temporal/setup-namespace.sh & \
+	exec $(BIN)/temporal-server --root deploy/temporal --config config --env switchboard --allow-no-auth start
 
 ## browser-deps: Debian's chromium and playwright-core (tests/browser) for the browser test
 browser-deps: tests/browser/node_modules/.installed

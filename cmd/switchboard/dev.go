@@ -39,6 +39,7 @@ const (
 type devFlags struct {
 	httpAddr, emulatorAddr string
 	temporalPort, uiPort   int
+	temporal               temporalMode
 }
 
 // devOpsAddr is dev's operations listener when SWITCHBOARD_OPS_ADDR is not set.
@@ -57,6 +58,7 @@ func devCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.emulatorAddr, "emulator-addr", "127.0.0.1:8081", "Twilio emulator listen address")
 	cmd.Flags().IntVar(&f.temporalPort, "temporal-port", 7233, "Temporal dev server port (reused when one already answers)")
 	cmd.Flags().IntVar(&f.uiPort, "ui-port", 8233, "Temporal UI port")
+	cmd.Flags().Var(&f.temporal, "temporal", "Temporal to start when none answers: dev (start-dev + UI) or server (on PostgreSQL, docs/production.md)")
 	return cmd
 }
 
@@ -190,6 +192,8 @@ func (d *devEnv) startTemporal(ctx context.Context, out io.Writer) error {
 	}
 	if reused {
 		fmt.Fprintf(out, "using the Temporal server already running on %s\n", cfg.TemporalAddress)
+	} else if d.f.temporal == "server" {
+		return d.startTemporalServer(ctx, out) // dev_tserver.go
 	} else {
 		cli, err := devenv.EnsureTemporalCLI(ctx, d.root, out)
 		if err != nil {

@@ -83,20 +83,37 @@ func cliVersionOK(ctx context.Context, bin string) bool {
 // buildCLI runs `go install` into a scratch GOBIN inside binDir, then renames
 // the result into place so a half-written binary is never visible.
 func buildCLI(ctx context.Context, binDir string, out io.Writer) error {
-	gobin, err := os.MkdirTemp(binDir, ".temporal-build-")
+	return goInstall(ctx, binDir, out, "Temporal CLI "+TemporalCLIVersion, "about 6 minutes on 2 cores",
+		[]goInstallTarget{{TemporalCLIModule + "@" + TemporalCLIVersion, "temporal", "temporal"}})
+}
+
+// goInstallTarget is one package for goInstall: pkg@version, the name `go
+// install` gives the binary, and the name it gets in binDir.
+type goInstallTarget struct{ pkg, built, name string }
+
+// goInstall runs one `go install` of targets into a scratch GOBIN inside
+// binDir, printing what it builds and how long it usually takes (expect)
+// and a line every 30 s, then renames each binary into place so a
+// half-written binary is never visible.
+func goInstall(ctx context.Context, binDir string, out io.Writer, what, expect string, targets []goInstallTarget) error {
+	gobin, err := os.MkdirTemp(binDir, ".go-install-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(gobin)
-	fmt.Fprintf(out, "building Temporal CLI %s into bin/ (first time only, about 6 minutes on 2 cores)...\n", TemporalCLIVersion)
+	fmt.Fprintf(out, "building %s into bin/ (first time only, %s)...\n", what, expect)
 	start := time.Now()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "go", "install", TemporalCLIModule+"@"+TemporalCLIVersion)
+	args := []string{"install"}
+	for _, t := range targets {
+		args = append(args, t.pkg)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = binDir
 	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("go install %s: %w", TemporalCLIModule, err)
+		return fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -105,18 +122,20 @@ func buildCLI(ctx context.Context, binDir string, out io.Writer) error {
 	for running := true; running; {
 		select {
 		case <-tick.C:
-			fmt.Fprintf(out, "  still building Temporal CLI (%s elapsed)\n", time.Since(start).Round(time.Second))
+			fmt.Fprintf(out, "  still building %s (%s elapsed)\n", what, time.Since(start).Round(time.Second))
 		case err = <-done:
 			running = false
 		}
 	}
 	if err != nil {
 		out.Write(stderr.Bytes())
-		return fmt.Errorf("go install %s@%s failed: %w", TemporalCLIModule, TemporalCLIVersion, err)
+		return fmt.Errorf("go %s failed: %w", strings.Join(args, " "), err)
 	}
-	if err := os.Rename(filepath.Join(gobin, "temporal"), filepath.Join(binDir, "temporal")); err != nil {
-		return err
+	for _, t := range targets {
+		if err := os.Rename(filepath.Join(gobin, t.built), filepath.Join(binDir, t.name)); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(out, "built Temporal CLI in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(out, "built %s in %s\n", what, time.Since(start).Round(time.Second))
 	return nil
 }

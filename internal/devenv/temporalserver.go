@@ -35,14 +35,25 @@ type TemporalOptions struct {
 	UICodecEndpoint string
 }
 
-// TemporalServer is a running `temporal server start-dev` process.
+// TemporalServer is a running Temporal server process: `temporal server
+// start-dev` (StartTemporal) or the standalone server on PostgreSQL
+// (StartTemporalServer).
 type TemporalServer struct {
 	Address   string // host:port of the frontend
 	UIURL     string // "" when headless
 	Namespace string
+	// Database and VisibilityDatabase are the PostgreSQL databases of a
+	// server from StartTemporalServer ("" for the dev server).
+	Database, VisibilityDatabase string
 
 	opts TemporalOptions
 	tail *tailWriter
+	// ports must be free before a start; command builds the process to
+	// run; probe succeeds once the server is ready (nil: probeTemporal).
+	ports   []int
+	command func() *exec.Cmd
+	probe   func(ctx context.Context) error
+	sql     *TemporalServerOptions // StartTemporalServer's options
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -92,9 +103,12 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*TemporalServer, 
 		opts:      opts,
 		tail:      newTailWriter(opts.LogWriter, 50),
 	}
+	s.ports = []int{opts.Port}
 	if opts.UI {
 		s.UIURL = fmt.Sprintf("http://127.0.0.1:%d", opts.UIPort)
+		s.ports = append(s.ports, opts.UIPort)
 	}
+	s.command = func() *exec.Cmd { return exec.Command(s.opts.CLIPath, s.Args()...) }
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
@@ -150,18 +164,14 @@ func (s *TemporalServer) LastOutput() string { return s.tail.String() }
 func (s *TemporalServer) start(ctx context.Context) error {
 	// A server already on the port would answer our readiness probe while
 	// ours fails to bind, so refuse up front.
-	ports := []int{s.opts.Port}
-	if s.opts.UI {
-		ports = append(ports, s.opts.UIPort)
-	}
-	for _, p := range ports {
+	for _, p := range s.ports {
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
 			return fmt.Errorf("temporal server: port %d on 127.0.0.1 is in use: %w", p, err)
 		}
 		l.Close()
 	}
-	cmd := exec.Command(s.opts.CLIPath, s.Args()...)
+	cmd := s.command()
 	cmd.SysProcAttr = groupAttr()
 	cmd.Stdout, cmd.Stderr = s.tail, s.tail
 	cmd.WaitDelay = 3 * time.Second
@@ -201,7 +211,12 @@ func (s *TemporalServer) waitReady(ctx context.Context, done chan struct{}) erro
 	}
 	for {
 		attempt, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err := probeTemporal(attempt, s.Address, s.Namespace)
+		var err error
+		if s.probe != nil {
+			err = s.probe(attempt)
+		} else {
+			err = probeTemporal(attempt, s.Address, s.Namespace)
+		}
 		cancel()
 		select {
 		case <-done: // checked first: whoever answered, it was not our process
@@ -258,7 +273,8 @@ func (s *TemporalServer) signal(sig syscall.Signal, grace time.Duration) error {
 }
 
 // Restart stops the server and starts it again with the same options and
-// ports, so existing clients reconnect. State survives only with DBFile.
+// ports, so existing clients reconnect. State survives only with DBFile (or
+// in PostgreSQL, for StartTemporalServer).
 func (s *TemporalServer) Restart(ctx context.Context) error {
 	if err := s.Stop(); err != nil {
 		return err
