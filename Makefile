@@ -20,7 +20,7 @@ dev:
 
 ## test: every test, unit and integration, with the race detector (after
 ## tidy-check, so CI fails on an untidy go.mod)
-test: tidy-check $(BIN)/temporal browser-deps promtool
+test: tidy-check $(BIN)/temporal $(BIN)/temporal-server browser-deps promtool
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## tidy-check: fails when `go mod tidy` would change go.mod or go.sum. It runs
@@ -43,7 +43,7 @@ tidy-check:
 ## customer crossing continue-as-new, then every fuzz target for FUZZTIME
 ## (docs/reliability.md)
 LONG_TESTS := TestLoadInboundWebhooks|TestRollingDeployOldAndNewBuildsSideBySide|TestPostgresOutageCostsAHandfulOfEvents|TestChattyCustomerCrossesContinueAsNew
-faults: $(BIN)/temporal
+faults: $(BIN)/temporal $(BIN)/temporal-server
 	SWITCHBOARD_LOAD=1 $(GO) test -count=1 -timeout 45m -run '^($(LONG_TESTS))$$' -v ./integration/
 	$(MAKE) fuzz
 

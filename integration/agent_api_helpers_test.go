@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/emulator"
 	"github.com/switchboard/switchboard/workflows"
@@ -67,6 +69,12 @@ func (s *stack) newAgent(name, presence string, capacity int, queues ...string) 
 // and body, whatever they are.
 func (s *stack) agentRaw(token, method, path string, body any) (int, http.Header, []byte) {
 	s.t.Helper()
+	return s.agentRawWithKey(token, method, path, body, "")
+}
+
+// agentRawWithKey is agentRaw with an Idempotency-Key ("" for none).
+func (s *stack) agentRawWithKey(token, method, path string, body any, key string) (int, http.Header, []byte) {
+	s.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -77,6 +85,9 @@ func (s *stack) agentRaw(token, method, path string, body any) (int, http.Header
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
@@ -84,6 +95,30 @@ func (s *stack) agentRaw(token, method, path string, body any) (int, http.Header
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, raw
+}
+
+// agentSend sends an agent's message as a client should: with an
+// Idempotency-Key, retried with it while the API answers 503 (Temporal did
+// not answer in time on a loaded machine); the answer is 201 or 202.
+func (s *stack) agentSend(token, convID, text string) domain.Message {
+	s.t.Helper()
+	key := uuid.NewString()
+	path := "/api/v1/agent/conversations/" + convID + "/messages"
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		status, _, raw := s.agentRawWithKey(token, http.MethodPost, path, map[string]any{"text": text}, key)
+		if status == http.StatusCreated || status == http.StatusAccepted {
+			var m domain.Message
+			if err := json.Unmarshal(raw, &m); err != nil {
+				s.t.Fatalf("agent send: decode %s: %v", raw, err)
+			}
+			return m
+		}
+		if status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			s.t.Fatalf("agent POST %s: status %d: %s", path, status, raw)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // agentDo calls the agent API, checks the status and decodes the answer.

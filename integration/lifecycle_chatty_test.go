@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"testing"
@@ -41,9 +40,7 @@ func TestChattyCustomerCrossesContinueAsNew(t *testing.T) {
 			t.Fatal(err)
 		}
 		conv := s.openConversation(customer, "the conversation assigned to ada", assignedTo(ada.ID))
-		var m domain.Message
-		s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/messages",
-			map[string]any{"text": fmt.Sprintf("reply %d", len(replies)+1)}, http.StatusCreated, &m)
+		m := s.agentSend(ada.Token, conv.ID, fmt.Sprintf("reply %d", len(replies)+1))
 		replies = append(replies, m.ID)
 	}
 	t.Logf("%d messages and %d replies in %s", total, len(replies), time.Since(start).Round(time.Second))

@@ -83,20 +83,21 @@ type Emulator struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex
-	closed    bool
-	publicURL string
-	accounts  map[string]string            // AccountSid -> auth token
-	senders   map[string]map[string]string // AccountSid -> sender E.164 -> inbound URL
-	messages  []*message                   // accepted outbound messages, arrival order
-	bySID     map[string]*message
-	changed   chan struct{} // closed and replaced whenever messages change
-	failures  []*Failure
-	held      atomic.Int64           // send requests being held (Failure.Delay, HoldAfterAccept)
-	sendTimes map[string][]time.Time // From -> recent accepted send times (rate limit)
-	inbound   []*inboundRecord
-	media     map[string]*mediaItem // MediaSid -> bytes
-	contents  map[string][]Content  // AccountSid -> Content API items, in creation order
+	mu          sync.Mutex
+	closed      bool
+	publicURL   string
+	accounts    map[string]string            // AccountSid -> auth token
+	senders     map[string]map[string]string // AccountSid -> sender E.164 -> inbound URL
+	messages    []*message                   // accepted outbound messages, arrival order
+	bySID       map[string]*message
+	changed     chan struct{} // closed and replaced whenever messages change
+	failures    []*Failure
+	held        atomic.Int64           // send requests being held (Failure.Delay, HoldAfterAccept)
+	rateLimited atomic.Int64           // sends refused with 429 over a sender's rate
+	sendTimes   map[string][]time.Time // From -> recent accepted send times (rate limit)
+	inbound     []*inboundRecord
+	media       map[string]*mediaItem // MediaSid -> bytes
+	contents    map[string][]Content  // AccountSid -> Content API items, in creation order
 }
 
 // New returns an Emulator. Call Close when done to stop pending status callbacks.

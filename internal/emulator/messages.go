@@ -116,6 +116,7 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 		m.callbackDelay = f.CallbackDelay
 	}
 	if !e.accept(m) {
+		e.rateLimited.Add(1)
 		e.log.Info("send rate limited", "from", maskNumber(m.From))
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, 20429, errorMessage(20429))
@@ -266,3 +267,7 @@ func (e *Emulator) accept(m *message) bool {
 	e.notifyLocked()
 	return true
 }
+
+// RateLimited is how many sends were refused with 429 for going over a
+// sender's rate (Config.RatePerSender).
+func (e *Emulator) RateLimited() int { return int(e.rateLimited.Load()) }
