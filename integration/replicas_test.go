@@ -167,9 +167,11 @@ func (r *replyLog) send(t *testing.T, base, adminKey, convID, text string) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", key)
 		resp, err := hc.Do(req)
+		last := fmt.Sprint(err)
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			raw, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			last = fmt.Sprintf("%d %s", resp.StatusCode, raw)
 			if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusAccepted {
 				r.mu.Lock()
 				r.sent[text]++
@@ -178,7 +180,7 @@ func (r *replyLog) send(t *testing.T, base, adminKey, convID, text string) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("reply %q: no 201/202 within 2 minutes (%v)", text, err)
+			t.Errorf("reply %q: no 201/202 within 2 minutes (last answer: %s)", text, last)
 			return
 		}
 		time.Sleep(200 * time.Millisecond)

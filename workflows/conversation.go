@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -390,6 +391,12 @@ func (c *conversation) save(ctx workflow.Context) { c.saveEvent(ctx, "") }
 func (c *conversation) saveEvent(ctx workflow.Context, event string) {
 	r := c.record()
 	r.Event = event
+	// The key names this event (its place in the conversation, its kind
+	// and agent): a worker killed after the commit runs the activity again
+	// and the agent is not told twice; a reset that makes another choice
+	// makes another key.
+	c.st.EventSeq++
+	r.EventKey = fmt.Sprintf("%s/%d/%s/%s", c.st.ConversationID, c.st.EventSeq, event, c.st.AgentID)
 	if err := durably(ctx, a.SaveConversation, r, nil); err != nil {
 		c.logger.Error("saving the conversation was refused", "error", err)
 	}

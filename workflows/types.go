@@ -103,6 +103,9 @@ type ConversationState struct {
 	// conversation's wrap-up), carried across continue-as-new and into the
 	// next conversation until done.
 	PendingReleases []PendingRelease `json:"pending_releases,omitempty"`
+	// EventSeq counts the events told to agents, so that each has a key
+	// that stays the same when the activity recording it runs twice.
+	EventSeq int `json:"event_seq,omitempty"`
 }
 
 // SendRequest is the payload of the `send` update.

@@ -27,6 +27,9 @@ type ConversationRecord struct {
 	// Event, when set, is told to the conversation's agent (EventAssignment,
 	// EventWindowWarning, EventWindowClosed, EventConversationClosed).
 	Event string
+	// EventKey names this event across retries of the activity that
+	// records it: the agent is told once ("" for no deduplication).
+	EventKey string
 }
 
 // InboundResult tells the workflow whether an inbound message was new.

@@ -34,7 +34,7 @@ func (s *Store) CloseAbandoned(ctx context.Context, workflowID string, endedAt t
 				closed_by = 'temporal', closed_at = now(), updated_at = now() WHERE id = $1`, id, reason); err != nil {
 				return err
 			}
-			if err := emitForConversation(ctx, d.tx, id, domain.EventConversationClosed, map[string]any{
+			if err := emitForConversation(ctx, d.tx, id, domain.EventConversationClosed, "", map[string]any{
 				"conversation_id": id, "state": domain.StateClosed, "close_reason": reason,
 			}); err != nil {
 				return err

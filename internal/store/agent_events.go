@@ -36,17 +36,21 @@ const agentEventsLock = 0x53424145 // "SBAE"
 // per agent, taken before the id is drawn and held until commit, makes
 // ids and commits of one agent's events follow the same order. Every
 // insert into agent_events must go through here.
-func emitForConversation(ctx context.Context, tx *sqlx.Tx, conversationID, typ string, payload any) error {
+//
+// key, when not empty, records the event once however often it is emitted
+// (an activity retried after its commit).
+func emitForConversation(ctx context.Context, tx *sqlx.Tx, conversationID, typ, key string, payload any) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO agent_events (agent_id, conversation_id, type, payload)
-		SELECT c.agent_id, c.id, $2, $3 FROM conversations c
+		INSERT INTO agent_events (agent_id, conversation_id, type, payload, dedupe_key)
+		SELECT c.agent_id, c.id, $2, $3, NULLIF($5, '') FROM conversations c
 		CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock($4, hashtext(c.agent_id::text))) serialize
-		WHERE c.id = $1 AND c.agent_id IS NOT NULL`,
-		conversationID, typ, b, agentEventsLock)
+		WHERE c.id = $1 AND c.agent_id IS NOT NULL
+		ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
+		conversationID, typ, b, agentEventsLock, key)
 	return err
 }
 

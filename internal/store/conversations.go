@@ -87,7 +87,7 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 	rows.Close()
 	if res.Inserted {
 		res.MessageID = id
-		if err := emitForConversation(ctx, tx, conversationID, domain.EventMessage, map[string]any{
+		if err := emitForConversation(ctx, tx, conversationID, domain.EventMessage, "", map[string]any{
 			"conversation_id": conversationID, "message_id": id, "direction": domain.Inbound,
 		}); err != nil {
 			return res, err
@@ -167,7 +167,7 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	}
 	if c.Event != "" {
 		payload := map[string]any{"conversation_id": c.ID, "state": c.State, "mode": c.Mode, "window_expires_at": c.WindowExpiresAt}
-		if err := emitForConversation(ctx, tx, c.ID, c.Event, payload); err != nil {
+		if err := emitForConversation(ctx, tx, c.ID, c.Event, c.EventKey, payload); err != nil {
 			return fmt.Errorf("agent event: %w", err)
 		}
 	}

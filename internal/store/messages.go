@@ -132,7 +132,7 @@ func (s *Store) MarkSendFailed(ctx context.Context, id string, code int, message
 		if err != nil {
 			return err
 		}
-		return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, map[string]any{
+		return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, "", map[string]any{
 			"conversation_id": convID, "message_id": id, "status": domain.StatusFailed, "error_code": code,
 		})
 	})
@@ -191,7 +191,7 @@ func (s *Store) ApplyStatus(ctx context.Context, accountID, sid string, status d
 		if err != nil || !up.Applied {
 			return err
 		}
-		return emitForConversation(ctx, tx, up.ConversationID, domain.EventDeliveryStatus, map[string]any{
+		return emitForConversation(ctx, tx, up.ConversationID, domain.EventDeliveryStatus, "", map[string]any{
 			"conversation_id": up.ConversationID, "message_id": up.MessageID, "status": status, "error_code": code,
 		})
 	})
@@ -222,7 +222,7 @@ func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
 	if err != nil {
 		return err
 	}
-	return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, map[string]any{
+	return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, "", map[string]any{
 		"conversation_id": convID, "message_id": id, "status": status, "error_code": code,
 	})
 }
