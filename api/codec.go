@@ -21,10 +21,10 @@ func (s *Server) mountCodec(codec fiber.Router) {
 
 func (s *Server) codecHandler(op string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if s.Codec == nil {
+		if s.codec == nil {
 			return domain.Errorf(domain.CodeUnavailable, "no payload codec is configured")
 		}
-		out, err := s.Codec.Transcode(op, c.Get(payloadcodec.HeaderNamespace), s.cfg.TemporalNamespace, c.Body())
+		out, err := s.codec.Transcode(op, c.Get(payloadcodec.HeaderNamespace), s.cfg.TemporalNamespace, c.Body())
 		var re *payloadcodec.RequestError
 		if errors.As(err, &re) {
 			return invalid("%s", re.Message)

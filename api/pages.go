@@ -30,10 +30,10 @@ func (s *Server) mountPages(app *fiber.App) {
 	app.Get("/console/:asset", func(c *fiber.Ctx) error {
 		return s.consoleFile(c.Params("asset"))(c)
 	})
-	if s.Simulator != nil {
+	if s.sim != nil {
 		// Everything under /sim goes to the emulator, which keeps its own
 		// routes and answers. Dev and tests only: not in /openapi.json.
-		h := adaptor.HTTPHandler(simulatorHandler(s.Simulator))
+		h := adaptor.HTTPHandler(simulatorHandler(s.sim))
 		app.All("/sim", h)
 		app.All("/sim/*", h)
 	}
