@@ -29,11 +29,6 @@ type EventHub interface {
 	Context() context.Context
 }
 
-// mountAgentEvents registers GET /api/v1/agent/events (Server-Sent Events).
-func (s *Server) mountAgentEvents(agent fiber.Router) {
-	agent.Get("/events", s.agentEvents)
-}
-
 // agentEvents streams the authenticated agent's events. With Last-Event-ID
 // (header, or ?last_event_id= for clients that cannot set it) every event
 // after that id is replayed first; without it the stream starts at the

@@ -9,16 +9,8 @@ import (
 	"github.com/switchboard/switchboard/internal/payloadcodec"
 )
 
-// mountCodec serves Temporal's codec-server protocol on the public port,
-// behind the admin key: `temporal workflow show --codec-endpoint
-// https://…/codec --codec-auth "Bearer $SWITCHBOARD_ADMIN_KEY"` reads
-// encrypted histories. The Temporal UI, which cannot send our key, uses
-// the open copy on the operations listener (payloadcodec.Handler).
-func (s *Server) mountCodec(codec fiber.Router) {
-	codec.Post("/encode", s.codecHandler("encode"))
-	codec.Post("/decode", s.codecHandler("decode"))
-}
-
+// codecHandler serves Temporal's codec-server protocol (routes.go): op is
+// "encode" or "decode".
 func (s *Server) codecHandler(op string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if s.codec == nil {

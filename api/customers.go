@@ -30,12 +30,6 @@ const (
 	actionExport     = "export"
 )
 
-// mountCustomers registers erasure (GDPR article 17) and export (article 15).
-func (s *Server) mountCustomers(admin fiber.Router) {
-	admin.Delete("/customers/:e164", s.eraseCustomer)
-	admin.Get("/customers/:e164/export", s.exportCustomer)
-}
-
 // customerParam reads {e164}: the number with its plus percent-encoded
 // (%2B33612345678) or literal; nothing else is normalized.
 func customerParam(c *fiber.Ctx) (string, error) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboard/switchboard/internal/config"
@@ -142,66 +141,4 @@ func New(d Deps) *Server {
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),
 	}
-}
-
-// App builds the Fiber application with every route.
-//
-// Routing is strict: case sensitive, a trailing slash is another path, and
-// the path is matched as sent, so a percent-encoded character never matches
-// a literal one (handlers decode the parameters they expect encoded, such
-// as {e164}). Authentication is part of each protected route
-// (routes_protected.go), never a prefix test, so no spelling of a path can
-// reach a handler without its route's credentials.
-func (s *Server) App() *fiber.App {
-	app := fiber.New(fiber.Config{
-		AppName:               "switchboard",
-		BodyLimit:             maxBody,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          s.errorHandler,
-		DisableStartupMessage: true,
-		CaseSensitive:         true,
-		StrictRouting:         true,
-	})
-	app.Use(s.observe) // request id, access log, HTTP metrics (middleware.go)
-	// Public: probes, the API description, the console's static files.
-	// /metrics and the detailed /readyz are on the operations listener.
-	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.publicReadyz)
-	s.mountOpenAPI(app)
-	s.mountPages(app) // /console, and /sim with a Simulator
-
-	// Twilio authenticates each webhook by its signature (twilio_webhooks.go).
-	tw := app.Group("/twilio/whatsapp/:account_id")
-	tw.Post("/inbound", s.countWebhook("inbound"), s.inboundWebhook)
-	tw.Post("/status", s.countWebhook("status"), s.statusWebhook)
-
-	agent := protect(app, "/api/v1/agent", s.requireAgent)
-	s.mountAgentAPI(agent)
-	s.mountAgentEvents(agent)
-
-	admin := protect(app, "/api/v1", s.requireAdmin)
-	admin.Post("/whatsapp-accounts", s.createAccount)
-	admin.Get("/whatsapp-accounts", s.listAccounts)
-	admin.Get("/whatsapp-accounts/:id", s.getAccount)
-	admin.Get("/conversations", s.listConversations)
-	admin.Post("/conversations", s.idempotent, s.adminStartConversation)
-	admin.Get("/conversations/:id", s.getConversation)
-	admin.Get("/conversations/:id/messages", s.listMessages)
-	admin.Post("/conversations/:id/messages", s.idempotent, s.adminSend)
-	admin.Post("/conversations/:id/close", s.adminClose)
-	admin.Get("/conversations/:id/media/:message_id/:index", s.adminMedia)
-	s.mountChannels(admin)
-	s.mountAgentsAndTemplates(admin)
-	s.mountCustomers(admin) // erasure and export (customers.go)
-
-	// Temporal's codec protocol for tools (the CLI's --codec-endpoint with
-	// --codec-auth): the admin key, as the rest of the admin API.
-	s.mountCodec(protect(app, "/codec", s.requireAdmin))
-
-	app.Use(func(c *fiber.Ctx) error {
-		return notFoundError("no route for " + c.Method() + " " + c.Path())
-	})
-	return app
 }
