@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -13,6 +14,24 @@ import (
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
 )
+
+// AccountStore is what the accounts and numbers routes (accounts.go,
+// numbers.go, channel_delete.go) need of the store.
+type AccountStore interface {
+	CreateAccount(ctx context.Context, in store.NewAccount) (domain.Account, error)
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
+	ListAccounts(ctx context.Context) ([]domain.Account, error)
+	UpdateAccount(ctx context.Context, id string, p store.AccountPatch, a store.Audit) (domain.Account, error)
+	DeleteAccount(ctx context.Context, id string, a store.Audit) error
+	AddNumber(ctx context.Context, accountID string, n store.NewNumber, a store.Audit) (domain.Number, error)
+	GetNumber(ctx context.Context, id string) (domain.Number, error)
+	UpdateNumber(ctx context.Context, accountID, numberID string, p store.NumberPatch, a store.Audit) (domain.Number, error)
+	DeleteNumber(ctx context.Context, accountID, numberID string, a store.Audit) error
+	// OpenConversations and CloseConversationRow close what a deleted
+	// account or number leaves open (channel_delete.go).
+	OpenConversations(ctx context.Context, accountID, numberID string) ([]domain.Conversation, error)
+	CloseConversationRow(ctx context.Context, id, reason string) error
+}
 
 // minAuthTokenLen: Twilio auth tokens are 32 characters; anything much
 // shorter is a paste error.
@@ -73,7 +92,7 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 		return err
 	}
 	acc.Audit = s.audit(c)
-	created, err := s.store.CreateAccount(c.UserContext(), acc)
+	created, err := s.accounts.CreateAccount(c.UserContext(), acc)
 	if err != nil {
 		return err
 	}
@@ -82,7 +101,7 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 }
 
 func (s *Server) listAccounts(c *fiber.Ctx) error {
-	accs, err := s.store.ListAccounts(c.UserContext())
+	accs, err := s.accounts.ListAccounts(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -93,7 +112,7 @@ func (s *Server) listAccounts(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAccount(c *fiber.Ctx) error {
-	acc, err := s.store.GetAccount(c.UserContext(), c.Params("id"))
+	acc, err := s.accounts.GetAccount(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -141,7 +160,7 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 		p.AuthTokenEnc = &enc
 	}
 	p.Sandbox = in.Sandbox
-	acc, err := s.store.UpdateAccount(c.UserContext(), c.Params("id"), p, s.audit(c))
+	acc, err := s.accounts.UpdateAccount(c.UserContext(), c.Params("id"), p, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -154,14 +173,14 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 func (s *Server) deleteAccount(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
-	if _, err := s.store.GetAccount(ctx, id); err != nil {
+	if _, err := s.accounts.GetAccount(ctx, id); err != nil {
 		return err
 	}
 	closed, err := s.closeForDeletion(c, id, "")
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteAccount(ctx, id, s.auditWith(c, deletion{Force: c.QueryBool("force"), ClosedConversations: len(closed)})); err != nil {
+	if err := s.accounts.DeleteAccount(ctx, id, s.auditWith(c, deletion{Force: c.QueryBool("force"), ClosedConversations: len(closed)})); err != nil {
 		return err
 	}
 	s.sweepAfterDeletion(c, id, "", closed)

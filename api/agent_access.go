@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -8,6 +9,26 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 )
+
+// AgentAPIStore is what the agent API (agent_*.go) needs of the store;
+// its sends and starts share ConversationStore's path.
+type AgentAPIStore interface {
+	AgentByToken(ctx context.Context, token string) (domain.Agent, error)
+	AgentConversationAccess(ctx context.Context, agentID, conversationID string) (store.AgentConversation, string, error)
+	AgentConversations(ctx context.Context, agentID, state string, limit int) ([]store.AgentConversation, error)
+	AgentPickQueue(ctx context.Context, agentID string, limit int) ([]store.AgentConversation, error)
+	AgentReachesNumber(ctx context.Context, agentID, numberID string) (bool, error)
+	AgentLoad(ctx context.Context, agentID string) (load, capacity int, err error)
+	SetPresence(ctx context.Context, id, presence string) (domain.Agent, error)
+	ListMessages(ctx context.Context, conversationID string) ([]domain.Message, error)
+	ListTemplates(ctx context.Context) ([]domain.Template, error)
+	// GetAgent, GetConversation, GetQueue and WorkstreamRoutesTo check a
+	// transfer (agent_actions.go).
+	GetAgent(ctx context.Context, id string) (domain.Agent, error)
+	GetConversation(ctx context.Context, id string) (domain.Conversation, error)
+	GetQueue(ctx context.Context, id string) (domain.Queue, error)
+	WorkstreamRoutesTo(ctx context.Context, workstreamID, queueID string) (bool, error)
+}
 
 // conversationNotFound is the one answer for a conversation an agent may
 // not see, whether it exists or not: agents cannot probe others' work.
@@ -25,7 +46,7 @@ func (s *Server) agentConversation(c *fiber.Ctx, pick bool) (store.AgentConversa
 	if err != nil {
 		return store.AgentConversation{}, err
 	}
-	conv, rel, err := s.store.AgentConversationAccess(c.UserContext(), me.ID, id)
+	conv, rel, err := s.agentAPI.AgentConversationAccess(c.UserContext(), me.ID, id)
 	if err != nil {
 		return conv, err
 	}

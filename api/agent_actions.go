@@ -24,7 +24,7 @@ func (s *Server) agentAccept(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	conv, rel, err := s.store.AgentConversationAccess(ctx, me.ID, id)
+	conv, rel, err := s.agentAPI.AgentConversationAccess(ctx, me.ID, id)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) agentAccept(c *fiber.Ctx) error {
 		return agentWorkflowError(id, err)
 	}
 	s.logger.Info("conversation accepted", "conversation_id", id, "agent_id", me.ID)
-	conv, _, err = s.store.AgentConversationAccess(ctx, me.ID, id)
+	conv, _, err = s.agentAPI.AgentConversationAccess(ctx, me.ID, id)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) agentTransfer(c *fiber.Ctx) error {
 		return agentWorkflowError(conv.ID, err)
 	}
 	s.logger.Info("conversation transferred", "conversation_id", conv.ID, "by", req.By, "queue_id", req.QueueID, "agent_id", req.AgentID)
-	after, err := s.store.GetConversation(c.UserContext(), conv.ID)
+	after, err := s.agentAPI.GetConversation(c.UserContext(), conv.ID)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) checkTransferQueue(c *fiber.Ctx, workstreamID *string, queueID 
 	}
 	ok := false
 	if workstreamID != nil {
-		if ok, err = s.store.WorkstreamRoutesTo(c.UserContext(), *workstreamID, id); err != nil {
+		if ok, err = s.agentAPI.WorkstreamRoutesTo(c.UserContext(), *workstreamID, id); err != nil {
 			return err
 		}
 	}
@@ -123,7 +123,7 @@ func (s *Server) transferRequest(c *fiber.Ctx, in transferInput, by string) (wor
 		if err != nil {
 			return req, err
 		}
-		if _, err := s.store.GetQueue(ctx, id); domain.ErrorCode(err) == domain.CodeNotFound {
+		if _, err := s.agentAPI.GetQueue(ctx, id); domain.ErrorCode(err) == domain.CodeNotFound {
 			return req, invalid("queue_id: queue %s does not exist", id)
 		} else if err != nil {
 			return req, err
@@ -135,7 +135,7 @@ func (s *Server) transferRequest(c *fiber.Ctx, in transferInput, by string) (wor
 	if err != nil {
 		return req, err
 	}
-	if _, err := s.store.GetAgent(ctx, id); domain.ErrorCode(err) == domain.CodeNotFound {
+	if _, err := s.agentAPI.GetAgent(ctx, id); domain.ErrorCode(err) == domain.CodeNotFound {
 		return req, invalid("agent_id: agent %s does not exist", id)
 	} else if err != nil {
 		return req, err

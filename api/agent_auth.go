@@ -20,7 +20,7 @@ func (s *Server) requireAgent(c *fiber.Ctx) error {
 		c.Set("WWW-Authenticate", `Bearer realm="switchboard-agent"`)
 		return s.refuseCredentials(c, domain.Errorf(domain.CodeUnauthorized, "missing bearer token: send Authorization: Bearer <agent token>"))
 	}
-	ag, err := s.store.AgentByToken(c.UserContext(), token)
+	ag, err := s.agentAPI.AgentByToken(c.UserContext(), token)
 	if domain.ErrorCode(err) == domain.CodeUnauthorized {
 		return s.refuseCredentials(c, err)
 	}

@@ -23,7 +23,7 @@ func (s *Server) agentListConversations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	convs, err := s.store.AgentConversations(c.UserContext(), me.ID, state, limit)
+	convs, err := s.agentAPI.AgentConversations(c.UserContext(), me.ID, state, limit)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) agentListMessages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msgs, err := s.store.ListMessages(c.UserContext(), conv.ID)
+	msgs, err := s.agentAPI.ListMessages(c.UserContext(), conv.ID)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) agentPickQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	convs, err := s.store.AgentPickQueue(c.UserContext(), me.ID, limit)
+	convs, err := s.agentAPI.AgentPickQueue(c.UserContext(), me.ID, limit)
 	if err != nil {
 		return err
 	}

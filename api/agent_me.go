@@ -16,7 +16,7 @@ type agentProfile struct {
 }
 
 func (s *Server) agentProfile(c *fiber.Ctx, ag domain.Agent) error {
-	load, capacity, err := s.store.AgentLoad(c.UserContext(), ag.ID)
+	load, capacity, err := s.agentAPI.AgentLoad(c.UserContext(), ag.ID)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) setAgentPresence(c *fiber.Ctx) error {
 	if !domain.ValidPresence(presence) {
 		return invalid("presence must be available, busy, away or offline, got %q", in.Presence)
 	}
-	ag, err := s.store.SetPresence(ctx, me.ID, presence)
+	ag, err := s.agentAPI.SetPresence(ctx, me.ID, presence)
 	if err != nil {
 		return err
 	}

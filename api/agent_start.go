@@ -25,7 +25,7 @@ func (s *Server) agentStartConversation(c *fiber.Ctx) error {
 		return err
 	}
 	if numberID, err := requiredID("number_id", in.NumberID); err == nil {
-		reach, err := s.store.AgentReachesNumber(c.UserContext(), me.ID, numberID)
+		reach, err := s.agentAPI.AgentReachesNumber(c.UserContext(), me.ID, numberID)
 		if err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ type agentTemplateVariant struct {
 // picker). Templates without an approved variant are left out; content
 // SIDs and approval details stay on the admin API.
 func (s *Server) agentTemplates(c *fiber.Ctx) error {
-	ts, err := s.store.ListTemplates(c.UserContext())
+	ts, err := s.agentAPI.ListTemplates(c.UserContext())
 	if err != nil {
 		return err
 	}

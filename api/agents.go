@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
@@ -8,6 +10,16 @@ import (
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
 )
+
+// AgentStore is what the admin routes for agents need of the store.
+type AgentStore interface {
+	CreateAgent(ctx context.Context, a domain.Agent, tokenHash string, audit store.Audit) (domain.Agent, error)
+	GetAgent(ctx context.Context, id string) (domain.Agent, error)
+	ListAgents(ctx context.Context, f store.AgentFilter) ([]domain.Agent, error)
+	UpdateAgent(ctx context.Context, id string, change func(*domain.Agent) error, audit store.Audit) (domain.Agent, error)
+	RotateAgentToken(ctx context.Context, id, tokenHash string, audit store.Audit) (domain.Agent, error)
+	DeleteAgent(ctx context.Context, id string, audit store.Audit) error
+}
 
 // agentInput is the body of POST (all fields) and PATCH (the fields to
 // change) /api/v1/agents. The token is never an input.
@@ -52,7 +64,7 @@ func (s *Server) createAgent(c *fiber.Ctx) error {
 		return err
 	}
 	token, hash := secret.NewAgentToken()
-	created, err := s.store.CreateAgent(c.UserContext(), a, hash, s.audit(c))
+	created, err := s.agents.CreateAgent(c.UserContext(), a, hash, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -74,7 +86,7 @@ func (s *Server) listAgents(c *fiber.Ctx) error {
 		}
 		f.QueueID = u.String()
 	}
-	agents, err := s.store.ListAgents(c.UserContext(), f)
+	agents, err := s.agents.ListAgents(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
@@ -82,7 +94,7 @@ func (s *Server) listAgents(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAgent(c *fiber.Ctx) error {
-	a, err := s.store.GetAgent(c.UserContext(), c.Params("id"))
+	a, err := s.agents.GetAgent(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -94,7 +106,7 @@ func (s *Server) updateAgent(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	a, err := s.store.UpdateAgent(c.UserContext(), c.Params("id"), func(a *domain.Agent) error {
+	a, err := s.agents.UpdateAgent(c.UserContext(), c.Params("id"), func(a *domain.Agent) error {
 		in.apply(a)
 		return domain.NormalizeAgent(a)
 	}, s.audit(c))
@@ -110,7 +122,7 @@ func (s *Server) updateAgent(c *fiber.Ctx) error {
 
 func (s *Server) deleteAgent(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if err := s.store.DeleteAgent(c.UserContext(), id, s.audit(c)); err != nil {
+	if err := s.agents.DeleteAgent(c.UserContext(), id, s.audit(c)); err != nil {
 		return err
 	}
 	s.logger.Info("agent deleted", "agent_id", id)
@@ -120,7 +132,7 @@ func (s *Server) deleteAgent(c *fiber.Ctx) error {
 // rotateAgentToken issues a new token; the previous one stops working now.
 func (s *Server) rotateAgentToken(c *fiber.Ctx) error {
 	token, hash := secret.NewAgentToken()
-	a, err := s.store.RotateAgentToken(c.UserContext(), c.Params("id"), hash, store.Audit{Actor: actor(c)})
+	a, err := s.agents.RotateAgentToken(c.UserContext(), c.Params("id"), hash, store.Audit{Actor: actor(c)})
 	if err != nil {
 		return err
 	}

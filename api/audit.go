@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 
@@ -8,6 +9,11 @@ import (
 
 	"github.com/switchboard/switchboard/internal/store"
 )
+
+// AuditStore reads the audit log.
+type AuditStore interface {
+	ListAudit(ctx context.Context, f store.AuditFilter) (store.AuditPage, error)
+}
 
 // audit describes the current admin request for the audit log: who, and the
 // JSON they sent (the store redacts secrets before writing it).
@@ -40,7 +46,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 		return err
 	}
 	f.Limit = limit
-	page, err := s.store.ListAudit(c.UserContext(), f)
+	page, err := s.auditLog.ListAudit(c.UserContext(), f)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ type deletion struct {
 func (s *Server) closeForDeletion(c *fiber.Ctx, accountID, numberID string) (map[string]bool, error) {
 	ctx := c.UserContext()
 	closed := map[string]bool{}
-	open, err := s.store.OpenConversations(ctx, accountID, numberID)
+	open, err := s.accounts.OpenConversations(ctx, accountID, numberID)
 	if err != nil || len(open) == 0 {
 		return closed, err
 	}
@@ -61,7 +61,7 @@ func (s *Server) closeConversation(ctx context.Context, conv domain.Conversation
 	case err == nil:
 		return nil
 	case errors.As(err, &nf):
-		return s.store.CloseConversationRow(ctx, conv.ID, CloseReasonChannelDeleted)
+		return s.accounts.CloseConversationRow(ctx, conv.ID, CloseReasonChannelDeleted)
 	default:
 		// Nothing is deleted yet; closing is idempotent, so a retry is safe.
 		s.logger.Warn("closing a conversation for a channel deletion failed", "conversation_id", conv.ID, "err", err)
@@ -75,7 +75,7 @@ func (s *Server) closeConversation(ctx context.Context, conv domain.Conversation
 func (s *Server) sweepAfterDeletion(c *fiber.Ctx, accountID, numberID string, closed map[string]bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 30*time.Second)
 	defer cancel()
-	open, err := s.store.OpenConversations(ctx, accountID, numberID)
+	open, err := s.accounts.OpenConversations(ctx, accountID, numberID)
 	if err != nil {
 		s.logger.Warn("listing conversations left open by a channel deletion failed", "account_id", accountID, "err", err)
 		return

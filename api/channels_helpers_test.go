@@ -53,7 +53,7 @@ func newChanAPI(t *testing.T) *chanAPI {
 	a.cfg.AdminKeys = []string{chanAdminKey, "ops:" + chanOpsKey}
 	a.cfg.AdminKey = chanAdminKey
 	logger := slog.New(slog.NewTextHandler(lockedWriter{a}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := api.New(a.cfg, a.store, nil, box, nil, logger).App()
+	app := api.New(storeDeps(a.cfg, a.store, box, logger)).App()
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
 	a.base = a.cfg.PublicBaseURL
@@ -136,4 +136,16 @@ func (a *chanAPI) seen(s string) bool {
 type list[T any] struct {
 	Data       []T    `json:"data"`
 	NextCursor string `json:"next_cursor"`
+}
+
+// storeDeps gives every area of the API the store, as app.New does.
+func storeDeps(cfg config.Config, st *store.Store, box *secret.Box, logger *slog.Logger) api.Deps {
+	tokens := secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
+		a, err := st.AccountSecret(ctx, id)
+		return secret.StoredToken{AccountSID: a.AccountSID, AuthTokenEnc: a.AuthTokenEnc}, err
+	}, box)
+	return api.Deps{Config: cfg, Logger: logger, Box: box, Tokens: tokens,
+		Accounts: st, Workstreams: st, Queues: st, Agents: st, Templates: st, Audit: st,
+		Conversations: st, AgentAPI: st, AgentEvents: st, Webhooks: st, Customers: st,
+		Idempotency: st, Postgres: st, Dispatch: st}
 }

@@ -9,22 +9,14 @@ import (
 	"github.com/switchboard/switchboard/internal/payloadcodec"
 )
 
-// mountCodec serves Temporal's codec-server protocol on the public port,
-// behind the admin key: `temporal workflow show --codec-endpoint
-// https://…/codec --codec-auth "Bearer $SWITCHBOARD_ADMIN_KEY"` reads
-// encrypted histories. The Temporal UI, which cannot send our key, uses
-// the open copy on the operations listener (payloadcodec.Handler).
-func (s *Server) mountCodec(codec fiber.Router) {
-	codec.Post("/encode", s.codecHandler("encode"))
-	codec.Post("/decode", s.codecHandler("decode"))
-}
-
+// codecHandler serves Temporal's codec-server protocol (routes.go): op is
+// "encode" or "decode".
 func (s *Server) codecHandler(op string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if s.Codec == nil {
+		if s.codec == nil {
 			return domain.Errorf(domain.CodeUnavailable, "no payload codec is configured")
 		}
-		out, err := s.Codec.Transcode(op, c.Get(payloadcodec.HeaderNamespace), s.cfg.TemporalNamespace, c.Body())
+		out, err := s.codec.Transcode(op, c.Get(payloadcodec.HeaderNamespace), s.cfg.TemporalNamespace, c.Body())
 		var re *payloadcodec.RequestError
 		if errors.As(err, &re) {
 			return invalid("%s", re.Message)

@@ -16,6 +16,23 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
+// ConversationStore is what the conversation routes need of the store:
+// the admin's (conversations.go, conversations_start.go, media_fetch.go)
+// and the sending path the agent API shares (send_outcome.go,
+// template_send.go).
+type ConversationStore interface {
+	GetConversation(ctx context.Context, id string) (domain.Conversation, error)
+	ListConversationsPage(ctx context.Context, f store.ConversationFilter) (store.ConversationPage, error)
+	ListMessages(ctx context.Context, conversationID string) ([]domain.Message, error)
+	GetMessage(ctx context.Context, id string) (domain.Message, error)
+	// GetNumber, GetAgent and AgentLoad check a proactive start.
+	GetNumber(ctx context.Context, id string) (domain.Number, error)
+	GetAgent(ctx context.Context, id string) (domain.Agent, error)
+	AgentLoad(ctx context.Context, agentID string) (load, capacity int, err error)
+	TemplateByName(ctx context.Context, name string) (domain.Template, error)
+	ListTemplates(ctx context.Context) ([]domain.Template, error)
+}
+
 var (
 	conversationStates = []string{domain.StateBot, domain.StateQueued, domain.StateAssigned, domain.StateWrapUp, domain.StateSurvey, domain.StateClosed}
 	conversationModes  = []string{domain.ModeSession, domain.ModeTemplateOnly}
@@ -62,7 +79,7 @@ func (s *Server) listConversations(c *fiber.Ctx) error {
 		return err
 	}
 	f.Limit = limit
-	page, err := s.store.ListConversationsPage(c.UserContext(), f)
+	page, err := s.conversations.ListConversationsPage(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
@@ -70,7 +87,7 @@ func (s *Server) listConversations(c *fiber.Ctx) error {
 }
 
 func (s *Server) getConversation(c *fiber.Ctx) error {
-	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -78,11 +95,11 @@ func (s *Server) getConversation(c *fiber.Ctx) error {
 }
 
 func (s *Server) listMessages(c *fiber.Ctx) error {
-	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	msgs, err := s.store.ListMessages(c.UserContext(), conv.ID)
+	msgs, err := s.conversations.ListMessages(c.UserContext(), conv.ID)
 	if err != nil {
 		return err
 	}
@@ -109,7 +126,7 @@ func (s *Server) adminSend(c *fiber.Ctx) error {
 	if err := s.checkSendInput(ctx, in); err != nil { // send_validate.go
 		return err
 	}
-	conv, err := s.store.GetConversation(ctx, c.Params("id"))
+	conv, err := s.conversations.GetConversation(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -174,7 +191,7 @@ func (s *Server) adminClose(c *fiber.Ctx) error {
 	if in.Reason == "" {
 		in.Reason = "closed_by_admin"
 	}
-	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func (s *Server) checkStart(ctx context.Context, in startInput, agentID, by, aut
 	if in.Template == nil {
 		return p, domain.Errorf(domain.CodeTemplateInvalid, "a conversation the business starts must open with an approved template (WhatsApp's rule): send template {name, language, variables}; text and media can follow once the customer answers")
 	}
-	p.number, err = s.store.GetNumber(ctx, numberID)
+	p.number, err = s.conversations.GetNumber(ctx, numberID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		return p, invalid("number_id: number %s does not exist", numberID)
 	}
@@ -104,7 +104,7 @@ func (s *Server) checkStart(ctx context.Context, in startInput, agentID, by, aut
 // checkCanTake refuses, up front, an agent the workflow could not assign
 // the new conversation to (it would route it to the queue instead).
 func (s *Server) checkCanTake(ctx context.Context, agentID string) error {
-	ag, err := s.store.GetAgent(ctx, agentID)
+	ag, err := s.conversations.GetAgent(ctx, agentID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		return invalid("agent_id: agent %s does not exist", agentID)
 	}
@@ -114,7 +114,7 @@ func (s *Server) checkCanTake(ctx context.Context, agentID string) error {
 	if ag.Presence != domain.PresenceAvailable {
 		return domain.Errorf(domain.CodeConflict, "agent %s is %s: only an available agent can be given a new conversation", agentID, ag.Presence)
 	}
-	load, capacity, err := s.store.AgentLoad(ctx, agentID)
+	load, capacity, err := s.conversations.AgentLoad(ctx, agentID)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (s *Server) startProactive(c *fiber.Ctx, p proactive) error {
 	if err != nil {
 		return err
 	}
-	conv, err := s.store.GetConversation(context.WithoutCancel(ctx), msg.ConversationID)
+	conv, err := s.conversations.GetConversation(context.WithoutCancel(ctx), msg.ConversationID)
 	if err != nil {
 		return err
 	}

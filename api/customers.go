@@ -15,6 +15,13 @@ import (
 	"github.com/switchboard/switchboard/workflows/erasure"
 )
 
+// CustomerStore is what erasure and export need of the store.
+type CustomerStore interface {
+	ExportCustomer(ctx context.Context, e164 string) (store.CustomerExport, error)
+	ConversationWorkflowIDs(ctx context.Context, e164 string) ([]string, error)
+	RecordAudit(ctx context.Context, a store.Audit, action, resourceType, resourceID string) error
+}
+
 // Audit names of the customer routes. The resource id is a fingerprint of
 // the number (secret.Box.Fingerprint), never the number.
 const (
@@ -22,12 +29,6 @@ const (
 	actionErase      = "erase"
 	actionExport     = "export"
 )
-
-// mountCustomers registers erasure (GDPR article 17) and export (article 15).
-func (s *Server) mountCustomers(admin fiber.Router) {
-	admin.Delete("/customers/:e164", s.eraseCustomer)
-	admin.Get("/customers/:e164/export", s.exportCustomer)
-}
 
 // customerParam reads {e164}: the number with its plus percent-encoded
 // (%2B33612345678) or literal; nothing else is normalized.
@@ -73,7 +74,7 @@ func (s *Server) eraseCustomer(c *fiber.Ctx) error {
 	fp := s.box.Fingerprint(e164)
 	id := "erasure:" + fp
 	changes, _ := json.Marshal(map[string]string{"erasure_id": id})
-	if err := store.WriteAudit(ctx, s.store.DB(), store.Audit{Actor: label, Changes: changes}, actionErase, resourceCustomer, fp); err != nil {
+	if err := s.customers.RecordAudit(ctx, store.Audit{Actor: label, Changes: changes}, actionErase, resourceCustomer, fp); err != nil {
 		return err
 	}
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -142,11 +143,11 @@ func (s *Server) exportCustomer(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	data, err := s.store.ExportCustomer(ctx, e164)
+	data, err := s.customers.ExportCustomer(ctx, e164)
 	if err != nil {
 		return err
 	}
-	ids, err := s.store.ConversationWorkflowIDs(ctx, e164)
+	ids, err := s.customers.ConversationWorkflowIDs(ctx, e164)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func (s *Server) exportCustomer(c *fiber.Ctx) error {
 		rows += len(r)
 	}
 	changes, _ := json.Marshal(map[string]int{"rows": rows, "workflow_executions": len(execs)})
-	if err := store.WriteAudit(ctx, s.store.DB(), store.Audit{Actor: label, Changes: changes}, actionExport, resourceCustomer, fp); err != nil {
+	if err := s.customers.RecordAudit(ctx, store.Audit{Actor: label, Changes: changes}, actionExport, resourceCustomer, fp); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -12,6 +12,11 @@ import (
 	"github.com/switchboard/switchboard/internal/health"
 )
 
+// Pinger answers whether PostgreSQL does (the default /readyz).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // healthz: the process is alive and serving HTTP.
 func (s *Server) healthz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -65,8 +70,8 @@ func (r *readyCache) get(check func() int) int {
 
 // Checker returns the readiness checks: app's, or PostgreSQL and Temporal.
 func (s *Server) Checker() *health.Checker {
-	if s.Ready != nil {
-		return s.Ready
+	if s.ready != nil {
+		return s.ready
 	}
 	return s.defaultChecks()
 }
@@ -75,7 +80,7 @@ func (s *Server) Checker() *health.Checker {
 func (s *Server) defaultChecks() *health.Checker {
 	return health.NewChecker(
 		health.Check{Name: "postgres", Required: true, Run: func(ctx context.Context) (string, error) {
-			return "", s.store.Ping(ctx)
+			return "", s.postgres.Ping(ctx)
 		}},
 		health.Check{Name: "temporal", Required: true, Run: func(ctx context.Context) (string, error) {
 			if _, err := s.temporal.CheckHealth(ctx, nil); err != nil {

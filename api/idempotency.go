@@ -15,6 +15,13 @@ import (
 	"github.com/switchboard/switchboard/internal/store"
 )
 
+// IdempotencyStore keeps the Idempotency-Key claims and their answers.
+type IdempotencyStore interface {
+	ClaimIdempotencyKey(ctx context.Context, k store.IdempotencyKey, requestHash string, t store.IdempotencyTimes) (store.Claim, error)
+	CompleteIdempotencyKey(ctx context.Context, k store.IdempotencyKey, owner string, resp store.StoredResponse) (bool, error)
+	ReleaseIdempotencyKey(ctx context.Context, k store.IdempotencyKey, owner string) error
+}
+
 // HeaderIdempotencyKey is the request header that makes a creating POST
 // safe to retry (docs/idempotency.md).
 const HeaderIdempotencyKey = "Idempotency-Key"
@@ -73,7 +80,7 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	deadline := time.Now().Add(s.idempotencyWait())
 	poll := 50 * time.Millisecond
 	for {
-		claim, err := s.store.ClaimIdempotencyKey(ctx, k, hash, times)
+		claim, err := s.idempotency.ClaimIdempotencyKey(ctx, k, hash, times)
 		if err != nil {
 			s.logger.Warn("idempotency key lookup failed", "route", k.Route, "err", err)
 			return domain.Errorf(domain.CodeUnavailable, "the Idempotency-Key could not be checked (database unavailable); retry with the same key")
@@ -121,7 +128,7 @@ func (s *Server) runIdempotent(c *fiber.Ctx, k store.IdempotencyKey, claim store
 	ctx := context.WithoutCancel(c.UserContext())
 	status := c.Response().StatusCode()
 	if !keepAnswer(status) {
-		if err := s.store.ReleaseIdempotencyKey(ctx, k, claim.Owner); err != nil {
+		if err := s.idempotency.ReleaseIdempotencyKey(ctx, k, claim.Owner); err != nil {
 			// The key stays "running" until its lease ends: retries get 409, then run.
 			s.logger.Warn("releasing an idempotency key failed", "route", k.Route, "err", err)
 		}
@@ -132,7 +139,7 @@ func (s *Server) runIdempotent(c *fiber.Ctx, k store.IdempotencyKey, claim store
 	if loc := c.Response().Header.Peek(fiber.HeaderLocation); len(loc) > 0 {
 		resp.Headers[fiber.HeaderLocation] = string(loc)
 	}
-	ok, err := s.store.CompleteIdempotencyKey(ctx, k, claim.Owner, resp)
+	ok, err := s.idempotency.CompleteIdempotencyKey(ctx, k, claim.Owner, resp)
 	switch {
 	case err != nil:
 		// A retry after the lease runs the request again with the same

@@ -37,7 +37,7 @@ type idemHarness struct {
 
 func newIdemHarness(t *testing.T, wait time.Duration) *idemHarness {
 	h := &idemHarness{t: t, status: http.StatusCreated}
-	s := &Server{store: storetest.New(t), logger: slog.New(slog.DiscardHandler), IdempotencyWait: wait}
+	s := &Server{idempotency: storetest.New(t), logger: slog.New(slog.DiscardHandler), IdempotencyWait: wait}
 	app := fiber.New(fiber.Config{ErrorHandler: s.errorHandler, DisableStartupMessage: true})
 	handler := func(c *fiber.Ctx) error {
 		n := h.calls.Add(1)
@@ -227,7 +227,7 @@ func TestIdempotencyKeyMalformedIs400(t *testing.T) {
 // honours it.
 func TestIdempotencyKeyIsDocumentedWhereItIsHonoured(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
-	app := New(config.Defaults(), nil, nil, nil, nil, logger).App()
+	app := New(Deps{Config: config.Defaults(), Logger: logger}).App()
 	param := regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 	honoured := map[string]bool{}
 	for _, r := range app.GetRoutes(true) {

@@ -76,7 +76,7 @@ func (m mediaBody) Close() error {
 // conv: fetched from Twilio, content type passed through, at most
 // maxMediaBytes (502 beyond).
 func (s *Server) streamMedia(c *fiber.Ctx, conv domain.Conversation, messageID, index string) error {
-	msg, err := s.store.GetMessage(c.UserContext(), messageID)
+	msg, err := s.conversations.GetMessage(c.UserContext(), messageID)
 	if err != nil || msg.ConversationID != conv.ID || msg.Direction != domain.Inbound {
 		return domain.Errorf(domain.CodeNotFound, "message %s not found in this conversation", messageID)
 	}
@@ -193,7 +193,7 @@ func (s *Server) agentMedia(c *fiber.Ctx) error {
 
 // adminMedia is GET /api/v1/conversations/:id/media/:message_id/:index.
 func (s *Server) adminMedia(c *fiber.Ctx) error {
-	conv, err := s.store.GetConversation(c.UserContext(), c.Params("id"))
+	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 func mediaTestServer(apiBase string) *Server {
 	cfg := config.Defaults()
 	cfg.TwilioAPIBase = apiBase
-	return New(cfg, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return New(Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 
 func TestTwilioMediaHost(t *testing.T) {

@@ -42,9 +42,9 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	c.Set(HeaderRequestID, rid)
 	c.Locals("request_id", rid)
 	c.SetUserContext(context.WithValue(c.UserContext(), requestIDKey, rid))
-	if s.Metrics != nil {
-		s.Metrics.HTTPInFlight.Inc()
-		defer s.Metrics.HTTPInFlight.Dec()
+	if s.metrics != nil {
+		s.metrics.HTTPInFlight.Inc()
+		defer s.metrics.HTTPInFlight.Dec()
 	}
 
 	if err := c.Next(); err != nil {
@@ -58,9 +58,9 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	route := strings.Clone(routeLabel(c, status))
 	method := strings.Clone(c.Method())
 	elapsed := time.Since(start)
-	if s.Metrics != nil {
-		s.Metrics.HTTPRequests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-		s.Metrics.HTTPDuration.WithLabelValues(method, route).Observe(elapsed.Seconds())
+	if s.metrics != nil {
+		s.metrics.HTTPRequests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		s.metrics.HTTPDuration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 	}
 	level := slog.LevelInfo
 	switch {
@@ -116,7 +116,7 @@ func webhookReason(c *fiber.Ctx, reason string) { c.Locals("webhook_reason", rea
 func (s *Server) countWebhook(kind string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		err := c.Next()
-		if s.Metrics == nil {
+		if s.metrics == nil {
 			return err
 		}
 		reason, _ := c.Locals("webhook_reason").(string)
@@ -132,7 +132,7 @@ func (s *Server) countWebhook(kind string) fiber.Handler {
 				reason = metrics.ReasonApplied
 			}
 		}
-		s.Metrics.Webhook(kind, result, reason)
+		s.metrics.Webhook(kind, result, reason)
 		return err
 	}
 }

@@ -54,7 +54,7 @@ func (s *Server) addNumber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	num, err := s.store.AddNumber(c.UserContext(), c.Params("id"), n, s.audit(c))
+	num, err := s.accounts.AddNumber(c.UserContext(), c.Params("id"), n, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) addNumber(c *fiber.Ctx) error {
 }
 
 func (s *Server) listNumbers(c *fiber.Ctx) error {
-	acc, err := s.store.GetAccount(c.UserContext(), c.Params("id"))
+	acc, err := s.accounts.GetAccount(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) listNumbers(c *fiber.Ctx) error {
 }
 
 func (s *Server) getNumber(c *fiber.Ctx) error {
-	n, err := s.store.GetNumber(c.UserContext(), c.Params("number_id"))
+	n, err := s.accounts.GetNumber(c.UserContext(), c.Params("number_id"))
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Server) updateNumber(c *fiber.Ctx) error {
 		return err
 	}
 	p.WorkstreamID = ws
-	num, err := s.store.UpdateNumber(c.UserContext(), c.Params("id"), c.Params("number_id"), p, s.audit(c))
+	num, err := s.accounts.UpdateNumber(c.UserContext(), c.Params("id"), c.Params("number_id"), p, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Server) updateNumber(c *fiber.Ctx) error {
 func (s *Server) deleteNumber(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	accountID, numberID := c.Params("id"), c.Params("number_id")
-	n, err := s.store.GetNumber(ctx, numberID)
+	n, err := s.accounts.GetNumber(ctx, numberID)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *Server) deleteNumber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteNumber(ctx, accountID, numberID, s.auditWith(c, deletion{Force: c.QueryBool("force"), ClosedConversations: len(closed)})); err != nil {
+	if err := s.accounts.DeleteNumber(ctx, accountID, numberID, s.auditWith(c, deletion{Force: c.QueryBool("force"), ClosedConversations: len(closed)})); err != nil {
 		return err
 	}
 	s.sweepAfterDeletion(c, accountID, numberID, closed)

@@ -120,16 +120,16 @@ func mergePaths(dst map[string]any, src map[string]map[string]any) error {
 	return nil
 }
 
-// mountOpenAPI serves GET /openapi.json (no key: it documents, it does not
-// grant). The document is built here, at start-up, so a broken fragment is
-// reported when the server starts rather than on the first request.
-func (s *Server) mountOpenAPI(app *fiber.App) {
+// checkOpenAPI builds the document at start-up, so that a broken fragment
+// is reported when the server starts rather than on the first request.
+func (s *Server) checkOpenAPI() {
 	if _, err := OpenAPI(); err != nil {
 		s.logger.Error("the OpenAPI document cannot be built; /openapi.json will answer 500", "err", err)
 	}
-	app.Get("/openapi.json", s.openapi)
 }
 
+// openapi serves GET /openapi.json (no key: it documents, it does not
+// grant).
 func (s *Server) openapi(c *fiber.Ctx) error {
 	doc, err := OpenAPI()
 	if err != nil {

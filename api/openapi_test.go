@@ -21,8 +21,7 @@ import (
 // operation is a route, and every $ref resolves.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := api.New(config.Defaults(), nil, nil, nil, nil, logger)
-	srv.Metrics = metrics.New(logger)
+	srv := api.New(api.Deps{Config: config.Defaults(), Logger: logger, Metrics: metrics.New(logger)})
 	app := srv.App()
 
 	raw, err := api.OpenAPI()

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/switchboard/switchboard/internal/web"
 )
@@ -19,24 +18,10 @@ import (
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
 	"connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 
-// mountPages registers the pages served by the API itself: the agent
-// console at /console (no key: the page asks for the agent's token), and
-// the customer phone at /sim when a Simulator is set (the Twilio emulator
-// of `switchboard dev` and the tests).
-func (s *Server) mountPages(app *fiber.App) {
-	app.Get("/console", s.consoleFile("index.html"))
-	app.Get("/console/", s.consoleFile("index.html")) // routing is strict about the slash
-
-	app.Get("/console/:asset", func(c *fiber.Ctx) error {
-		return s.consoleFile(c.Params("asset"))(c)
-	})
-	if s.Simulator != nil {
-		// Everything under /sim goes to the emulator, which keeps its own
-		// routes and answers. Dev and tests only: not in /openapi.json.
-		h := adaptor.HTTPHandler(simulatorHandler(s.Simulator))
-		app.All("/sim", h)
-		app.All("/sim/*", h)
-	}
+// consoleAsset serves GET /console/{asset}: a file of the embedded
+// console (the agent console; no key: the page asks for the agent's token).
+func (s *Server) consoleAsset(c *fiber.Ctx) error {
+	return s.consoleFile(c.Params("asset"))(c)
 }
 
 // consoleFile serves one file of the embedded console.

@@ -13,9 +13,7 @@ import (
 )
 
 func pagesServer(sim http.Handler) *api.Server {
-	srv := api.New(config.Defaults(), nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv.Simulator = sim
-	return srv
+	return api.New(api.Deps{Config: config.Defaults(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Simulator: sim})
 }
 
 func get(t *testing.T, srv *api.Server, path string) (*http.Response, string) {

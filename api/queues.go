@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -10,6 +11,15 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 )
+
+// QueueStore is what the queue routes need of the store.
+type QueueStore interface {
+	CreateQueue(ctx context.Context, name string, priority int, a store.Audit) (domain.Queue, error)
+	GetQueue(ctx context.Context, id string) (domain.Queue, error)
+	ListQueues(ctx context.Context) ([]domain.Queue, error)
+	UpdateQueue(ctx context.Context, id string, p store.QueuePatch, a store.Audit) (domain.Queue, error)
+	DeleteQueue(ctx context.Context, id string, a store.Audit) error
+}
 
 type queueInput struct {
 	Name     *string `json:"name"`
@@ -46,7 +56,7 @@ func (s *Server) createQueue(c *fiber.Ctx) error {
 	if in.Priority != nil {
 		prio = *in.Priority
 	}
-	q, err := s.store.CreateQueue(c.UserContext(), *in.Name, prio, s.audit(c))
+	q, err := s.queues.CreateQueue(c.UserContext(), *in.Name, prio, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -54,7 +64,7 @@ func (s *Server) createQueue(c *fiber.Ctx) error {
 }
 
 func (s *Server) listQueues(c *fiber.Ctx) error {
-	qs, err := s.store.ListQueues(c.UserContext())
+	qs, err := s.queues.ListQueues(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -62,7 +72,7 @@ func (s *Server) listQueues(c *fiber.Ctx) error {
 }
 
 func (s *Server) getQueue(c *fiber.Ctx) error {
-	q, err := s.store.GetQueue(c.UserContext(), c.Params("id"))
+	q, err := s.queues.GetQueue(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -77,7 +87,7 @@ func (s *Server) updateQueue(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	q, err := s.store.UpdateQueue(c.UserContext(), c.Params("id"), store.QueuePatch{Name: in.Name, Priority: in.Priority}, s.audit(c))
+	q, err := s.queues.UpdateQueue(c.UserContext(), c.Params("id"), store.QueuePatch{Name: in.Name, Priority: in.Priority}, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -85,7 +95,7 @@ func (s *Server) updateQueue(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteQueue(c *fiber.Ctx) error {
-	if err := s.store.DeleteQueue(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
+	if err := s.queues.DeleteQueue(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

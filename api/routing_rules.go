@@ -38,7 +38,7 @@ func (in ruleInput) rule() (domain.RoutingRule, error) {
 }
 
 func (s *Server) listRoutingRules(c *fiber.Ctx) error {
-	rules, err := s.store.ListRoutingRules(c.UserContext(), c.Params("id"))
+	rules, err := s.workstreams.ListRoutingRules(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) listRoutingRules(c *fiber.Ctx) error {
 }
 
 func (s *Server) getRoutingRule(c *fiber.Ctx) error {
-	r, err := s.store.GetRoutingRule(c.UserContext(), c.Params("id"), c.Params("rule_id"))
+	r, err := s.workstreams.GetRoutingRule(c.UserContext(), c.Params("id"), c.Params("rule_id"))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) createRoutingRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	created, err := s.store.CreateRoutingRule(c.UserContext(), c.Params("id"), r, s.audit(c))
+	created, err := s.workstreams.CreateRoutingRule(c.UserContext(), c.Params("id"), r, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Server) patchRoutingRule(c *fiber.Ctx) error {
 	if err := checkSameID(fields, ruleID); err != nil {
 		return err
 	}
-	current, err := s.store.GetRoutingRule(c.UserContext(), wsID, ruleID)
+	current, err := s.workstreams.GetRoutingRule(c.UserContext(), wsID, ruleID)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) patchRoutingRule(c *fiber.Ctx) error {
 	if !has(fields, "order") {
 		r.Order = 0 // stay where it is
 	}
-	updated, err := s.store.UpdateRoutingRule(c.UserContext(), wsID, ruleID, r, s.audit(c))
+	updated, err := s.workstreams.UpdateRoutingRule(c.UserContext(), wsID, ruleID, r, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Server) patchRoutingRule(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteRoutingRule(c *fiber.Ctx) error {
-	if err := s.store.DeleteRoutingRule(c.UserContext(), c.Params("id"), c.Params("rule_id"), s.audit(c)); err != nil {
+	if err := s.workstreams.DeleteRoutingRule(c.UserContext(), c.Params("id"), c.Params("rule_id"), s.audit(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -129,7 +129,7 @@ func (s *Server) reorderRoutingRules(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	rules, err := s.store.ReorderRoutingRules(c.UserContext(), c.Params("id"), in.RuleIDs, s.audit(c))
+	rules, err := s.workstreams.ReorderRoutingRules(c.UserContext(), c.Params("id"), in.RuleIDs, s.audit(c))
 	if err != nil {
 		return err
 	}

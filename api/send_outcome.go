@@ -25,7 +25,7 @@ func (s *Server) twilioOutcome(ctx context.Context, msg domain.Message) (domain.
 			return msg, fiber.StatusAccepted, nil
 		case <-time.After(wait):
 		}
-		m, err := s.store.GetMessage(read, msg.ID)
+		m, err := s.conversations.GetMessage(read, msg.ID)
 		switch {
 		case err == nil:
 			msg = m
@@ -41,7 +41,7 @@ func (s *Server) twilioOutcome(ctx context.Context, msg domain.Message) (domain.
 // answered when the request's time ran out: as stored, or, if the workflow
 // has not written it yet (the database is slow), as it will be.
 func (s *Server) acceptedMessage(ctx context.Context, req workflows.SendRequest) domain.Message {
-	if m, err := s.store.GetMessage(context.WithoutCancel(ctx), req.MessageID); err == nil {
+	if m, err := s.conversations.GetMessage(context.WithoutCancel(ctx), req.MessageID); err == nil {
 		return m
 	}
 	return domain.Message{ID: req.MessageID, ConversationID: req.ConversationID, Direction: domain.Outbound,

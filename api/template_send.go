@@ -36,7 +36,7 @@ func (s *Server) resolveTemplate(ctx context.Context, in templateSendInput) (*do
 		}
 		lang = c
 	}
-	t, err := s.store.TemplateByName(ctx, name)
+	t, err := s.conversations.TemplateByName(ctx, name)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		return nil, "", domain.Errorf(domain.CodeTemplateInvalid, "there is no template named %q", name)
 	}
@@ -76,7 +76,7 @@ func (s *Server) withTemplateChoices(ctx context.Context, err error) error {
 	if !errors.As(err, &de) || de.Code != domain.CodeWindowClosed {
 		return err
 	}
-	ts, lerr := s.store.ListTemplates(ctx)
+	ts, lerr := s.conversations.ListTemplates(ctx)
 	if lerr != nil {
 		s.logger.Warn("listing templates for a WINDOW_CLOSED answer", "err", lerr)
 		return err

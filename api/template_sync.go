@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -10,6 +11,12 @@ import (
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/twilio"
 )
+
+// ContentLister lists an account's templates in Twilio's Content API
+// (twilio.Client).
+type ContentLister interface {
+	ListContent(ctx context.Context, creds domain.Credentials) ([]twilio.ContentTemplate, error)
+}
 
 type syncInput struct {
 	AccountID string `json:"account_id"`
@@ -57,7 +64,7 @@ func (s *Server) syncTemplates(c *fiber.Ctx) error {
 	audit := s.auditWith(c, map[string]string{"source": "twilio_content_sync", "account_id": in.AccountID})
 	for _, g := range groups {
 		var groupSkips []syncSkip
-		t, outcome, err := s.store.SaveTemplateByName(ctx, g.name, func(cur domain.Template, exists bool) (domain.Template, error) {
+		t, outcome, err := s.templates.SaveTemplateByName(ctx, g.name, func(cur domain.Template, exists bool) (domain.Template, error) {
 			next, skips, ok := g.merge(cur, exists)
 			groupSkips = skips
 			if !ok {

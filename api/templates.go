@@ -1,10 +1,24 @@
 package api
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
 )
+
+// TemplateStore is what the admin routes for templates (templates.go,
+// template_sync.go) need of the store.
+type TemplateStore interface {
+	CreateTemplate(ctx context.Context, t domain.Template, audit store.Audit) (domain.Template, error)
+	GetTemplate(ctx context.Context, id string) (domain.Template, error)
+	ListTemplates(ctx context.Context) ([]domain.Template, error)
+	UpdateTemplate(ctx context.Context, id string, change func(*domain.Template) error, audit store.Audit) (domain.Template, error)
+	DeleteTemplate(ctx context.Context, id string, audit store.Audit) error
+	SaveTemplateByName(ctx context.Context, name string, build func(cur domain.Template, exists bool) (domain.Template, error), audit store.Audit) (domain.Template, store.SaveOutcome, error)
+}
 
 // templateInput is the body of POST (all fields) and PATCH (the fields to
 // change; variants replace the whole list) /api/v1/templates.
@@ -40,7 +54,7 @@ func (s *Server) createTemplate(c *fiber.Ctx) error {
 	if err := domain.NormalizeTemplate(&t); err != nil {
 		return err
 	}
-	created, err := s.store.CreateTemplate(c.UserContext(), t, s.audit(c))
+	created, err := s.templates.CreateTemplate(c.UserContext(), t, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -49,7 +63,7 @@ func (s *Server) createTemplate(c *fiber.Ctx) error {
 }
 
 func (s *Server) listTemplates(c *fiber.Ctx) error {
-	ts, err := s.store.ListTemplates(c.UserContext())
+	ts, err := s.templates.ListTemplates(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -57,7 +71,7 @@ func (s *Server) listTemplates(c *fiber.Ctx) error {
 }
 
 func (s *Server) getTemplate(c *fiber.Ctx) error {
-	t, err := s.store.GetTemplate(c.UserContext(), c.Params("id"))
+	t, err := s.templates.GetTemplate(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -69,7 +83,7 @@ func (s *Server) updateTemplate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	t, err := s.store.UpdateTemplate(c.UserContext(), c.Params("id"), func(t *domain.Template) error {
+	t, err := s.templates.UpdateTemplate(c.UserContext(), c.Params("id"), func(t *domain.Template) error {
 		in.apply(t)
 		return domain.NormalizeTemplate(t)
 	}, s.audit(c))
@@ -82,7 +96,7 @@ func (s *Server) updateTemplate(c *fiber.Ctx) error {
 
 func (s *Server) deleteTemplate(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if err := s.store.DeleteTemplate(c.UserContext(), id, s.audit(c)); err != nil {
+	if err := s.templates.DeleteTemplate(c.UserContext(), id, s.audit(c)); err != nil {
 		return err
 	}
 	s.logger.Info("template deleted", "template_id", id)

@@ -17,6 +17,14 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
+// WebhookStore is what Twilio's webhooks need of the store.
+type WebhookStore interface {
+	WebhookTarget(ctx context.Context, accountID, toE164 string) (store.WebhookTarget, error)
+	InsertInbound(ctx context.Context, workflowID string, m domain.InboundMessage) (store.InboxInsert, error)
+	ApplyStatus(ctx context.Context, accountID, sid string, status domain.MessageStatus, code int, message string) (store.StatusUpdate, error)
+	LinkSID(ctx context.Context, accountID, messageID, sid string) (bool, error)
+}
+
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
 
 // inboundFields are copied to InboundMessage.Extra when present.
@@ -35,7 +43,7 @@ func (s *Server) twilioForm(c *fiber.Ctx, toE164 func(url.Values) string) (url.V
 	form := url.Values{}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) { form.Add(string(k), string(v)) })
 	accountID := c.Params("account_id")
-	target, err := s.store.WebhookTarget(c.UserContext(), accountID, toE164(form))
+	target, err := s.webhooks.WebhookTarget(c.UserContext(), accountID, toE164(form))
 	if err != nil {
 		var de *domain.Error
 		if !errors.As(err, &de) { // the database, not the request: Twilio retries a 503
@@ -97,7 +105,7 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	msg.ReceivedAt = time.Now().UTC()
 	wfID := workflows.ConversationID(msg.NumberID, msg.From)
 
-	ins, err := s.store.InsertInbound(c.UserContext(), wfID, msg)
+	ins, err := s.webhooks.InsertInbound(c.UserContext(), wfID, msg)
 	if err != nil {
 		s.logger.Error("storing an inbound message failed; Twilio will retry", "err", err)
 		return domain.Errorf(domain.CodeUnavailable, "message not stored; retry")
@@ -209,7 +217,7 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 	// crashed after Twilio accepted the message, is recorded here, so that
 	// the retried send finds it instead of sending the message twice.
 	if mid := c.Query("message_id"); mid != "" {
-		linked, err := s.store.LinkSID(c.UserContext(), accountID, mid, sid)
+		linked, err := s.webhooks.LinkSID(c.UserContext(), accountID, mid, sid)
 		if err != nil {
 			return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
 		}
@@ -217,7 +225,7 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 			s.logger.Info("Twilio SID recorded from a status callback", "message_id", mid, "sid", sid)
 		}
 	}
-	up, err := s.store.ApplyStatus(c.UserContext(), accountID, sid, status, code, form.Get("ErrorMessage"))
+	up, err := s.webhooks.ApplyStatus(c.UserContext(), accountID, sid, status, code, form.Get("ErrorMessage"))
 	if err != nil {
 		return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
 	}

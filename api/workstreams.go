@@ -1,12 +1,30 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
 )
+
+// WorkstreamStore is what the workstream and routing-rule routes
+// (workstreams.go, routing_rules.go) need of the store.
+type WorkstreamStore interface {
+	CreateWorkstream(ctx context.Context, w domain.Workstream, a store.Audit) (domain.Workstream, error)
+	GetWorkstream(ctx context.Context, id string) (domain.Workstream, error)
+	ListWorkstreams(ctx context.Context) ([]domain.Workstream, error)
+	UpdateWorkstream(ctx context.Context, id string, ifVersion int, w domain.Workstream, a store.Audit) (domain.Workstream, error)
+	DeleteWorkstream(ctx context.Context, id string, a store.Audit) error
+	CreateRoutingRule(ctx context.Context, workstreamID string, r domain.RoutingRule, a store.Audit) (domain.RoutingRule, error)
+	GetRoutingRule(ctx context.Context, workstreamID, ruleID string) (domain.RoutingRule, error)
+	ListRoutingRules(ctx context.Context, workstreamID string) ([]domain.RoutingRule, error)
+	UpdateRoutingRule(ctx context.Context, workstreamID, ruleID string, r domain.RoutingRule, a store.Audit) (domain.RoutingRule, error)
+	ReorderRoutingRules(ctx context.Context, workstreamID string, ids []string, a store.Audit) ([]domain.RoutingRule, error)
+	DeleteRoutingRule(ctx context.Context, workstreamID, ruleID string, a store.Audit) error
+}
 
 // workstreamInput is the body of POST, PUT and (merged) PATCH: the
 // domain.Workstream shape without its read-only fields. Pointers tell
@@ -72,7 +90,7 @@ func (s *Server) createWorkstream(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	created, err := s.store.CreateWorkstream(c.UserContext(), w, s.audit(c))
+	created, err := s.workstreams.CreateWorkstream(c.UserContext(), w, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -81,7 +99,7 @@ func (s *Server) createWorkstream(c *fiber.Ctx) error {
 }
 
 func (s *Server) listWorkstreams(c *fiber.Ctx) error {
-	ws, err := s.store.ListWorkstreams(c.UserContext())
+	ws, err := s.workstreams.ListWorkstreams(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -89,7 +107,7 @@ func (s *Server) listWorkstreams(c *fiber.Ctx) error {
 }
 
 func (s *Server) getWorkstream(c *fiber.Ctx) error {
-	w, err := s.store.GetWorkstream(c.UserContext(), c.Params("id"))
+	w, err := s.workstreams.GetWorkstream(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -112,7 +130,7 @@ func (s *Server) writeWorkstream(c *fiber.Ctx, patch bool) error {
 	if err := checkSameID(fields, id); err != nil {
 		return err
 	}
-	current, err := s.store.GetWorkstream(c.UserContext(), id)
+	current, err := s.workstreams.GetWorkstream(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -138,7 +156,7 @@ func (s *Server) writeWorkstream(c *fiber.Ctx, patch bool) error {
 	if err != nil {
 		return err
 	}
-	updated, err := s.store.UpdateWorkstream(c.UserContext(), id, ifVersion, w, s.audit(c))
+	updated, err := s.workstreams.UpdateWorkstream(c.UserContext(), id, ifVersion, w, s.audit(c))
 	if err != nil {
 		return err
 	}
@@ -147,7 +165,7 @@ func (s *Server) writeWorkstream(c *fiber.Ctx, patch bool) error {
 }
 
 func (s *Server) deleteWorkstream(c *fiber.Ctx) error {
-	if err := s.store.DeleteWorkstream(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
+	if err := s.workstreams.DeleteWorkstream(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/api"
+	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/health"
@@ -51,6 +52,12 @@ type App struct {
 	// relay is the process's one inbox relay: the API hands webhooks to
 	// it and runs its sweeps, the activities deliver assignments through it.
 	relay *relay.Relay
+	// tokens are the accounts' Twilio credentials, for the API and the
+	// activities.
+	tokens *secret.Tokens
+	// events wakes the agents' event streams: the API subscribes them,
+	// serveAPIProcess runs its listener.
+	events *agentevents.Hub
 
 	// What New assembled for Run (build.go).
 	apiLn, opsLn, twilioLn net.Listener
@@ -106,6 +113,11 @@ func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	a.relay.OnAssignmentRedelivery = m.AssignmentRedeliveries.Inc
 	a.relay.RedeliverAfter = cfg.InboxRedeliverAfter
 	a.relay.OnRedelivery = m.InboxRedeliveries.Inc
+	a.tokens = secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
+		s, err := st.AccountSecret(ctx, id)
+		return secret.StoredToken{AccountSID: s.AccountSID, AuthTokenEnc: s.AuthTokenEnc}, err
+	}, box)
+	a.events = agentevents.New(cfg.DatabaseURL, logger.With("component", "agent-events"))
 	return a, nil
 }
 
@@ -125,14 +137,40 @@ func (a *App) Close() {
 // with the API, see Run).
 func (a *App) Relay() *relay.Relay { return a.relay }
 
-// API returns an HTTP server on the process's relay.
+// API returns an HTTP server on the process's relay and agent-events hub.
+// Each area of the API gets the store through its own interface.
 func (a *App) API() *api.Server {
-	srv := api.New(a.Config, a.Store, a.Temporal, a.Box, a.relay, a.Logger.With("component", "api"))
-	srv.Metrics = a.Metrics
-	srv.Ready = a.APIReadyChecker()
-	srv.Simulator = a.Simulator
-	srv.Codec = a.Codec
-	return srv
+	logger := a.Logger.With("component", "api")
+	st := a.Store
+	return api.New(api.Deps{
+		Config:    a.Config,
+		Logger:    logger,
+		Temporal:  a.Temporal,
+		Box:       a.Box,
+		Tokens:    a.tokens,
+		Twilio:    twilio.NewClient(twilio.Config{APIBase: a.Config.TwilioAPIBase, Logger: logger}), // template sync
+		Relay:     a.relay,
+		Events:    a.events,
+		Metrics:   a.Metrics,
+		Ready:     a.APIReadyChecker(),
+		Codec:     a.Codec,
+		Simulator: a.Simulator,
+
+		Accounts:      st,
+		Workstreams:   st,
+		Queues:        st,
+		Agents:        st,
+		Templates:     st,
+		Audit:         st,
+		Conversations: st,
+		AgentAPI:      st,
+		AgentEvents:   st,
+		Webhooks:      st,
+		Customers:     st,
+		Idempotency:   st,
+		Postgres:      st,
+		Dispatch:      st,
+	})
 }
 
 // serveAPIProcess serves HTTP on the API listener and runs the relay
@@ -142,18 +180,21 @@ func (a *App) serveAPIProcess(ctx context.Context) error {
 	a.registerDBCollector()
 	srv := a.API()
 	// Agent event streams end when ctx does, before the HTTP shutdown
-	// waits for in-flight requests (a stream never ends by itself).
-	waitEvents := srv.StartAgentEvents(ctx)
-	defer waitEvents()
+	// waits for in-flight requests (a stream never ends by itself); the
+	// listener is closed before this returns.
+	eventsDone := make(chan struct{})
+	go func() {
+		defer close(eventsDone)
+		if err := a.events.Run(ctx); err != nil {
+			a.Logger.Error("agent events listener stopped", "err", err)
+		}
+	}()
+	defer func() { <-eventsDone }()
 	return a.serveAPI(ctx, a.apiLn, srv, a.relay)
 }
 
 // Activities builds the activities with their dependencies.
 func (a *App) Activities() *activities.Activities {
-	tokens := secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
-		s, err := a.Store.AccountSecret(ctx, id)
-		return secret.StoredToken{AccountSID: s.AccountSID, AuthTokenEnc: s.AuthTokenEnc}, err
-	}, a.Box)
 	tw := twilio.NewClient(twilio.Config{
 		APIBase: a.Config.TwilioAPIBase,
 		Timeout: a.Config.TwilioTimeout,
@@ -169,7 +210,7 @@ func (a *App) Activities() *activities.Activities {
 		Windows:           a.Store,
 		Distribution:      NewDistribution(a.Store, a.relay, a.Logger.With("component", "distribution")),
 		Bot:               bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
-		Credentials:       tokens,
+		Credentials:       a.tokens,
 		Twilio:            a.Metrics.InstrumentSender(tw),
 		Lookup:            tw, // what an ambiguous send created (activities/send_ambiguous.go)
 		StatusCallbackURL: a.Config.StatusCallbackURL,

@@ -103,9 +103,7 @@ func (a *App) serveAPI(ctx context.Context, ln net.Listener, srv *api.Server, rl
 	case err = <-serveErr:
 	}
 	a.Logger.Info("api shutting down: no new connections, finishing in-flight requests", "timeout", a.Config.ShutdownTimeout.String())
-	if srv.Ready != nil {
-		srv.Ready.Drain()
-	}
+	a.APIReadyChecker().Drain()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.shutdownTimeout())
 	defer cancel()
 	if serr := fiberApp.ShutdownWithContext(shutdownCtx); serr != nil && err == nil {

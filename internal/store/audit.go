@@ -60,6 +60,12 @@ func WriteAudit(ctx context.Context, tx sqlx.ExecerContext, a Audit, action, res
 	return err
 }
 
+// RecordAudit records an action that changes no row of its own (a
+// customer's export or erasure request), outside any transaction.
+func (s *Store) RecordAudit(ctx context.Context, a Audit, action, resourceType, resourceID string) error {
+	return WriteAudit(ctx, s.db, a, action, resourceType, resourceID)
+}
+
 // Redacted replaces secret values in the audit log.
 const Redacted = "[redacted]"
 

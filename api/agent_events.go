@@ -12,26 +12,21 @@ import (
 	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/metrics"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
-// mountAgentEvents registers GET /api/v1/agent/events (Server-Sent Events).
-func (s *Server) mountAgentEvents(agent fiber.Router) {
-	agent.Get("/events", s.agentEvents)
+// AgentEventStore is what the agents' event streams read.
+type AgentEventStore interface {
+	LatestAgentEventID(ctx context.Context, agentID string) (int64, error)
+	AgentEventsAfter(ctx context.Context, agentID string, after int64, limit int) ([]store.AgentEvent, error)
+	AgentTokenCurrent(ctx context.Context, agentID, tokenHash string) (bool, error)
 }
 
-// StartAgentEvents runs the process's agent-events listener until ctx
-// ends; the streams end with it (a stream never finishes by itself, so
-// the HTTP shutdown must not wait for them). The returned func waits for
-// the listener to be closed.
-func (s *Server) StartAgentEvents(ctx context.Context) (wait func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := s.events.Run(ctx); err != nil {
-			s.logger.Error("agent events listener stopped", "err", err)
-		}
-	}()
-	return func() { <-done }
+// EventHub wakes the agents' event streams (agentevents.Hub).
+type EventHub interface {
+	TrySubscribe(agentID string, max int) (*agentevents.Subscription, bool)
+	// Context ends when the hub stops: so do the streams.
+	Context() context.Context
 }
 
 // agentEvents streams the authenticated agent's events. With Last-Event-ID
@@ -49,7 +44,7 @@ func (s *Server) agentEvents(c *fiber.Ctx) error {
 		return err
 	}
 	if !resume {
-		if last, err = s.store.LatestAgentEventID(c.UserContext(), agentID); err != nil {
+		if last, err = s.agentEventStore.LatestAgentEventID(c.UserContext(), agentID); err != nil {
 			return err
 		}
 	}
@@ -77,13 +72,15 @@ func (s *Server) agentEvents(c *fiber.Ctx) error {
 	st := &eventStream{
 		agentID: agentID,
 		last:    last,
-		fetch:   s.store.AgentEventsAfter,
+		fetch:   s.agentEventStore.AgentEventsAfter,
 		sub:     sub,
-		current: func(ctx context.Context) (bool, error) { return s.store.AgentTokenCurrent(ctx, agentID, tokenHash) },
-		ctx:     s.events.Context(),
-		conn:    c.Context().Conn(),
-		logger:  s.logger,
-		timing:  defaultStreamTiming,
+		current: func(ctx context.Context) (bool, error) {
+			return s.agentEventStore.AgentTokenCurrent(ctx, agentID, tokenHash)
+		},
+		ctx:    s.events.Context(),
+		conn:   c.Context().Conn(),
+		logger: s.logger,
+		timing: defaultStreamTiming,
 	}
 	c.Context().SetBodyStreamWriter(st.run)
 	return nil
