@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,8 +20,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/switchboard/switchboard/internal/devenv"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/store/storetest"
 )
 
 // replicaPace is the workers' SWITCHBOARD_TWILIO_RATE_PER_SENDER; the
@@ -42,7 +46,8 @@ func TestReplicasShareTheWorkAndSurviveKills(t *testing.T) {
 		t.Skip("the replicas test runs six processes for minutes: `make faults` runs it")
 	}
 	old, newer := buildBinary(t), buildBinaryWithTags(t, "switchboard_testpatch")
-	s := faultStack{temporal: temporalAddr, noWorker: true, emulator: emulator.Config{RatePerSender: replicaPace + 2}}.start(t)
+	temporal := startTemporalOnPostgres(t)
+	s := faultStack{temporal: temporal, noWorker: true, emulator: emulator.Config{RatePerSender: replicaPace + 2}}.start(t)
 	queue := s.workstreamWith(domain.DistributionPush, nil)
 	const capacity = 3
 	agents := []domain.Agent{s.newAgent("Ada", "available", capacity, queue), s.newAgent("Grace", "available", capacity, queue)}
@@ -74,8 +79,22 @@ func TestReplicasShareTheWorkAndSurviveKills(t *testing.T) {
 
 	b := newBurst(s)
 	b.url = lb.url() + "/twilio/whatsapp/" + s.account.ID + "/inbound"
-	const customers, perCustomer, repliesEach = 10, 14, 3
-	replies := &replyLog{sent: map[string]int{}}
+	const customers, perCustomer, repliesEach = 16, 24, 4
+	replies := &replyLog{sent: map[string]int{}, explain: func(convID string) string {
+		var rows []struct {
+			ID, State, WorkflowID string
+			Reason                *string `db:"close_reason"`
+			Created               time.Time
+		}
+		_ = s.app.Store.DB().Select(&rows, `SELECT id, state, workflow_id AS workflowid, close_reason, created_at AS created FROM conversations
+			WHERE customer_e164 = (SELECT customer_e164 FROM conversations WHERE id = $1) ORDER BY created_at`, convID)
+		out := fmt.Sprintf("\nconversations of that customer: %+v", rows)
+		if len(rows) > 0 {
+			st := s.state(t, rows[0].WorkflowID)
+			out += fmt.Sprintf("\nworkflow state: id %s state %s mode %s (%s) window %s inbound %d runs %d", st.ConversationID, st.State, st.Mode, st.ModeReason, st.WindowExpiresAt, st.InboundCount, st.Runs)
+		}
+		return out
+	}}
 	var wg sync.WaitGroup
 	for c := range customers {
 		customer := fmt.Sprintf("+336130%05d", c)
@@ -138,6 +157,42 @@ func TestReplicasShareTheWorkAndSurviveKills(t *testing.T) {
 		len(b.allSIDs()), len(replies.sent), lb.report(), b.refused.Load())
 }
 
+// startTemporalOnPostgres starts a Temporal server on PostgreSQL (its own
+// pair of databases, dropped at the end), as production runs it, and
+// returns its frontend address.
+func startTemporalOnPostgres(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	root, err := devenv.ProjectRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins, err := devenv.EnsureTemporalServerBinaries(ctx, root, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := storetest.BaseDSN(t)
+	db := "sbtest_temporal_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:8]
+	start := time.Now()
+	srv, err := devenv.StartTemporalServer(ctx, devenv.TemporalServerOptions{Binaries: bins, DSN: dsn, Database: db, Root: root})
+	if err != nil {
+		_ = devenv.DropDatabase(context.Background(), dsn, db)
+		_ = devenv.DropDatabase(context.Background(), dsn, db+"_visibility")
+		t.Fatal(err)
+	}
+	t.Logf("Temporal server on PostgreSQL (%s, %s) at %s, ready in %s", srv.Database, srv.VisibilityDatabase, srv.Address, time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+		if err := srv.DropDatabases(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return srv.Address
+}
+
 // waitConversationOf waits for the customer's open conversation's id.
 func (s *stack) waitConversationOf(t *testing.T, customer string) string {
 	t.Helper()
@@ -154,6 +209,8 @@ func (s *stack) waitConversationOf(t *testing.T, customer string) string {
 type replyLog struct {
 	mu   sync.Mutex
 	sent map[string]int // body → API calls that created it (always 1)
+	// explain describes a conversation when a reply is refused.
+	explain func(convID string) string
 }
 
 func (r *replyLog) send(t *testing.T, base, adminKey, convID, text string) {
@@ -180,7 +237,7 @@ func (r *replyLog) send(t *testing.T, base, adminKey, convID, text string) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("reply %q: no 201/202 within 2 minutes (last answer: %s)", text, last)
+			t.Errorf("reply %q: no 201/202 within 2 minutes (last answer: %s)%s", text, last, r.explain(convID))
 			return
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -62,6 +62,11 @@ type conversation struct {
 	// starting is true while a proactive start assigns the conversation: the
 	// `send` that came with the start (update-with-start) waits for it.
 	starting bool
+	// opening is true while a fresh conversation records what opened it:
+	// until then the window is unknown, and a `send` that arrives (in the
+	// first workflow task, or after a worker died in it) waits for it
+	// instead of being refused as "the customer has not written yet".
+	opening bool
 	// sending is true while the sender hands a message to Twilio.
 	sending bool
 	// unstored are outbox messages whose row is still being written: the
@@ -81,6 +86,7 @@ type conversation struct {
 func newConversation(ctx workflow.Context, in ConversationInput) *conversation {
 	c := &conversation{in: in, window: in.SessionWindow, logger: workflow.GetLogger(ctx)}
 	c.starting = in.Proactive != nil && in.State == nil
+	c.opening = in.State == nil
 	if c.window <= 0 {
 		c.window = domain.DefaultSessionWindow
 	}
@@ -163,8 +169,12 @@ func (c *conversation) run(ctx workflow.Context) error {
 		c.releaseLater(r)
 	}
 	workflow.Go(c.bg, c.sendLoop)
-	if c.in.State == nil && !c.begin(ctx) {
-		return c.finish(c.bg)
+	if c.in.State == nil {
+		opened := c.begin(ctx)
+		c.opening = false
+		if !opened {
+			return c.finish(c.bg)
+		}
 	}
 	workflow.Go(c.bg, c.keepWindow)
 	workflow.Go(c.bg, c.keepInactivity)

@@ -489,3 +489,46 @@ func isCanceled(err error) bool {
 	var canceled *temporal.CanceledError
 	return errors.As(err, &canceled)
 }
+
+// A send that reaches the workflow while it opens (the update arrives in
+// the first workflow task with the customer's message, or the worker that
+// ran that task died and the next replays it): the validator cannot know
+// the window yet, so the send waits for the opening instead of being
+// refused as "the customer has not written yet". Seen with replicas.
+func TestSendDuringOpeningWaitsForTheWindow(t *testing.T) {
+	w := newWorld(t)
+	env := w.env()
+	start := env.Now()
+	var sent, early *outcome
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalInbound, customerMessage("SM1", "hello", start))
+		sent = update(env, workflows.UpdateSend, workflows.SendRequest{MessageID: uuid.NewString(), Author: "admin", Text: "hi"})
+	}, 0)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalClose, workflows.CloseRequest{Reason: "done", By: "operator"})
+	}, time.Minute)
+	// Before any customer message, a free-form send is still refused.
+	w2 := newWorld(t)
+	env2 := w2.env()
+	env2.RegisterDelayedCallback(func() {
+		early = update(env2, workflows.UpdateSend, workflows.SendRequest{MessageID: uuid.NewString(), Author: "admin", Text: "too early"})
+	}, time.Second)
+	env2.RegisterDelayedCallback(func() {
+		env2.SignalWorkflow(workflows.SignalClose, workflows.CloseRequest{Reason: "done", By: "operator"})
+	}, time.Minute)
+
+	env.ExecuteWorkflow(workflows.ConversationWorkflowName, w.input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if sent == nil || !sent.done || sent.err != nil {
+		t.Fatalf("send during the opening: %+v", sent)
+	}
+	if got := w.authorsSent(); !slices.Contains(got, "admin:hi") {
+		t.Errorf("sent %v, want the admin's message", got)
+	}
+	env2.ExecuteWorkflow(workflows.ConversationWorkflowName, w2.input())
+	if early == nil || appCode(early.err) != string(domain.CodeWindowClosed) {
+		t.Fatalf("free-form send before the customer wrote: %+v", early)
+	}
+}

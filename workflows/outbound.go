@@ -41,7 +41,7 @@ func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error
 		return appError(domain.CodeInvalid, "send either a template or text and media, not both")
 	case len(req.MediaURLs) > 0 && c.workstream() != nil && !c.workstream().Attachments.Agent:
 		return appError(domain.CodeAttachmentsOff, "this workstream does not allow agents to send attachments")
-	case req.Template == nil && !c.sessionOpenAt(workflow.Now(ctx)):
+	case req.Template == nil && !c.opening && !c.sessionOpenAt(workflow.Now(ctx)):
 		return appError(domain.CodeWindowClosed, c.windowClosedMessage())
 	}
 	return nil
@@ -89,6 +89,19 @@ func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Messa
 	if c.starting {
 		if err := workflow.Await(ctx, func() bool { return !c.starting }); err != nil {
 			return domain.Message{}, err
+		}
+	}
+	if c.opening {
+		if err := workflow.Await(ctx, func() bool { return !c.opening }); err != nil {
+			return domain.Message{}, err
+		}
+		// What the validator could not know yet: whether the conversation
+		// opened at all, and the window.
+		switch {
+		case !c.takesWork():
+			return domain.Message{}, appError(domain.CodeConversationClosed, "the conversation is closed")
+		case req.Template == nil && !c.sessionOpenAt(workflow.Now(ctx)):
+			return domain.Message{}, appError(domain.CodeWindowClosed, c.windowClosedMessage())
 		}
 	}
 	msg, err := c.queue(ctx, req)
