@@ -40,9 +40,11 @@ tidy-check:
 ## faults: the long fault tests CI runs after `make test`: 200 inbound
 ## webhooks/s for 60 s (latency printed; no error, no loss asserted), a
 ## rolling deploy with two builds, a 3-minute PostgreSQL outage, a chatty
-## customer crossing continue-as-new, then every fuzz target for FUZZTIME
+## customer crossing continue-as-new, two serve and two worker replicas on a
+## Temporal server on PostgreSQL (kills, a rolling restart onto a new build),
+## then every fuzz target for FUZZTIME
 ## (docs/reliability.md)
-LONG_TESTS := TestLoadInboundWebhooks|TestRollingDeployOldAndNewBuildsSideBySide|TestPostgresOutageCostsAHandfulOfEvents|TestChattyCustomerCrossesContinueAsNew
+LONG_TESTS := TestLoadInboundWebhooks|TestRollingDeployOldAndNewBuildsSideBySide|TestPostgresOutageCostsAHandfulOfEvents|TestChattyCustomerCrossesContinueAsNew|TestReplicasShareTheWorkAndSurviveKills
 faults: $(BIN)/temporal $(BIN)/temporal-server
 	SWITCHBOARD_LOAD=1 $(GO) test -count=1 -timeout 45m -run '^($(LONG_TESTS))$$' -v ./integration/
 	$(MAKE) fuzz
