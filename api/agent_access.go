@@ -18,7 +18,6 @@ type AgentAPIStore interface {
 	AgentConversations(ctx context.Context, agentID, state string, limit int) ([]store.AgentConversation, error)
 	AgentPickQueue(ctx context.Context, agentID string, limit int) ([]store.AgentConversation, error)
 	AgentReachesNumber(ctx context.Context, agentID, numberID string) (bool, error)
-	AgentLoad(ctx context.Context, agentID string) (load, capacity int, err error)
 	SetPresence(ctx context.Context, id, presence string) (domain.Agent, error)
 	ListMessages(ctx context.Context, conversationID string) ([]domain.Message, error)
 	ListTemplates(ctx context.Context) ([]domain.Template, error)

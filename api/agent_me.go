@@ -16,7 +16,7 @@ type agentProfile struct {
 }
 
 func (s *Server) agentProfile(c *fiber.Ctx, ag domain.Agent) error {
-	load, capacity, err := s.agentAPI.AgentLoad(c.UserContext(), ag.ID)
+	load, capacity, err := s.distribution.AgentLoad(c.UserContext(), ag.ID)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ type presenceInput struct {
 // setAgentPresence changes the agent's presence. An agent who becomes
 // available is given waiting conversations of its queues at once: the
 // dispatcher runs for it and the workflows hear of their assignments (what
-// fails here is caught by the relay's sweeps).
+// fails here is caught by the distribution's sweeps).
 func (s *Server) setAgentPresence(c *fiber.Ctx) error {
 	var in presenceInput
 	if err := decodeJSON(c, &in); err != nil {

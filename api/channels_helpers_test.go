@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/api"
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/secret"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/store/storetest"
@@ -138,7 +139,9 @@ type list[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// storeDeps gives every area of the API the store, as app.New does.
+// storeDeps gives every area of the API the store, and the distribution of
+// its database (no Temporal: nothing waits to be assigned in these tests),
+// as app.New does.
 func storeDeps(cfg config.Config, st *store.Store, box *secret.Box, logger *slog.Logger) api.Deps {
 	tokens := secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
 		a, err := st.AccountSecret(ctx, id)
@@ -147,5 +150,5 @@ func storeDeps(cfg config.Config, st *store.Store, box *secret.Box, logger *slog
 	return api.Deps{Config: cfg, Logger: logger, Box: box, Tokens: tokens,
 		Accounts: st, Workstreams: st, Queues: st, Agents: st, Templates: st, Audit: st,
 		Conversations: st, AgentAPI: st, AgentEvents: st, Webhooks: st, Customers: st,
-		Idempotency: st, Postgres: st, Dispatch: st}
+		Idempotency: st, Postgres: st, Distribution: distribution.New(st, nil, logger)}
 }

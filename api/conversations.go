@@ -25,10 +25,10 @@ type ConversationStore interface {
 	ListConversationsPage(ctx context.Context, f store.ConversationFilter) (store.ConversationPage, error)
 	ListMessages(ctx context.Context, conversationID string) ([]domain.Message, error)
 	GetMessage(ctx context.Context, id string) (domain.Message, error)
-	// GetNumber, GetAgent and AgentLoad check a proactive start.
+	// GetNumber and GetAgent check a proactive start (with the
+	// distribution's AgentLoad).
 	GetNumber(ctx context.Context, id string) (domain.Number, error)
 	GetAgent(ctx context.Context, id string) (domain.Agent, error)
-	AgentLoad(ctx context.Context, agentID string) (load, capacity int, err error)
 	TemplateByName(ctx context.Context, name string) (domain.Template, error)
 	ListTemplates(ctx context.Context) ([]domain.Template, error)
 }

@@ -114,7 +114,7 @@ func (s *Server) checkCanTake(ctx context.Context, agentID string) error {
 	if ag.Presence != domain.PresenceAvailable {
 		return domain.Errorf(domain.CodeConflict, "agent %s is %s: only an available agent can be given a new conversation", agentID, ag.Presence)
 	}
-	load, capacity, err := s.conversations.AgentLoad(ctx, agentID)
+	load, capacity, err := s.distribution.AgentLoad(ctx, agentID)
 	if err != nil {
 		return err
 	}

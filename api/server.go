@@ -17,7 +17,6 @@ import (
 	"github.com/switchboard/switchboard/internal/payloadcodec"
 	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/secret"
-	"github.com/switchboard/switchboard/internal/store"
 )
 
 // maxBody caps every request body: Twilio's forms and our JSON are small.
@@ -39,9 +38,11 @@ type Deps struct {
 	Tokens AccountTokens
 	// Twilio is the Content API, for template sync (template_sync.go).
 	Twilio ContentLister
-	// Relay hands webhooks to Temporal (twilio_webhooks.go) and delivers
-	// assignments (dispatch.go); nil: neither (tests).
+	// Relay hands webhooks to Temporal (twilio_webhooks.go); nil: not
+	// (tests).
 	Relay *relay.Relay
+	// Distribution assigns conversations to agents (dispatch.go).
+	Distribution Distribution
 	// Events wakes the agents' event streams (agent_events.go); the
 	// caller runs it.
 	Events EventHub
@@ -70,7 +71,6 @@ type Deps struct {
 	Customers     CustomerStore     // erasure and export (customers.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	Postgres      Pinger            // the default /readyz (health.go)
-	Dispatch      DispatchStore     // dispatch.go
 }
 
 // Server holds the API's dependencies.
@@ -82,11 +82,13 @@ type Server struct {
 	tokens   AccountTokens
 	twilio   ContentLister
 	relay    *relay.Relay
-	events   EventHub
-	metrics  *metrics.Metrics
-	ready    *health.Checker
-	codec    *payloadcodec.Codec
-	sim      http.Handler
+	// distribution assigns conversations to agents (dispatch.go).
+	distribution Distribution
+	events       EventHub
+	metrics      *metrics.Metrics
+	ready        *health.Checker
+	codec        *payloadcodec.Codec
+	sim          http.Handler
 
 	accounts        AccountStore
 	workstreams     WorkstreamStore
@@ -101,7 +103,6 @@ type Server struct {
 	customers       CustomerStore
 	idempotency     IdempotencyStore
 	postgres        Pinger
-	store           DispatchStore // dispatch.go's name for it
 
 	// SendWait bounds how long a send request waits for Twilio's answer
 	// before answering 202 with the message still queued.
@@ -118,12 +119,6 @@ type Server struct {
 	publicReady readyCache
 }
 
-// DispatchStore gives an agent the waiting conversations it can take
-// (dispatch.go).
-type DispatchStore interface {
-	DispatchForAgent(ctx context.Context, agentID string) (store.Dispatch, error)
-}
-
 // AccountTokens are the accounts' Twilio credentials (secret.Tokens).
 type AccountTokens interface {
 	Credentials(ctx context.Context, accountID string) (domain.Credentials, error)
@@ -134,10 +129,10 @@ type AccountTokens interface {
 func New(d Deps) *Server {
 	return &Server{
 		cfg: d.Config, logger: d.Logger, temporal: d.Temporal, box: d.Box, tokens: d.Tokens, twilio: d.Twilio,
-		relay: d.Relay, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
+		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
-		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, postgres: d.Postgres, store: d.Dispatch,
+		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, postgres: d.Postgres,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),
 	}

@@ -81,7 +81,7 @@ func TestOperatorTerminateAndCancelLeaveNothingBehind(t *testing.T) {
 
 func agentLoad(t *testing.T, s *stack, agentID string) int {
 	t.Helper()
-	load, _, err := s.app.Store.AgentLoad(context.Background(), agentID)
+	load, _, err := s.app.Distribution().AgentLoad(context.Background(), agentID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/bot/examplebot"
 	"github.com/switchboard/switchboard/internal/domain"
-	"github.com/switchboard/switchboard/internal/relay"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -103,19 +102,17 @@ func (f *wsFixture) addRule(name string, conds []domain.Condition, queue string,
 }
 
 // wire gives the activities their routing, distribution and bot parts.
-// Assignments for other conversations go through a relay whose Temporal
-// is unreachable: they wait in the outbox, as they would in production.
+// Assignments for other conversations are signalled through a Temporal
+// that is unreachable: they wait in the outbox, as they would in production.
 func (f *wsFixture) wire() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	rl := relay.New(f.st, tc, "unit", windowSize, logger).WithAssignments(f.st)
-	rl.SignalTimeout = 100 * time.Millisecond
 	f.acts.Settings = f.st
 	f.acts.Windows = f.st
-	f.acts.Distribution = app.NewDistribution(f.st, rl, logger)
+	f.acts.Distribution = app.NewDistribution(f.st, tc, 100*time.Millisecond, logger)
 	f.acts.Bot = bot.NewClient(&http.Client{}, true)
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/bot"
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/payloadcodec"
@@ -50,7 +51,7 @@ type App struct {
 	Simulator http.Handler
 
 	// relay is the process's one inbox relay: the API hands webhooks to
-	// it and runs its sweeps, the activities deliver assignments through it.
+	// it and runs its sweeps.
 	relay *relay.Relay
 	// tokens are the accounts' Twilio credentials, for the API and the
 	// activities.
@@ -58,6 +59,10 @@ type App struct {
 	// events wakes the agents' event streams: the API subscribes them,
 	// serveAPIProcess runs its listener.
 	events *agentevents.Hub
+	// distribution is the process's one dispatcher and assignment outbox:
+	// the activities and the API decide through it, the API process runs
+	// its sweeps.
+	distribution *distribution.Service
 
 	// What New assembled for Run (build.go).
 	apiLn, opsLn, twilioLn net.Listener
@@ -71,7 +76,7 @@ type App struct {
 }
 
 // open connects to PostgreSQL (applying migrations) and creates a lazy
-// Temporal client and the relay (New is the way in).
+// Temporal client, the distribution and the relay (New is the way in).
 func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -108,9 +113,10 @@ func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
 	a := &App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Box: box, Metrics: m, Codec: codec}
+	a.distribution = distribution.New(st, tc, logger.With("component", "distribution"))
+	a.distribution.OnRedelivery = m.AssignmentRedeliveries.Inc
 	a.relay = relay.New(st, tc, cfg.TaskQueue, cfg.SessionWindow, logger.With("component", "relay")).
-		WithAssignments(st).WithEnded(st)
-	a.relay.OnAssignmentRedelivery = m.AssignmentRedeliveries.Inc
+		WithEnded(a.distribution)
 	a.relay.RedeliverAfter = cfg.InboxRedeliverAfter
 	a.relay.OnRedelivery = m.InboxRedeliveries.Inc
 	a.tokens = secret.NewTokens(func(ctx context.Context, id string) (secret.StoredToken, error) {
@@ -137,8 +143,13 @@ func (a *App) Close() {
 // with the API, see Run).
 func (a *App) Relay() *relay.Relay { return a.relay }
 
-// API returns an HTTP server on the process's relay and agent-events hub.
-// Each area of the API gets the store through its own interface.
+// Distribution is the process's work distribution (one per process: its
+// sweeps run with the API, see Run).
+func (a *App) Distribution() *distribution.Service { return a.distribution }
+
+// API returns an HTTP server on the process's relay, distribution and
+// agent-events hub. Each area of the API gets the store through its own
+// interface.
 func (a *App) API() *api.Server {
 	logger := a.Logger.With("component", "api")
 	st := a.Store
@@ -169,7 +180,7 @@ func (a *App) API() *api.Server {
 		Customers:     st,
 		Idempotency:   st,
 		Postgres:      st,
-		Dispatch:      st,
+		Distribution:  a.distribution,
 	})
 }
 
@@ -208,7 +219,7 @@ func (a *App) Activities() *activities.Activities {
 		Store:             a.Store,
 		Settings:          a.Store,
 		Windows:           a.Store,
-		Distribution:      NewDistribution(a.Store, a.relay, a.Logger.With("component", "distribution")),
+		Distribution:      activityDistribution{a.distribution},
 		Bot:               bot.NewClient(&http.Client{}, a.Config.AllowPrivateTargets),
 		Credentials:       a.tokens,
 		Twilio:            a.Metrics.InstrumentSender(tw),

@@ -57,8 +57,9 @@ func TestNewAssemblesAndRunsOneProcess(t *testing.T) {
 	if again := a.Relay(); rl == nil || again != rl {
 		t.Fatal("Relay() is not the process's one relay")
 	}
-	if d := a.Activities().Distribution.(*distribution); d.relay != rl {
-		t.Error("the activities deliver assignments through another relay")
+	dist := a.Distribution()
+	if d, ok := a.Activities().Distribution.(activityDistribution); dist == nil || !ok || d.Service != dist {
+		t.Error("the activities decide through another distribution than the process's one")
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -3,73 +3,34 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/switchboard/switchboard/activities"
-	"github.com/switchboard/switchboard/internal/relay"
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
-// NewDistribution returns the dispatcher as the activities use it.
-func NewDistribution(st *store.Store, rl *relay.Relay, logger *slog.Logger) activities.Distribution {
-	return &distribution{store: st, relay: rl, logger: logger}
-}
-
-// distribution is the activities' view of the dispatcher: the store decides
-// under its lock, the relay tells the other workflows what was decided.
-type distribution struct {
-	store  *store.Store
-	relay  *relay.Relay
-	logger *slog.Logger
-}
-
-func (d *distribution) deliver(ctx context.Context, disp store.Dispatch, self string) {
-	if len(disp.Assigned) == 0 {
-		return
+// NewDistribution returns work distribution as the activities use it, on
+// its own (the workflows' tests): decisions in st, other conversations'
+// assignments signalled through tc, each signal bounded by signalTimeout
+// (0: the default). A process uses its one distribution instead (New).
+func NewDistribution(st *store.Store, tc client.Client, signalTimeout time.Duration, logger *slog.Logger) activities.Distribution {
+	d := distribution.New(st, tc, logger)
+	if signalTimeout > 0 {
+		d.SignalTimeout = signalTimeout
 	}
-	if err := d.relay.DeliverAssignments(ctx, disp.Assigned, self); err != nil {
-		d.logger.Warn("some assignments wait in the outbox", "err", err)
-	}
+	return activityDistribution{d}
 }
 
-func (d *distribution) Enqueue(ctx context.Context, in activities.EnqueueInput) (string, error) {
-	disp, err := d.store.Enqueue(ctx, store.EnqueueRequest{
+// activityDistribution is the distribution as activities.Distribution:
+// the activity's input becomes the dispatcher's request.
+type activityDistribution struct{ *distribution.Service }
+
+func (d activityDistribution) Enqueue(ctx context.Context, in activities.EnqueueInput) (string, error) {
+	return d.Service.Enqueue(ctx, distribution.EnqueueRequest{
 		ConversationID: in.ConversationID, QueueID: in.QueueID, Priority: in.Priority,
 		Skills: in.Skills, CapacityCost: in.CapacityCost, Distribution: in.Distribution, Requeue: in.Requeue,
 	})
-	if err != nil {
-		return "", err
-	}
-	d.deliver(ctx, disp, in.ConversationID)
-	own, _ := disp.For(in.ConversationID)
-	return own.AgentID, nil
-}
-
-func (d *distribution) Release(ctx context.Context, conversationID string) error {
-	disp, err := d.store.Release(ctx, conversationID)
-	if err != nil {
-		return err
-	}
-	d.deliver(ctx, disp, "")
-	return nil
-}
-
-func (d *distribution) Claim(ctx context.Context, conversationID, agentID string) error {
-	return d.store.Claim(ctx, conversationID, agentID)
-}
-
-func (d *distribution) AssignTo(ctx context.Context, conversationID, agentID string) error {
-	disp, err := d.store.AssignTo(ctx, conversationID, agentID)
-	if err != nil {
-		return err
-	}
-	d.deliver(ctx, disp, conversationID)
-	return nil
-}
-
-func (d *distribution) AckAssignment(ctx context.Context, conversationID, agentID string) error {
-	return d.store.AckAssignment(ctx, conversationID, agentID)
-}
-
-func (d *distribution) CurrentAgent(ctx context.Context, conversationID string) (string, error) {
-	return d.store.CurrentAgent(ctx, conversationID)
 }

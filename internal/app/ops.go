@@ -81,19 +81,26 @@ func (a *App) registerDBCollector() {
 
 // serveAPI serves until ctx ends, then shuts down in order: /readyz turns
 // 503, Fiber stops accepting and waits for in-flight requests (up to
-// SWITCHBOARD_SHUTDOWN_TIMEOUT), then the relay stops; the caller closes
-// the database after.
+// SWITCHBOARD_SHUTDOWN_TIMEOUT), then the relay and the assignment outbox
+// stop; the caller closes the database after.
 func (a *App) serveAPI(ctx context.Context, ln net.Listener, srv *api.Server, rl *relay.Relay) error {
 	fiberApp := srv.App()
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRelay()
 	serveErr := make(chan error, 1)
 	relayDone := make(chan struct{})
+	outboxDone := make(chan struct{})
 	go func() { serveErr <- fiberApp.Listener(ln) }()
 	go func() {
 		defer close(relayDone)
 		if err := rl.Run(relayCtx); err != nil {
 			a.Logger.Error("inbox relay stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer close(outboxDone)
+		if err := a.distribution.Run(relayCtx); err != nil {
+			a.Logger.Error("assignment outbox stopped", "err", err)
 		}
 	}()
 	a.Logger.Info("api listening", "addr", ln.Addr().String(), "public_base_url", a.Config.PublicBaseURL)
@@ -114,6 +121,7 @@ func (a *App) serveAPI(ctx context.Context, ln net.Listener, srv *api.Server, rl
 	rl.WaitHandoffs(shutdownCtx)
 	stopRelay()
 	<-relayDone
+	<-outboxDone
 	a.Logger.Info("api stopped")
 	return err
 }

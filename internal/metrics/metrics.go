@@ -87,7 +87,7 @@ func New(logger *slog.Logger) *Metrics {
 		AssignmentRedeliveries: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "assignment_redeliveries_total",
 			Help: "Assignments signalled again to a conversation workflow that had not applied them within " +
-				"relay.AssignmentRedeliverAfter (a lost signal, or a workflow busy for that long).",
+				"distribution.AssignmentRedeliverAfter (a lost signal, or a workflow busy for that long).",
 		}),
 		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "webhooks_total",

@@ -8,14 +8,14 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/workflows"
 )
 
 // EndedStore closes the conversations of workflows that ended without
-// closing them.
+// closing them, freeing their agents' capacity (and delivering what that
+// room is given: internal/distribution).
 type EndedStore interface {
-	CloseAbandoned(ctx context.Context, workflowID string, endedAt time.Time, reason string) ([]string, store.Dispatch, error)
+	CloseAbandoned(ctx context.Context, workflowID string, endedAt time.Time, reason string) ([]string, error)
 }
 
 // Close reasons of conversations whose workflow ended without them, by the
@@ -81,7 +81,7 @@ func (r *Relay) SweepEnded(ctx context.Context) (int, error) {
 				}
 			}
 			reason := endedReasons[ex.GetStatus()]
-			ids, disp, err := r.ended.CloseAbandoned(ctx, ex.GetExecution().GetWorkflowId(), ex.GetCloseTime().AsTime(), reason)
+			ids, err := r.ended.CloseAbandoned(ctx, ex.GetExecution().GetWorkflowId(), ex.GetCloseTime().AsTime(), reason)
 			if err != nil {
 				return closed, err
 			}
@@ -89,9 +89,6 @@ func (r *Relay) SweepEnded(ctx context.Context) (int, error) {
 				r.logger.Warn("closed conversations whose workflow ended without closing them",
 					"workflow_id", ex.GetExecution().GetWorkflowId(), "run_id", ex.GetExecution().GetRunId(), "reason", reason, "conversations", len(ids))
 				closed += len(ids)
-			}
-			if err := r.DeliverAssignments(ctx, disp.Assigned, ""); err != nil {
-				r.logger.Warn("some assignments wait in the outbox", "err", err)
 			}
 		}
 		if token = resp.GetNextPageToken(); len(token) == 0 {

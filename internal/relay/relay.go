@@ -53,12 +53,6 @@ type Relay struct {
 	// switchboard_inbox_redeliveries_total counter).
 	OnRedelivery func()
 
-	// assignments is the dispatcher's outbox (nil: not swept by this relay).
-	assignments AssignmentStore
-	// OnAssignmentRedelivery counts an assignment signalled again because
-	// its workflow had not applied it (a metric).
-	OnAssignmentRedelivery func()
-
 	// ended closes the conversations of workflows that ended without
 	// closing them (nil: not swept by this relay); endedSince is where the
 	// next look starts (under endedMu).
@@ -85,12 +79,6 @@ func New(st Store, tc client.Client, taskQueue string, sessionWindow time.Durati
 		SignalTimeout: 10 * time.Second, Interval: time.Second, Grace: 2 * time.Second,
 		RedeliverAfter: DefaultRedeliverAfter,
 	}
-}
-
-// WithAssignments makes the relay deliver the dispatcher's outbox too.
-func (r *Relay) WithAssignments(st AssignmentStore) *Relay {
-	r.assignments = st
-	return r
 }
 
 // Signal hands one message to its workflow (SignalWithStart) and marks it
@@ -332,8 +320,6 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer t.Stop()
 	marks := time.NewTicker(100 * time.Millisecond)
 	defer marks.Stop()
-	reconcile := time.NewTicker(reconcileEvery)
-	defer reconcile.Stop()
 	ended := time.NewTicker(endedEvery)
 	defer ended.Stop()
 	defer r.flushMarks(ctx)
@@ -345,11 +331,6 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-marks.C:
 			r.flushMarks(ctx)
 			continue
-		case <-reconcile.C:
-			if err := r.reconcile(ctx); err != nil {
-				r.logger.Warn("reconciling agent capacity failed", "err", err)
-			}
-			continue
 		case <-ended.C:
 			if _, err := r.SweepEnded(ctx); err != nil && ctx.Err() == nil {
 				r.logger.Warn("looking for ended conversation workflows failed", "err", err)
@@ -359,9 +340,6 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		r.flushMarks(ctx)
 		n, err := r.Sweep(ctx)
-		if _, aerr := r.SweepAssignments(ctx); aerr != nil && err == nil {
-			err = aerr
-		}
 		switch {
 		case err != nil && !failing:
 			r.logger.Warn("inbox relay: Temporal or PostgreSQL unavailable; messages wait in the inbox", "err", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/store/storetest"
@@ -47,7 +48,7 @@ func TestAgentConversationViews(t *testing.T) {
 	if _, err := st.RecordInbound(ctx, conv, []domain.InboundMessage{in(t0), in(t0.Add(time.Second))}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Enqueue(ctx, store.EnqueueRequest{ConversationID: conv.ID, QueueID: pick.ID, Distribution: domain.DistributionPick}); err != nil {
+	if _, err := distribution.NewDispatcher(st).Enqueue(ctx, distribution.EnqueueRequest{ConversationID: conv.ID, QueueID: pick.ID, Distribution: domain.DistributionPick}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -78,7 +79,7 @@ func TestAgentConversationViews(t *testing.T) {
 		t.Fatalf("bob's pick queue: %+v", q)
 	}
 
-	if err := st.Claim(ctx, conv.ID, ada); err != nil {
+	if err := distribution.NewDispatcher(st).Claim(ctx, conv.ID, ada); err != nil {
 		t.Fatal(err)
 	}
 	if r := relation(ada); r != store.RelationMine {

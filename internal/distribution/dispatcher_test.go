@@ -1,4 +1,4 @@
-package store_test
+package distribution_test
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/domain"
-	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Queue priority first, then conversation priority, then first come first
@@ -17,15 +17,15 @@ func TestDispatchOrderQueuePriorityThenPriorityThenFIFO(t *testing.T) {
 	low, high := f.queue("low", 0), f.queue("high", 10)
 	ada := f.agent(agentSpec{capacity: 1, presence: domain.PresenceAway, queues: []string{low, high}})
 
-	c1, d1 := f.enqueue(store.EnqueueRequest{QueueID: low})
-	c2, _ := f.enqueue(store.EnqueueRequest{QueueID: low, Priority: 5})
-	c3, _ := f.enqueue(store.EnqueueRequest{QueueID: low})
-	c4, _ := f.enqueue(store.EnqueueRequest{QueueID: high})
+	c1, d1 := f.enqueue(distribution.EnqueueRequest{QueueID: low})
+	c2, _ := f.enqueue(distribution.EnqueueRequest{QueueID: low, Priority: 5})
+	c3, _ := f.enqueue(distribution.EnqueueRequest{QueueID: low})
+	c4, _ := f.enqueue(distribution.EnqueueRequest{QueueID: high})
 	if len(d1.Assigned) != 0 {
 		t.Fatalf("assigned to an away agent: %+v", d1)
 	}
 	want := []string{c4, c2, c1, c3}
-	waiting, err := f.st.WaitingConversations(f.ctx, nil, 10)
+	waiting, err := f.d.WaitingConversations(f.ctx, nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestDispatchOrderQueuePriorityThenPriorityThenFIFO(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("waiting order %v, want %v", got, want)
 	}
-	if only, _ := f.st.WaitingConversations(f.ctx, []string{low}, 10); len(only) != 3 {
+	if only, _ := f.d.WaitingConversations(f.ctx, []string{low}, 10); len(only) != 3 {
 		t.Fatalf("low queue lists %d", len(only))
 	}
 
@@ -72,7 +72,7 @@ func TestDispatchLeastLoadedThenLongestIdle(t *testing.T) {
 
 	var order []string
 	for range 8 {
-		_, d := f.enqueue(store.EnqueueRequest{QueueID: q})
+		_, d := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 		order = append(order, assignedTo(d)...)
 	}
 	// Round one by idleness, round two by who was assigned longest ago.
@@ -81,7 +81,7 @@ func TestDispatchLeastLoadedThenLongestIdle(t *testing.T) {
 		t.Fatalf("assignment order %v, want %v", order, want)
 	}
 	// One release makes that agent the least loaded.
-	conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	conv, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	if got := f.agentOf(conv); got != b2 {
 		t.Fatalf("9th went to %s, want %s", got, b2)
 	}
@@ -90,7 +90,7 @@ func TestDispatchLeastLoadedThenLongestIdle(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.release(cOwned)
-	if conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q}); f.agentOf(conv) != c {
+	if conv, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q}); f.agentOf(conv) != c {
 		t.Fatalf("after a release the least loaded agent %s should get the next one, got %s", c, f.agentOf(conv))
 	}
 }
@@ -104,19 +104,19 @@ func TestDispatchSkillsWithMinimumProficiency(t *testing.T) {
 	novice := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 4}, idleFor: time.Hour})
 	expert := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 7, "french": 5}})
 
-	conv, d := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: " Billing ", MinProficiency: 5}}})
+	conv, d := f.enqueue(distribution.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: " Billing ", MinProficiency: 5}}})
 	if got := assignedTo(d); !slices.Equal(got, []string{expert}) {
 		t.Fatalf("billing>=5 went to %v, want the expert", got)
 	}
 	if f.agentOf(conv) != expert {
 		t.Fatal("conversation row does not name the expert")
 	}
-	exact, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "billing", MinProficiency: 4}}})
+	exact, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "billing", MinProficiency: 4}}})
 	if f.agentOf(exact) != novice {
 		t.Fatal("billing>=4: the less loaded novice qualifies")
 	}
-	german, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "german", MinProficiency: 1}}})
-	plain, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	german, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "german", MinProficiency: 1}}})
+	plain, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	if f.agentOf(german) != "" || f.agentOf(plain) == "" {
 		t.Fatal("the german conversation must wait and not block the next one")
 	}
@@ -126,7 +126,7 @@ func TestDispatchSkillsWithMinimumProficiency(t *testing.T) {
 	if d := f.dispatchForAgent(novice); len(d.Assigned) != 1 || d.Assigned[0].ConversationID != german {
 		t.Fatalf("after learning german: %+v", d)
 	}
-	two, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "billing", MinProficiency: 6}, {Name: "french", MinProficiency: 6}}})
+	two, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Skills: []domain.SkillRequired{{Name: "billing", MinProficiency: 6}, {Name: "french", MinProficiency: 6}}})
 	if f.agentOf(two) != "" {
 		t.Fatal("nobody has french>=6")
 	}
@@ -140,14 +140,14 @@ func TestDispatchCapacityAndCost(t *testing.T) {
 	q := f.queue("q", 0)
 	ada := f.agent(agentSpec{capacity: 3, queues: []string{q}})
 
-	big1, _ := f.enqueue(store.EnqueueRequest{QueueID: q, CapacityCost: 2})
-	big2, _ := f.enqueue(store.EnqueueRequest{QueueID: q, CapacityCost: 2})
-	small, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	small2, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	big1, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, CapacityCost: 2})
+	big2, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, CapacityCost: 2})
+	small, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	small2, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	if f.agentOf(big1) != ada || f.agentOf(big2) != "" || f.agentOf(small) != ada || f.agentOf(small2) != "" {
 		t.Fatalf("big1 %q big2 %q small %q small2 %q", f.agentOf(big1), f.agentOf(big2), f.agentOf(small), f.agentOf(small2))
 	}
-	if l, c, err := f.st.AgentLoad(f.ctx, ada); l != 3 || c != 3 || err != nil {
+	if l, c, err := f.d.AgentLoad(f.ctx, ada); l != 3 || c != 3 || err != nil {
 		t.Fatalf("load %d/%d %v", l, c, err)
 	}
 	// Freeing 2 units lets big2 in first: it is ahead in line.
@@ -159,10 +159,10 @@ func TestDispatchCapacityAndCost(t *testing.T) {
 	}
 	// A zero-capacity agent never gets anything.
 	f.agent(agentSpec{capacity: 0, queues: []string{q}})
-	if d, err := f.st.Dispatch(f.ctx); err != nil || len(d.Assigned) != 0 {
+	if d, err := f.d.Dispatch(f.ctx); err != nil || len(d.Assigned) != 0 {
 		t.Fatalf("dispatch all: %+v %v", d, err)
 	}
-	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: f.conversation(), QueueID: q, CapacityCost: -1}); domain.ErrorCode(err) != domain.CodeInvalid {
+	if _, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: f.conversation(), QueueID: q, CapacityCost: -1}); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Fatalf("negative cost: %v", err)
 	}
 }
@@ -173,28 +173,28 @@ func TestPickModeIsNotAutoAssigned(t *testing.T) {
 	f := newDistFix(t)
 	q := f.queue("q", 0)
 	ada := f.agent(agentSpec{capacity: 2, queues: []string{q}})
-	pick, d := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
+	pick, d := f.enqueue(distribution.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
 	if len(d.Assigned) != 0 {
 		t.Fatalf("pick conversation assigned: %+v", d)
 	}
-	push, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	push, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	if f.agentOf(push) != ada || f.agentOf(pick) != "" {
 		t.Fatal("push should go, pick should wait")
 	}
-	if d, _ := f.st.Dispatch(f.ctx, q); len(d.Assigned) != 0 {
+	if d, _ := f.d.Dispatch(f.ctx, q); len(d.Assigned) != 0 {
 		t.Fatalf("dispatch took a pick conversation: %+v", d)
 	}
-	waiting, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10)
+	waiting, _ := f.d.WaitingConversations(f.ctx, []string{q}, 10)
 	if len(waiting) != 1 || waiting[0].ID != pick {
 		t.Fatalf("pick list %+v", waiting)
 	}
-	if err := f.st.Claim(f.ctx, pick, ada); err != nil {
+	if err := f.d.Claim(f.ctx, pick, ada); err != nil {
 		t.Fatal(err)
 	}
 	if f.agentOf(pick) != ada || f.load(ada) != 2 {
 		t.Fatal("claim did not assign")
 	}
-	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: f.conversation(), QueueID: q, Distribution: "round-robin"}); domain.ErrorCode(err) != domain.CodeInvalid {
+	if _, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: f.conversation(), QueueID: q, Distribution: "round-robin"}); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Fatalf("bad distribution: %v", err)
 	}
 }
@@ -205,8 +205,8 @@ func TestReleaseRedispatches(t *testing.T) {
 	f := newDistFix(t)
 	q, other := f.queue("q", 0), f.queue("other", 0)
 	ada := f.agent(agentSpec{capacity: 1, queues: []string{q, other}})
-	first, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	second, _ := f.enqueue(store.EnqueueRequest{QueueID: other})
+	first, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	second, _ := f.enqueue(distribution.EnqueueRequest{QueueID: other})
 	if f.agentOf(second) != "" {
 		t.Fatal("over capacity")
 	}
@@ -223,7 +223,7 @@ func TestReleaseRedispatches(t *testing.T) {
 	if d := f.release(first); len(d.Assigned) != 0 || f.load(ada) != 1 {
 		t.Fatalf("second release: %+v load %d", d, f.load(ada))
 	}
-	if _, err := f.st.Release(f.ctx, "00000000-0000-0000-0000-000000000000"); domain.ErrorCode(err) != domain.CodeNotFound {
+	if _, err := f.d.Release(f.ctx, "00000000-0000-0000-0000-000000000000"); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("unknown conversation: %v", err)
 	}
 }
@@ -239,31 +239,31 @@ func TestEnqueueRetryAndTransfer(t *testing.T) {
 	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
 	bob := f.agent(agentSpec{capacity: 1, queues: []string{q2}})
 
-	conv, first := f.enqueue(store.EnqueueRequest{QueueID: q})
+	conv, first := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	if len(first.Assigned) != 1 || first.Assigned[0].AgentID != ada {
 		t.Fatalf("first: %+v", first)
 	}
 	f.record(conv, domain.StateQueued) // a reset run saves "queued" again before enqueueing
-	again, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q})
+	again, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: conv, QueueID: q})
 	if err != nil || len(again.Assigned) != 1 || again.Assigned[0].AgentID != ada || again.Assigned[0].OutboxID != 0 {
 		t.Fatalf("retry after assignment: %+v %v", again, err)
 	}
-	pending, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10)
+	pending, _ := f.d.PendingAssignments(f.ctx, 0, time.Hour, 10)
 	if len(pending) != 1 || pending[0] != first.Assigned[0] || f.load(ada) != 1 {
 		t.Fatalf("the first assignment stands, once: %+v, load %d", pending, f.load(ada))
 	}
 
 	// Waiting (ada is full): enqueueing again keeps the place in line.
-	waiter, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	later, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: waiter, QueueID: q}); err != nil {
+	waiter, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	later, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	if _, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: waiter, QueueID: q}); err != nil {
 		t.Fatal(err)
 	}
-	if w, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10); len(w) != 2 || w[0].ID != waiter || w[1].ID != later {
+	if w, _ := f.d.WaitingConversations(f.ctx, []string{q}, 10); len(w) != 2 || w[0].ID != waiter || w[1].ID != later {
 		t.Fatalf("waiting %+v", w)
 	}
 	// A waiting conversation transferred to q2 goes to bob.
-	if d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: waiter, QueueID: q2}); err != nil || len(d.Assigned) != 1 || d.Assigned[0].AgentID != bob {
+	if d, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: waiter, QueueID: q2}); err != nil || len(d.Assigned) != 1 || d.Assigned[0].AgentID != bob {
 		t.Fatalf("transfer of a waiting conversation: %+v %v", d, err)
 	}
 
@@ -271,7 +271,7 @@ func TestEnqueueRetryAndTransfer(t *testing.T) {
 	// the workflow does it (state saved as queued first): ada is released
 	// and takes the one that was waiting; conv waits behind it.
 	f.record(conv, domain.StateQueued)
-	d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q, Requeue: true})
+	d, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: conv, QueueID: q, Requeue: true})
 	if err != nil || len(d.Assigned) != 1 || d.Assigned[0].ConversationID != later || d.Assigned[0].AgentID != ada {
 		t.Fatalf("transfer to the same queue: %+v %v", d, err)
 	}
@@ -279,15 +279,15 @@ func TestEnqueueRetryAndTransfer(t *testing.T) {
 		t.Fatal("the transferred conversation should wait behind the older one")
 	}
 	// Undelivered: waiter's and later's; conv's was closed when it left ada.
-	if pending, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10); len(pending) != 2 || pending[0].ConversationID != waiter || pending[1].ConversationID != later {
+	if pending, _ := f.d.PendingAssignments(f.ctx, 0, time.Hour, 10); len(pending) != 2 || pending[0].ConversationID != waiter || pending[1].ConversationID != later {
 		t.Fatalf("pending %+v", pending)
 	}
 
 	f.record(conv, domain.StateClosed)
-	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q}); domain.ErrorCode(err) != domain.CodeConflict {
+	if _, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: conv, QueueID: q}); domain.ErrorCode(err) != domain.CodeConflict {
 		t.Fatalf("closed: %v", err)
 	}
-	if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: f.conversation(), QueueID: "00000000-0000-0000-0000-000000000000"}); domain.ErrorCode(err) != domain.CodeInvalid {
+	if _, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: f.conversation(), QueueID: "00000000-0000-0000-0000-000000000000"}); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Fatalf("unknown queue: %v", err)
 	}
 }
@@ -300,7 +300,7 @@ func TestAssignmentOutbox(t *testing.T) {
 	ada := f.agent(agentSpec{capacity: 3, presence: domain.PresenceOffline, queues: []string{q}})
 	var convs []string
 	for range 3 {
-		c, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+		c, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 		convs = append(convs, c)
 	}
 	f.setPresence(ada, domain.PresenceAvailable)
@@ -308,10 +308,10 @@ func TestAssignmentOutbox(t *testing.T) {
 	if len(d.Assigned) != 3 {
 		t.Fatalf("dispatch %+v", d)
 	}
-	if young, _ := f.st.PendingAssignments(f.ctx, time.Hour, time.Hour, 10); len(young) != 0 {
+	if young, _ := f.d.PendingAssignments(f.ctx, time.Hour, time.Hour, 10); len(young) != 0 {
 		t.Fatalf("rows younger than the grace period: %+v", young)
 	}
-	pending, err := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10)
+	pending, err := f.d.PendingAssignments(f.ctx, 0, time.Hour, 10)
 	if err != nil || len(pending) != 3 {
 		t.Fatalf("pending %+v %v", pending, err)
 	}
@@ -320,13 +320,13 @@ func TestAssignmentOutbox(t *testing.T) {
 			t.Fatalf("pending[%d] = %+v, dispatch said %+v", i, p, d.Assigned[i])
 		}
 	}
-	if err := f.st.MarkAssignmentDelivered(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
+	if err := f.d.MarkAssignmentDelivered(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10); len(left) != 1 || left[0].OutboxID != pending[2].OutboxID {
+	if left, _ := f.d.PendingAssignments(f.ctx, 0, time.Hour, 10); len(left) != 1 || left[0].OutboxID != pending[2].OutboxID {
 		t.Fatalf("left %+v", left)
 	}
-	if err := f.st.MarkAssignmentDelivered(f.ctx); err != nil {
+	if err := f.d.MarkAssignmentDelivered(f.ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -353,13 +353,13 @@ func TestReconcile(t *testing.T) {
 	q := f.queue("q", 0)
 	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
 	bob := f.agent(agentSpec{capacity: 1, presence: domain.PresenceOffline, queues: []string{q}})
-	leaked, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	waiting1, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	waiting2, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	leaked, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	waiting1, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	waiting2, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	f.record(leaked, domain.StateClosed)
 
 	// Closed a moment ago: it may be in its wrap-up, it keeps the capacity.
-	freed, d, err := f.st.Reconcile(f.ctx, time.Hour)
+	freed, d, err := f.d.Reconcile(f.ctx, time.Hour)
 	if err != nil || len(freed) != 0 || len(d.Assigned) != 0 {
 		t.Fatalf("recent close: %v %+v %v", freed, d, err)
 	}
@@ -370,7 +370,7 @@ func TestReconcile(t *testing.T) {
 	if _, err := f.st.DB().Exec(`UPDATE agents SET presence = 'available' WHERE id = $1`, bob); err != nil {
 		t.Fatal(err)
 	}
-	freed, d, err = f.st.Reconcile(f.ctx, time.Hour)
+	freed, d, err = f.d.Reconcile(f.ctx, time.Hour)
 	if err != nil || !slices.Equal(freed, []string{leaked}) || len(d.Assigned) != 2 {
 		t.Fatalf("reconcile: %v %+v %v", freed, d, err)
 	}
@@ -412,7 +412,7 @@ func TestDispatchTiesAndPaging(t *testing.T) {
 	if _, err := f.st.DB().Exec(`UPDATE agents SET presence = 'available' WHERE id = $1`, bob); err != nil {
 		t.Fatal(err)
 	}
-	d, err := f.st.Dispatch(f.ctx, q)
+	d, err := f.d.Dispatch(f.ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestDispatchTiesAndPaging(t *testing.T) {
 	if len(got) != 2 || got[ids[1]] != ada || got[ids[3]] != bob {
 		t.Fatalf("assigned %v; want ...01 to ada and ...03 to bob", got)
 	}
-	w, _ := f.st.WaitingConversations(f.ctx, []string{q}, 10)
+	w, _ := f.d.WaitingConversations(f.ctx, []string{q}, 10)
 	if len(w) != 2 || w[0].ID != ids[2] || w[1].ID != ids[0] {
 		t.Fatalf("still waiting %v", w)
 	}
@@ -437,27 +437,27 @@ func TestAssignmentOutboxUntilApplied(t *testing.T) {
 	f := newDistFix(t)
 	q := f.queue("q", 0)
 	ada := f.agent(agentSpec{capacity: 3, presence: domain.PresenceOffline, queues: []string{q}})
-	a, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
-	b, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	a, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
+	b, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	f.setPresence(ada, domain.PresenceAvailable)
 	if d := f.dispatchForAgent(ada); len(d.Assigned) != 2 {
 		t.Fatalf("dispatch %+v", d)
 	}
-	pending, err := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10)
+	pending, err := f.d.PendingAssignments(f.ctx, 0, time.Hour, 10)
 	if err != nil || len(pending) != 2 || pending[0].Redelivery {
 		t.Fatalf("pending %+v %v", pending, err)
 	}
-	if err := f.st.MarkAssignmentSignalled(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
+	if err := f.d.MarkAssignmentSignalled(f.ctx, pending[0].OutboxID, pending[1].OutboxID); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := f.st.PendingAssignments(f.ctx, 0, time.Hour, 10); len(left) != 0 {
+	if left, _ := f.d.PendingAssignments(f.ctx, 0, time.Hour, 10); len(left) != 0 {
 		t.Fatalf("signalled rows came back before redeliverAfter: %+v", left)
 	}
-	again, _ := f.st.PendingAssignments(f.ctx, 0, 0, 10)
+	again, _ := f.d.PendingAssignments(f.ctx, 0, 0, 10)
 	if len(again) != 2 || !again[0].Redelivery || !again[1].Redelivery {
 		t.Fatalf("unapplied rows after redeliverAfter: %+v", again)
 	}
-	if err := f.st.AckAssignment(f.ctx, a, ada); err != nil {
+	if err := f.d.AckAssignment(f.ctx, a, ada); err != nil {
 		t.Fatal(err)
 	}
 	// Saving the assignment event is the workflow applying it.
@@ -467,7 +467,7 @@ func TestAssignmentOutboxUntilApplied(t *testing.T) {
 		State: domain.StateAssigned, Mode: rec.Mode, Event: domain.EventAssignment}); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := f.st.PendingAssignments(f.ctx, 0, 0, 10); len(left) != 0 {
+	if left, _ := f.d.PendingAssignments(f.ctx, 0, 0, 10); len(left) != 0 {
 		t.Fatalf("applied rows still pending: %+v", left)
 	}
 }

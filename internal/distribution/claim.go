@@ -1,4 +1,4 @@
-package store
+package distribution
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // claimConv is what Claim and AssignTo read about a conversation.
@@ -32,7 +33,7 @@ func (d *dispatchTx) claimConv(ctx context.Context, id string) (claimConv, error
 	var c claimConv
 	err := d.tx.GetContext(ctx, &c, `SELECT state, workflow_id, queue_id, agent_id, holds_capacity, capacity_cost, required_skills
 		FROM conversations WHERE id = $1 FOR UPDATE`, id)
-	return c, notFound(err, "conversation "+id)
+	return c, store.NotFound(err, "conversation "+id)
 }
 
 func (d *dispatchTx) claimAgent(ctx context.Context, id string, queueID *string) (claimAgent, error) {
@@ -41,7 +42,7 @@ func (d *dispatchTx) claimAgent(ctx context.Context, id string, queueID *string)
 			COALESCE((SELECT sum(c.capacity_cost) FROM conversations c WHERE c.agent_id = a.id AND c.holds_capacity), 0) AS load,
 			EXISTS (SELECT 1 FROM agent_queues aq WHERE aq.agent_id = a.id AND aq.queue_id = $2) AS in_queue
 		FROM agents a WHERE a.id = $1`, id, queueID)
-	return a, notFound(err, "agent "+id)
+	return a, store.NotFound(err, "agent "+id)
 }
 
 // Claim gives a waiting conversation to the agent who asks for it (pick
@@ -49,11 +50,11 @@ func (d *dispatchTx) claimAgent(ctx context.Context, id string, queueID *string)
 // and says why: already taken, not waiting, agent not available, not in
 // the queue, missing a skill, or no room. Claiming again a conversation the
 // agent already holds succeeds, so a retried activity does not fail.
-func (s *Store) Claim(ctx context.Context, conversationID, agentID string) error {
-	if !validUUID(conversationID) {
+func (s *Dispatcher) Claim(ctx context.Context, conversationID, agentID string) error {
+	if !store.ValidUUID(conversationID) {
 		return domain.Errorf(domain.CodeNotFound, "conversation %s not found", conversationID)
 	}
-	if !validUUID(agentID) {
+	if !store.ValidUUID(agentID) {
 		return domain.Errorf(domain.CodeNotFound, "agent %s not found", agentID)
 	}
 	return s.inDispatchTx(ctx, func(d *dispatchTx) error {
@@ -90,11 +91,11 @@ func (s *Store) Claim(ctx context.Context, conversationID, agentID string) error
 // skills are not checked (a person chose this agent). A refusal is
 // CodeConflict with the reason and changes nothing. The released agent's
 // queues are dispatched; their assignments are returned.
-func (s *Store) AssignTo(ctx context.Context, conversationID, agentID string) (Dispatch, error) {
-	if !validUUID(conversationID) {
+func (s *Dispatcher) AssignTo(ctx context.Context, conversationID, agentID string) (Dispatch, error) {
+	if !store.ValidUUID(conversationID) {
 		return Dispatch{}, domain.Errorf(domain.CodeNotFound, "conversation %s not found", conversationID)
 	}
-	if !validUUID(agentID) {
+	if !store.ValidUUID(agentID) {
 		return Dispatch{}, domain.Errorf(domain.CodeNotFound, "agent %s not found", agentID)
 	}
 	var out Dispatch

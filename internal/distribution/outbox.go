@@ -1,10 +1,12 @@
-package store
+package distribution
 
 import (
 	"context"
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // PendingAssignments returns up to limit assignments their workflows have
@@ -14,20 +16,20 @@ import (
 // relay leaves young messages to their webhook), and rows signalled at
 // least redeliverAfter ago that the workflow still has not applied
 // (redelivered reports those).
-func (s *Store) PendingAssignments(ctx context.Context, olderThan, redeliverAfter time.Duration, limit int) ([]Assignment, error) {
+func (s *Dispatcher) PendingAssignments(ctx context.Context, olderThan, redeliverAfter time.Duration, limit int) ([]Assignment, error) {
 	out := []Assignment{}
 	err := s.db.SelectContext(ctx, &out, `SELECT id, conversation_id, workflow_id, agent_id, signalled_at IS NOT NULL AS redelivery
 		FROM assignment_outbox
 		WHERE delivered_at IS NULL AND (
 			(signalled_at IS NULL AND created_at <= now() - $1 * interval '1 microsecond') OR
 			signalled_at <= now() - $2 * interval '1 microsecond')
-		ORDER BY id LIMIT $3`, olderThan.Microseconds(), redeliverAfter.Microseconds(), clampLimit(limit))
+		ORDER BY id LIMIT $3`, olderThan.Microseconds(), redeliverAfter.Microseconds(), store.ClampLimit(limit))
 	return out, err
 }
 
 // MarkAssignmentSignalled records that these assignments were signalled to
 // their workflows; they stay pending until the workflow applies them.
-func (s *Store) MarkAssignmentSignalled(ctx context.Context, ids ...int64) error {
+func (s *Dispatcher) MarkAssignmentSignalled(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -38,8 +40,8 @@ func (s *Store) MarkAssignmentSignalled(ctx context.Context, ids ...int64) error
 
 // AckAssignment records that the conversation's workflow handled its
 // assignment to agentID (applied it, or found it stale).
-func (s *Store) AckAssignment(ctx context.Context, conversationID, agentID string) error {
-	if !validUUID(conversationID) || !validUUID(agentID) {
+func (s *Dispatcher) AckAssignment(ctx context.Context, conversationID, agentID string) error {
+	if !store.ValidUUID(conversationID) || !store.ValidUUID(agentID) {
 		return nil
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE assignment_outbox SET delivered_at = now()
@@ -49,7 +51,7 @@ func (s *Store) AckAssignment(ctx context.Context, conversationID, agentID strin
 
 // MarkAssignmentDelivered records that these assignments no longer need
 // delivering (their workflow has ended).
-func (s *Store) MarkAssignmentDelivered(ctx context.Context, ids ...int64) error {
+func (s *Dispatcher) MarkAssignmentDelivered(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}

@@ -1,9 +1,9 @@
-package store_test
+package distribution_test
 
 import (
 	"testing"
 
-	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/distribution"
 )
 
 // BenchmarkEnqueueAssigns measures an Enqueue that assigns at once (the
@@ -21,7 +21,7 @@ func BenchmarkEnqueueAssigns(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		d, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: convs[i], QueueID: q})
+		d, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: convs[i], QueueID: q})
 		if err != nil || len(d.Assigned) != 1 {
 			b.Fatalf("%+v %v", d, err)
 		}
@@ -47,7 +47,7 @@ func BenchmarkDispatchBacklogNoRoom(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		if d, err := f.st.Dispatch(f.ctx); err != nil || len(d.Assigned) != 0 {
+		if d, err := f.d.Dispatch(f.ctx); err != nil || len(d.Assigned) != 0 {
 			b.Fatalf("%+v %v", d, err)
 		}
 	}
@@ -70,7 +70,7 @@ func BenchmarkReleaseAssignsFromBacklog(b *testing.B) {
 	held := d.Assigned[0].ConversationID
 	b.ResetTimer()
 	for range b.N {
-		d, err := f.st.Release(f.ctx, held)
+		d, err := f.d.Release(f.ctx, held)
 		if err != nil || len(d.Assigned) != 1 {
 			b.Fatalf("%+v %v", d, err)
 		}
@@ -89,7 +89,7 @@ func BenchmarkDispatchSkillMismatchBacklog(b *testing.B) {
 	f.agent(agentSpec{capacity: 5, queues: []string{q}})
 	b.ResetTimer()
 	for range b.N {
-		if d, err := f.st.Dispatch(f.ctx, q); err != nil || len(d.Assigned) != 0 {
+		if d, err := f.d.Dispatch(f.ctx, q); err != nil || len(d.Assigned) != 0 {
 			b.Fatalf("%+v %v", d, err)
 		}
 	}

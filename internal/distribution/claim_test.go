@@ -1,4 +1,4 @@
-package store_test
+package distribution_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/store/storetest"
@@ -20,7 +21,7 @@ func TestClaimFirstWinsUnderConcurrency(t *testing.T) {
 	for i := range agents {
 		agents[i] = f.agent(agentSpec{capacity: 1, queues: []string{q}})
 	}
-	conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
+	conv, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
 
 	errs := make([]error, len(agents))
 	var wg sync.WaitGroup
@@ -28,7 +29,7 @@ func TestClaimFirstWinsUnderConcurrency(t *testing.T) {
 	for i, a := range agents {
 		wg.Go(func() {
 			<-start
-			errs[i] = f.st.Claim(f.ctx, conv, a)
+			errs[i] = f.d.Claim(f.ctx, conv, a)
 		})
 	}
 	close(start)
@@ -56,7 +57,7 @@ func TestClaimFirstWinsUnderConcurrency(t *testing.T) {
 		t.Fatalf("total load %d", total)
 	}
 	// The winner retrying (a retried activity) still succeeds.
-	if err := f.st.Claim(f.ctx, conv, winner); err != nil {
+	if err := f.d.Claim(f.ctx, conv, winner); err != nil {
 		t.Fatalf("winner retry: %v", err)
 	}
 	var rows int
@@ -70,35 +71,35 @@ func TestClaimRefusalReasons(t *testing.T) {
 	f := newDistFix(t)
 	q, elsewhere := f.queue("q", 0), f.queue("elsewhere", 0)
 	pick := func(skills ...domain.SkillRequired) string {
-		c, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick, Skills: skills, CapacityCost: 2})
+		c, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick, Skills: skills, CapacityCost: 2})
 		return c
 	}
 	conv := pick(domain.SkillRequired{Name: "billing", MinProficiency: 5})
 
 	outsider := f.agent(agentSpec{capacity: 5, queues: []string{elsewhere}, skills: map[string]int{"billing": 9}})
-	wantCode(t, f.st.Claim(f.ctx, conv, outsider), domain.CodeConflict, "not a member of queue", q)
+	wantCode(t, f.d.Claim(f.ctx, conv, outsider), domain.CodeConflict, "not a member of queue", q)
 
 	novice := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 3}})
-	wantCode(t, f.st.Claim(f.ctx, conv, novice), domain.CodeConflict, `lacks skill "billing"`, "5", "has 3")
+	wantCode(t, f.d.Claim(f.ctx, conv, novice), domain.CodeConflict, `lacks skill "billing"`, "5", "has 3")
 
 	small := f.agent(agentSpec{capacity: 1, queues: []string{q}, skills: map[string]int{"billing": 9}})
-	wantCode(t, f.st.Claim(f.ctx, conv, small), domain.CodeConflict, "over capacity", "load 0 + cost 2 > capacity 1")
+	wantCode(t, f.d.Claim(f.ctx, conv, small), domain.CodeConflict, "over capacity", "load 0 + cost 2 > capacity 1")
 
 	away := f.agent(agentSpec{capacity: 5, presence: domain.PresenceAway, queues: []string{q}, skills: map[string]int{"billing": 9}})
-	wantCode(t, f.st.Claim(f.ctx, conv, away), domain.CodeConflict, "not available", "away")
+	wantCode(t, f.d.Claim(f.ctx, conv, away), domain.CodeConflict, "not available", "away")
 
 	ok := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 9}})
-	if err := f.st.Claim(f.ctx, conv, ok); err != nil {
+	if err := f.d.Claim(f.ctx, conv, ok); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, f.st.Claim(f.ctx, conv, novice), domain.CodeConflict, "already taken")
+	wantCode(t, f.d.Claim(f.ctx, conv, novice), domain.CodeConflict, "already taken")
 
 	closed := pick()
 	f.record(closed, domain.StateClosed)
-	wantCode(t, f.st.Claim(f.ctx, closed, ok), domain.CodeConflict, "not waiting", "closed")
+	wantCode(t, f.d.Claim(f.ctx, closed, ok), domain.CodeConflict, "not waiting", "closed")
 
-	wantCode(t, f.st.Claim(f.ctx, pick(), "00000000-0000-0000-0000-000000000000"), domain.CodeNotFound)
-	wantCode(t, f.st.Claim(f.ctx, "nope", ok), domain.CodeNotFound)
+	wantCode(t, f.d.Claim(f.ctx, pick(), "00000000-0000-0000-0000-000000000000"), domain.CodeNotFound)
+	wantCode(t, f.d.Claim(f.ctx, "nope", ok), domain.CodeNotFound)
 }
 
 // A transfer to a named agent ignores queues and skills but not presence
@@ -108,19 +109,19 @@ func TestAssignToNamedAgent(t *testing.T) {
 	f := newDistFix(t)
 	q, other := f.queue("q", 0), f.queue("other", 0)
 	ada := f.agent(agentSpec{capacity: 1, queues: []string{q}})
-	conv, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Skills: nil, CapacityCost: 1})
-	waiter, _ := f.enqueue(store.EnqueueRequest{QueueID: q})
+	conv, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Skills: nil, CapacityCost: 1})
+	waiter, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q})
 	if f.agentOf(conv) != ada || f.agentOf(waiter) != "" {
 		t.Fatal("setup")
 	}
 
 	busy := f.agent(agentSpec{capacity: 3, presence: domain.PresenceBusy, queues: []string{other}})
-	_, err := f.st.AssignTo(f.ctx, conv, busy)
+	_, err := f.d.AssignTo(f.ctx, conv, busy)
 	wantCode(t, err, domain.CodeConflict, "not available", "busy")
 
 	full := f.agent(agentSpec{capacity: 1, queues: []string{other}})
-	f.enqueue(store.EnqueueRequest{QueueID: other}) // fills full
-	_, err = f.st.AssignTo(f.ctx, conv, full)
+	f.enqueue(distribution.EnqueueRequest{QueueID: other}) // fills full
+	_, err = f.d.AssignTo(f.ctx, conv, full)
 	wantCode(t, err, domain.CodeConflict, "over capacity", "load 1 + cost 1 > capacity 1")
 	if f.agentOf(conv) != ada || f.load(ada) != 1 {
 		t.Fatal("a refused transfer must change nothing")
@@ -128,7 +129,7 @@ func TestAssignToNamedAgent(t *testing.T) {
 
 	// bob is in no queue and has no skills: a named transfer still works.
 	bob := f.agent(agentSpec{capacity: 2})
-	d, err := f.st.AssignTo(f.ctx, conv, bob)
+	d, err := f.d.AssignTo(f.ctx, conv, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,13 +140,13 @@ func TestAssignToNamedAgent(t *testing.T) {
 		t.Fatalf("ada's freed room should go to the waiter: %+v", d)
 	}
 	// Retried: no change, no error.
-	if d, err := f.st.AssignTo(f.ctx, conv, bob); err != nil || len(d.Assigned) != 0 || f.load(bob) != 1 {
+	if d, err := f.d.AssignTo(f.ctx, conv, bob); err != nil || len(d.Assigned) != 0 || f.load(bob) != 1 {
 		t.Fatalf("retry: %+v %v", d, err)
 	}
 	f.record(conv, domain.StateClosed)
-	_, err = f.st.AssignTo(f.ctx, conv, ada)
+	_, err = f.d.AssignTo(f.ctx, conv, ada)
 	wantCode(t, err, domain.CodeConflict, "closed")
-	_, err = f.st.AssignTo(f.ctx, waiter, "00000000-0000-0000-0000-000000000000")
+	_, err = f.d.AssignTo(f.ctx, waiter, "00000000-0000-0000-0000-000000000000")
 	wantCode(t, err, domain.CodeNotFound)
 }
 
@@ -185,7 +186,7 @@ func TestDispatchIgnoresServerIsolationDefault(t *testing.T) {
 	for i := range claimers {
 		claimers[i] = f.agent(agentSpec{capacity: 1, queues: []string{q}})
 	}
-	pick, _ := f.enqueue(store.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
+	pick, _ := f.enqueue(distribution.EnqueueRequest{QueueID: q, Distribution: domain.DistributionPick})
 	convs := make([]string, 10)
 	for i := range convs {
 		convs[i] = f.conversation()
@@ -201,7 +202,7 @@ func TestDispatchIgnoresServerIsolationDefault(t *testing.T) {
 	for _, c := range convs {
 		wg.Go(func() {
 			<-start
-			if _, err := f.st.Enqueue(f.ctx, store.EnqueueRequest{ConversationID: c, QueueID: q}); err != nil {
+			if _, err := f.d.Enqueue(f.ctx, distribution.EnqueueRequest{ConversationID: c, QueueID: q}); err != nil {
 				t.Errorf("enqueue: %v", err)
 			}
 		})
@@ -221,7 +222,7 @@ func TestDispatchIgnoresServerIsolationDefault(t *testing.T) {
 	for _, c := range claimers {
 		wg.Go(func() {
 			<-start
-			err := f.st.Claim(f.ctx, pick, c)
+			err := f.d.Claim(f.ctx, pick, c)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

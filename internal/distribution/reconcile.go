@@ -1,4 +1,4 @@
-package store
+package distribution
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // the longest wrap-up: a closed conversation may hold its agent's capacity
 // until its wrap-up ends. It returns the conversations freed and the
 // assignments made; in a healthy system both are empty.
-func (s *Store) Reconcile(ctx context.Context, closedFor time.Duration) ([]string, Dispatch, error) {
+func (s *Dispatcher) Reconcile(ctx context.Context, closedFor time.Duration) ([]string, Dispatch, error) {
 	var freed []string
 	var out Dispatch
 	err := s.inDispatchTx(ctx, func(d *dispatchTx) error {

@@ -1,9 +1,10 @@
-package store_test
+package distribution_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/store/storetest"
@@ -21,6 +23,7 @@ import (
 type distFix struct {
 	t        testing.TB
 	st       *store.Store
+	d        *distribution.Dispatcher
 	ctx      context.Context
 	account  string
 	number   string
@@ -41,7 +44,7 @@ func newDistFixOn(t testing.TB, st *store.Store) *distFix {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &distFix{t: t, st: st, ctx: ctx, account: acc.ID, number: acc.Numbers[0].ID}
+	return &distFix{t: t, st: st, d: distribution.NewDispatcher(st), ctx: ctx, account: acc.ID, number: acc.Numbers[0].ID}
 }
 
 func (f *distFix) queue(name string, priority int) string {
@@ -103,12 +106,12 @@ func (f *distFix) conversation() string {
 }
 
 // enqueue creates a conversation and enqueues it (push, cost 1 unless req says).
-func (f *distFix) enqueue(req store.EnqueueRequest) (string, store.Dispatch) {
+func (f *distFix) enqueue(req distribution.EnqueueRequest) (string, distribution.Dispatch) {
 	f.t.Helper()
 	if req.ConversationID == "" {
 		req.ConversationID = f.conversation()
 	}
-	d, err := f.st.Enqueue(f.ctx, req)
+	d, err := f.d.Enqueue(f.ctx, req)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -131,16 +134,16 @@ func (f *distFix) agentOf(conversationID string) string {
 
 func (f *distFix) load(agentID string) int {
 	f.t.Helper()
-	l, _, err := f.st.AgentLoad(f.ctx, agentID)
+	l, _, err := f.d.AgentLoad(f.ctx, agentID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return l
 }
 
-func (f *distFix) release(conversationID string) store.Dispatch {
+func (f *distFix) release(conversationID string) distribution.Dispatch {
 	f.t.Helper()
-	d, err := f.st.Release(f.ctx, conversationID)
+	d, err := f.d.Release(f.ctx, conversationID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -154,9 +157,9 @@ func (f *distFix) setPresence(agentID, presence string) {
 	}
 }
 
-func (f *distFix) dispatchForAgent(agentID string) store.Dispatch {
+func (f *distFix) dispatchForAgent(agentID string) distribution.Dispatch {
 	f.t.Helper()
-	d, err := f.st.DispatchForAgent(f.ctx, agentID)
+	d, err := f.d.DispatchForAgent(f.ctx, agentID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -164,7 +167,7 @@ func (f *distFix) dispatchForAgent(agentID string) store.Dispatch {
 }
 
 // assignedTo lists the agents of a dispatch's assignments, in order.
-func assignedTo(d store.Dispatch) []string {
+func assignedTo(d distribution.Dispatch) []string {
 	var out []string
 	for _, a := range d.Assigned {
 		out = append(out, a.AgentID)
@@ -192,5 +195,22 @@ func (f *distFix) backlogSkills(queueID string, n int, skills string) {
 		FROM c`, f.account, f.number, queueID, n, start, skills)
 	if err != nil {
 		f.t.Fatal(err)
+	}
+}
+
+// wantCode fails unless err is a domain error with code whose message
+// contains each of parts.
+func wantCode(t *testing.T, err error, code domain.Code, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %s", code)
+	}
+	if got := domain.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %s, want %s", err, got, code)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Fatalf("error %q does not mention %q", err, p)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package distribution
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 // CurrentAgent returns the agent the dispatcher gave the conversation to
 // and that still holds capacity for it, or "".
-func (s *Store) CurrentAgent(ctx context.Context, conversationID string) (string, error) {
+func (s *Dispatcher) CurrentAgent(ctx context.Context, conversationID string) (string, error) {
 	var agent *string
 	err := s.db.GetContext(ctx, &agent, `
 		SELECT agent_id::text FROM conversations WHERE id = $1 AND holds_capacity`, conversationID)

@@ -1,4 +1,4 @@
-package store
+package distribution
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // CloseAbandoned closes the conversations of a workflow that ended without
@@ -16,7 +17,7 @@ import (
 // freed capacity may assign waiting conversations (returned, for the relay
 // to deliver). A conversation opened after endedAt belongs to a newer run
 // and is left alone. Safe to call twice: the second call finds nothing.
-func (s *Store) CloseAbandoned(ctx context.Context, workflowID string, endedAt time.Time, reason string) ([]string, Dispatch, error) {
+func (s *Dispatcher) CloseAbandoned(ctx context.Context, workflowID string, endedAt time.Time, reason string) ([]string, Dispatch, error) {
 	var closed []string
 	var out Dispatch
 	err := s.inDispatchTx(ctx, func(d *dispatchTx) error {
@@ -34,7 +35,7 @@ func (s *Store) CloseAbandoned(ctx context.Context, workflowID string, endedAt t
 				closed_by = 'temporal', closed_at = now(), updated_at = now() WHERE id = $1`, id, reason); err != nil {
 				return err
 			}
-			if err := emitForConversation(ctx, d.tx, id, domain.EventConversationClosed, "", map[string]any{
+			if err := store.EmitForConversation(ctx, d.tx, id, domain.EventConversationClosed, "", map[string]any{
 				"conversation_id": id, "state": domain.StateClosed, "close_reason": reason,
 			}); err != nil {
 				return err

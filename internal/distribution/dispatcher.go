@@ -1,4 +1,4 @@
-package store
+package distribution
 
 import (
 	"context"
@@ -13,13 +13,24 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
 )
+
+// Dispatcher makes the distribution decisions in PostgreSQL, each in one
+// transaction under the dispatch lock, and keeps the assignment outbox
+// (README.md). It is safe for concurrent use.
+type Dispatcher struct {
+	db *sqlx.DB
+}
+
+// NewDispatcher returns the dispatcher of the store's database.
+func NewDispatcher(st *store.Store) *Dispatcher { return &Dispatcher{db: st.DB()} }
 
 // dispatchLockKey is the PostgreSQL advisory lock ("Swbdisp1") that every
 // distribution decision holds for its whole transaction. One lock for all
 // queues is deliberate: an agent can sit in several queues, so per-queue
 // locks could not stop two queues from filling the same agent's last slot.
-// See docs/distribution.md.
+// See README.md.
 const dispatchLockKey int64 = 0x5377_6264_6973_7031
 
 // EnqueueRequest puts a conversation in a queue (after routing, or on a
@@ -83,7 +94,7 @@ type dispatchTx struct {
 // sees every earlier decision. Under REPEATABLE READ the snapshot would be
 // the one taken when the lock statement started waiting, and a decision
 // could miss the one it waited for.
-func (s *Store) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) error) error {
+func (s *Dispatcher) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) error) error {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return err
@@ -117,7 +128,7 @@ func (s *Store) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) error) 
 // queue keeps its agent unless req.Requeue (a retry or a reset run gets the
 // assignment the first attempt made). Any other call is a fresh enqueue:
 // the previous agent's capacity is released, its outbox row closed.
-func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, error) {
+func (s *Dispatcher) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, error) {
 	skills, err := normalizeEnqueue(&req)
 	if err != nil {
 		return Dispatch{}, err
@@ -137,7 +148,7 @@ func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, erro
 				EXISTS (SELECT 1 FROM queues WHERE id = $2) AS queue_exists
 			FROM conversations WHERE id = $1 FOR UPDATE`, req.ConversationID, req.QueueID)
 		if err != nil {
-			return notFound(err, "conversation "+req.ConversationID)
+			return store.NotFound(err, "conversation "+req.ConversationID)
 		}
 		if cur.State == domain.StateClosed {
 			return domain.Errorf(domain.CodeConflict, "conversation %s is closed", req.ConversationID)
@@ -196,11 +207,11 @@ func (s *Store) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch, erro
 // an eligible agent. Each assignment gets its assignment_outbox row in the
 // same transaction. Run without queues it is also the safety net that
 // repairs anything a missed trigger left behind.
-func (s *Store) Dispatch(ctx context.Context, queueIDs ...string) (Dispatch, error) {
+func (s *Dispatcher) Dispatch(ctx context.Context, queueIDs ...string) (Dispatch, error) {
 	var scope []string
 	if !slices.Contains(queueIDs, "") {
 		for _, id := range queueIDs {
-			if !validUUID(id) {
+			if !store.ValidUUID(id) {
 				return Dispatch{}, domain.Errorf(domain.CodeInvalid, "queue %q is not a queue id", id)
 			}
 			scope = append(scope, id)
@@ -222,8 +233,8 @@ func (s *Store) Dispatch(ctx context.Context, queueIDs ...string) (Dispatch, err
 // transferred) and dispatches the queues of the agent who held it. The
 // conversation keeps its agent_id: who worked it stays on record. Releasing
 // a conversation that holds nothing does nothing, so retries are harmless.
-func (s *Store) Release(ctx context.Context, conversationID string) (Dispatch, error) {
-	if !validUUID(conversationID) {
+func (s *Dispatcher) Release(ctx context.Context, conversationID string) (Dispatch, error) {
+	if !store.ValidUUID(conversationID) {
 		return Dispatch{}, domain.Errorf(domain.CodeNotFound, "conversation %s not found", conversationID)
 	}
 	var out Dispatch
@@ -255,8 +266,8 @@ func (s *Store) Release(ctx context.Context, conversationID string) (Dispatch, e
 
 // DispatchForAgent dispatches the queues of one agent: call it after the
 // agent's presence, capacity, skills or queues changed.
-func (s *Store) DispatchForAgent(ctx context.Context, agentID string) (Dispatch, error) {
-	if !validUUID(agentID) {
+func (s *Dispatcher) DispatchForAgent(ctx context.Context, agentID string) (Dispatch, error) {
+	if !store.ValidUUID(agentID) {
 		return Dispatch{}, domain.Errorf(domain.CodeNotFound, "agent %s not found", agentID)
 	}
 	var out Dispatch
@@ -307,10 +318,10 @@ func (d *dispatchTx) agentQueues(ctx context.Context, agentID string) ([]string,
 // stored. Skill names are trimmed and lower-cased as agents' skills are
 // (domain.NormalizeAgent), so "Billing" on a rule finds "billing" agents.
 func normalizeEnqueue(req *EnqueueRequest) ([]byte, error) {
-	if !validUUID(req.ConversationID) {
+	if !store.ValidUUID(req.ConversationID) {
 		return nil, domain.Errorf(domain.CodeNotFound, "conversation %s not found", req.ConversationID)
 	}
-	if !validUUID(req.QueueID) {
+	if !store.ValidUUID(req.QueueID) {
 		return nil, domain.Errorf(domain.CodeInvalid, "queue_id: queue %q does not exist", req.QueueID)
 	}
 	switch req.Distribution {

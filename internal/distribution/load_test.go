@@ -1,4 +1,4 @@
-package store_test
+package distribution_test
 
 import (
 	"cmp"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/distribution"
 	"github.com/switchboard/switchboard/internal/domain"
-	"github.com/switchboard/switchboard/internal/store"
 )
 
 // capacityAuditDDL records, in the test database only, every change of a
@@ -102,10 +102,10 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 	var lat latencies
 	var (
 		mu       sync.Mutex
-		returned = map[int64]store.Assignment{} // every assignment a call reported, by outbox id
+		returned = map[int64]distribution.Assignment{} // every assignment a call reported, by outbox id
 		released = map[string]bool{}
 	)
-	work := make(chan store.Assignment, 4*n)
+	work := make(chan distribution.Assignment, 4*n)
 	done := make(chan struct{})
 	// fail reports the first failure and stops the run; what fails after
 	// that (calls cut short by the cancelled context) is not news.
@@ -117,7 +117,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 	}
 	// report hands every assignment a call made to the workers, as the
 	// workflow would learn of it (from the activity result or the outbox).
-	report := func(d store.Dispatch) {
+	report := func(d distribution.Dispatch) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, a := range d.Assigned {
@@ -137,7 +137,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 			<-start
 			time.Sleep(time.Duration(rand.IntN(250)) * time.Millisecond)
 			t0 := time.Now()
-			d, err := f.st.Enqueue(ctx, store.EnqueueRequest{ConversationID: conv, QueueID: q, Priority: priority[conv]})
+			d, err := f.d.Enqueue(ctx, distribution.EnqueueRequest{ConversationID: conv, QueueID: q, Priority: priority[conv]})
 			lat.add("Enqueue", time.Since(t0))
 			if err != nil {
 				fail("enqueue %d: %v", i, err)
@@ -151,7 +151,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 	for range 6 {
 		wg.Go(func() {
 			for {
-				var a store.Assignment
+				var a distribution.Assignment
 				select {
 				case a = <-work:
 				case <-done:
@@ -169,7 +169,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 					return
 				}
 				t0 := time.Now()
-				d, err := f.st.Release(ctx, a.ConversationID)
+				d, err := f.d.Release(ctx, a.ConversationID)
 				lat.add("Release", time.Since(t0))
 				if err != nil {
 					fail("release: %v", err)
@@ -205,7 +205,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 					return
 				}
 				t0 := time.Now()
-				d, err := f.st.DispatchForAgent(ctx, agent)
+				d, err := f.d.DispatchForAgent(ctx, agent)
 				lat.add("DispatchForAgent", time.Since(t0))
 				if err != nil {
 					fail("dispatch for agent: %v", err)
@@ -270,13 +270,13 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			pending, err := f.st.PendingAssignments(ctx, 0, time.Hour, 100)
+			pending, err := f.d.PendingAssignments(ctx, 0, time.Hour, 100)
 			if err == nil && len(pending) > 0 {
 				ids := make([]int64, len(pending))
 				for i, p := range pending {
 					ids[i] = p.OutboxID
 				}
-				err = f.st.MarkAssignmentDelivered(ctx, ids...)
+				err = f.d.MarkAssignmentDelivered(ctx, ids...)
 			}
 			if err != nil && ctx.Err() == nil {
 				fail("relay: %v", err)
@@ -311,7 +311,7 @@ func TestDistributionUnderConcurrentLoad(t *testing.T) {
 
 // auditOutbox: one outbox row per conversation, each reported by the call
 // that made it, each to one of the agents, all delivered now.
-func auditOutbox(t *testing.T, f *distFix, convs []string, returned map[int64]store.Assignment, capacity map[string]int) {
+func auditOutbox(t *testing.T, f *distFix, convs []string, returned map[int64]distribution.Assignment, capacity map[string]int) {
 	t.Helper()
 	var rows []struct {
 		ID             int64  `db:"id"`
