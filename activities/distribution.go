@@ -7,7 +7,7 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-// Distribution assigns conversations to agents (see docs/distribution.md).
+// Distribution assigns conversations to agents (internal/distribution).
 // Assignments made for other conversations are delivered to their
 // workflows by the implementation.
 type Distribution interface {
