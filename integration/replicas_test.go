@@ -147,7 +147,7 @@ func TestReplicasShareTheWorkAndSurviveKills(t *testing.T) {
 	if n := s.emu.RateLimited(); n > 0 {
 		t.Errorf("Twilio refused %d sends over the sender's rate: the workers did not share the pace", n)
 	}
-	if peak := peakSendsPerSecond(s.emu.Messages()); peak > replicaPace+1 {
+	if peak := emulator.PeakPerSecond(s.emu.Messages()); peak > replicaPace+1 {
 		t.Errorf("%d sends in one second from two workers, the pace is %d/s", peak, replicaPace)
 	}
 	if failed, _ := historiesReport(t, s); len(failed) > 0 {
@@ -307,22 +307,6 @@ func checkAssignments(t *testing.T, s *stack, agents []domain.Agent, capacity in
 	if want := min(len(rows), capacity*len(agents)); assigned != want {
 		t.Errorf("%d conversations assigned, want %d (%d open, %d agents of capacity %d)", assigned, want, len(rows), len(agents), capacity)
 	}
-}
-
-func peakSendsPerSecond(msgs []emulator.SentMessage) int {
-	times := make([]time.Time, len(msgs))
-	for i, m := range msgs {
-		times[i] = m.ReceivedAt
-	}
-	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	peak, j := 0, 0
-	for i := range times {
-		for times[i].Sub(times[j]) >= time.Second {
-			j++
-		}
-		peak = max(peak, i-j+1)
-	}
-	return peak
 }
 
 // balancer is the load balancer in front of the `serve` processes: round

@@ -61,23 +61,6 @@ func TestMedianAndRate(t *testing.T) {
 	}
 }
 
-func TestPeakPerSecond(t *testing.T) {
-	t0 := time.Unix(0, 0)
-	var times []time.Time
-	for i := range 10 { // 10 in the first 0.5 s
-		times = append(times, t0.Add(time.Duration(i)*50*time.Millisecond))
-	}
-	for i := range 3 { // then 3 spread over the next 3 s
-		times = append(times, t0.Add(2*time.Second+time.Duration(i)*time.Second))
-	}
-	if got := peakPerSecond(times); got != 10 {
-		t.Errorf("peak = %d, want 10", got)
-	}
-	if got := peakPerSecond(nil); got != 0 {
-		t.Errorf("peak of nothing = %d", got)
-	}
-}
-
 func TestRenderTable(t *testing.T) {
 	rows := []Row{
 		{ID: "1 ingest", Measure: "webhooks/s", Result: "900/s = 0.95× baseline", Baseline: "950/s", Target: "≥ 0.9× baseline", Verdict: Met},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/emulator"
 	"github.com/switchboard/switchboard/workflows"
 )
 
@@ -161,7 +162,7 @@ func (e *env) outboundRun(ctx context.Context, v outboundVariant) (OutboundRun, 
 		span := times[len(times)-1].Sub(times[0])
 		run.AcceptedRate = Rate(len(times)-1, span)
 		run.Seconds = round2(times[len(times)-1].Sub(start).Seconds())
-		run.PeakPerSec = peakPerSecond(times)
+		run.PeakPerSec = emulator.PeakPerSecond(msgs)
 	}
 	return run, nil
 }
@@ -186,17 +187,4 @@ func (e *env) openReplyConversations(ctx context.Context, s *stack, n int) (ids,
 		}
 	}
 	return ids, customers, nil
-}
-
-// peakPerSecond is the largest number of times within any one-second
-// window (times sorted).
-func peakPerSecond(times []time.Time) int {
-	peak, j := 0, 0
-	for i := range times {
-		for times[i].Sub(times[j]) >= time.Second {
-			j++
-		}
-		peak = max(peak, i-j+1)
-	}
-	return peak
 }

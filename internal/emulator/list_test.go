@@ -151,3 +151,20 @@ func TestFailureJSONAcceptDropCallbackDelay(t *testing.T) {
 		t.Fatalf("round trip %s: %+v %v", b, back, err)
 	}
 }
+
+func TestPeakPerSecond(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	var msgs []SentMessage
+	for i := range 3 { // 3 spread over 3 s, listed first: the order does not matter
+		msgs = append(msgs, SentMessage{ReceivedAt: t0.Add(2*time.Second + time.Duration(i)*time.Second)})
+	}
+	for i := range 10 { // 10 in the first 0.5 s
+		msgs = append(msgs, SentMessage{ReceivedAt: t0.Add(time.Duration(i) * 50 * time.Millisecond)})
+	}
+	if got := PeakPerSecond(msgs); got != 10 {
+		t.Errorf("peak = %d, want 10", got)
+	}
+	if got := PeakPerSecond(nil); got != 0 {
+		t.Errorf("peak of nothing = %d", got)
+	}
+}

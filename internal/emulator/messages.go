@@ -271,3 +271,22 @@ func (e *Emulator) accept(m *message) bool {
 // RateLimited is how many sends were refused with 429 for going over a
 // sender's rate (Config.RatePerSender).
 func (e *Emulator) RateLimited() int { return int(e.rateLimited.Load()) }
+
+// PeakPerSecond is the largest number of msgs accepted within any one
+// second: how a sender's rate is judged (accept refuses past
+// Config.RatePerSender in such a window).
+func PeakPerSecond(msgs []SentMessage) int {
+	times := make([]time.Time, len(msgs))
+	for i, m := range msgs {
+		times[i] = m.ReceivedAt
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	peak, j := 0, 0
+	for i := range times {
+		for times[i].Sub(times[j]) >= time.Second {
+			j++
+		}
+		peak = max(peak, i-j+1)
+	}
+	return peak
+}
