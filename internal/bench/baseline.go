@@ -31,16 +31,7 @@ type baseline struct {
 
 func (e *env) startBaseline() (*baseline, error) {
 	b := &baseline{tc: e.tc, tq: "bench-noop-" + randHex(4)}
-	// Polled like Switchboard's worker (SWITCHBOARD_WORKER_POLLERS, or
-	// --pollers), so that neither side is held back by its polls.
-	pollers := config.DefaultWorkerPollers
-	if e.opts.Pollers > 0 {
-		pollers = e.opts.Pollers
-	}
-	b.w = worker.New(e.tc, b.tq, worker.Options{
-		MaxConcurrentWorkflowTaskExecutionSize: config.DefaultWorkerConcurrency,
-		MaxConcurrentWorkflowTaskPollers:       pollers,
-	})
+	b.w = worker.New(e.tc, b.tq, e.baselineWorkerOptions(false))
 	b.w.RegisterWorkflowWithOptions(func(ctx workflow.Context, _ workflows.ConversationInput) error {
 		var m domain.InboundMessage
 		workflow.GetSignalChannel(ctx, workflows.SignalInbound).Receive(ctx, &m)
@@ -56,6 +47,24 @@ func (e *env) startBaseline() (*baseline, error) {
 }
 
 func (b *baseline) stop() { b.w.Stop() }
+
+// baselineWorkerOptions: a baseline's worker is polled like Switchboard's
+// (SWITCHBOARD_WORKER_POLLERS, or --pollers), so that neither side is held
+// back by its polls; activity pollers too when it runs activities.
+func (e *env) baselineWorkerOptions(activities bool) worker.Options {
+	pollers := config.DefaultWorkerPollers
+	if e.opts.Pollers > 0 {
+		pollers = e.opts.Pollers
+	}
+	o := worker.Options{
+		MaxConcurrentWorkflowTaskExecutionSize: config.DefaultWorkerConcurrency,
+		MaxConcurrentWorkflowTaskPollers:       pollers,
+	}
+	if activities {
+		o.MaxConcurrentActivityTaskPollers = pollers
+	}
+	return o
+}
 
 // signalWithStart is what the webhook's relay does, with the same options,
 // search attributes and payload shape, for the no-op workflow.

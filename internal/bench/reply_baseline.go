@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/twilio"
 )
@@ -37,15 +36,7 @@ func (e *env) startReplyBaseline(ctx context.Context, s *stack, customers []stri
 	tw := twilio.NewClient(twilio.Config{APIBase: s.cfg.TwilioAPIBase, Timeout: s.cfg.TwilioTimeout, Logger: e.logger})
 	creds := domain.Credentials{AccountSID: s.accountSID, AuthToken: s.authToken}
 	b := &replyBaseline{tc: e.tc, tq: "bench-reply-" + randHex(4)}
-	pollers := config.DefaultWorkerPollers
-	if e.opts.Pollers > 0 {
-		pollers = e.opts.Pollers
-	}
-	b.w = worker.New(e.tc, b.tq, worker.Options{
-		MaxConcurrentWorkflowTaskExecutionSize: config.DefaultWorkerConcurrency,
-		MaxConcurrentWorkflowTaskPollers:       pollers,
-		MaxConcurrentActivityTaskPollers:       pollers,
-	})
+	b.w = worker.New(e.tc, b.tq, e.baselineWorkerOptions(true))
 	b.w.RegisterActivityWithOptions(func(ctx context.Context, to, body string) (string, error) {
 		r, err := tw.Send(ctx, twilio.SendRequest{Credentials: creds, From: s.number, To: to, Body: body})
 		return r.SID, err
