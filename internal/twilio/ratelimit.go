@@ -78,15 +78,11 @@ func (l *senderLimiter) wait(ctx context.Context, account, from string) error {
 		r.Cancel()
 		return &Error{Kind: Retryable, Message: "sender rate limit: the next free slot is " + delay.Round(time.Millisecond).String() + " away, after this attempt's deadline"}
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if err := sleepUntilSlot(ctx, delay); err != nil {
 		r.Cancel()
-		return &Error{Kind: Retryable, Message: "sender rate limit: " + ctx.Err().Error(), cause: ctx.Err()}
+		return err
 	}
+	return nil
 }
 
 // waitShared takes a slot shared with every other process and waits for it.
@@ -103,6 +99,12 @@ func (l *senderLimiter) waitShared(ctx context.Context, account, from string) er
 	if !ok {
 		return &Error{Kind: Retryable, Message: "sender rate limit: the next free slot is after this attempt's deadline"}
 	}
+	return sleepUntilSlot(ctx, delay)
+}
+
+// sleepUntilSlot waits delay for the send's slot, or fails Retryable when
+// ctx ends first.
+func sleepUntilSlot(ctx context.Context, delay time.Duration) error {
 	if delay <= 0 {
 		return nil
 	}
