@@ -29,6 +29,12 @@ type event struct {
 	twilioWindowClosed bool
 }
 
+// closesWindow: Twilio said 63016, by a status callback or by refusing a
+// send; the conversation turns template_only when the loop applies it.
+func (ev event) closesWindow() bool {
+	return ev.twilioWindowClosed || (ev.delivery != nil && ev.delivery.ErrorCode == twilioWindowClosed)
+}
+
 // call is an update (accept, transfer, close) waiting for the main loop's
 // answer; its handler waits for done.
 type call struct {
@@ -120,12 +126,10 @@ func (c *conversation) apply(ctx workflow.Context, ev event) {
 		}
 	case ev.assigned != nil:
 		c.onAssigned(ctx, *ev.assigned)
-	case ev.delivery != nil:
-		if ev.delivery.ErrorCode == twilioWindowClosed {
-			c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
-		}
-	case ev.twilioWindowClosed:
+	case ev.closesWindow():
 		c.toTemplateOnly(ctx, domain.ModeReasonTwilio63016)
+	case ev.delivery != nil:
+		// Other statuses are the database's and the agents' business.
 	case !ev.windowWarning.IsZero():
 		c.warnWindow(ctx, ev.windowWarning)
 	case !ev.windowExpired.IsZero():

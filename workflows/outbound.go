@@ -237,9 +237,7 @@ func (c *conversation) awaitReportedRefusals(ctx workflow.Context) {
 
 // windowRefusalQueued reports a 63016 collected but not yet applied.
 func (c *conversation) windowRefusalQueued() bool {
-	return slices.ContainsFunc(c.events, func(ev event) bool {
-		return ev.twilioWindowClosed || (ev.delivery != nil && ev.delivery.ErrorCode == twilioWindowClosed)
-	})
+	return slices.ContainsFunc(c.events, event.closesWindow)
 }
 
 func (c *conversation) markFailed(ctx workflow.Context, id string, code int, reason string) {
