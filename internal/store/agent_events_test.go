@@ -42,29 +42,9 @@ func TestAgentEventsBecomeVisibleInIDOrder(t *testing.T) {
 	if err := st.Migrate(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	acc, err := st.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenEnc: "x",
-		Numbers: []store.NewNumber{{Name: "n", E164: "+14155550100"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := uuid.NewString()
-	if _, err := st.DB().Exec(`INSERT INTO agents (id, name, email, capacity, token_hash) VALUES ($1, 'A', 'a@example.com', 2, 'h')`, agent); err != nil {
-		t.Fatal(err)
-	}
-	conv := func(customer string) domain.ConversationRecord {
-		c := domain.ConversationRecord{ID: uuid.NewString(), AccountID: acc.ID, NumberID: acc.Numbers[0].ID,
-			CustomerE164: customer, State: domain.StateAssigned, Mode: domain.ModeSession}
-		c.WorkflowID = domain.ConversationWorkflowID(c.NumberID, c.CustomerE164)
-		if err := st.SaveConversation(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().Exec(`UPDATE conversations SET agent_id = $1 WHERE id = $2`, agent, c.ID); err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	agent, conv := agentWithConversations(ctx, t, st)
 	x, y := conv("+33600000001"), conv("+33600000002")
-	msg := domain.InboundMessage{MessageSID: "SM" + uuid.NewString()[:30], AccountID: acc.ID, NumberID: acc.Numbers[0].ID,
+	msg := domain.InboundMessage{MessageSID: "SM" + uuid.NewString()[:30], AccountID: x.AccountID, NumberID: x.NumberID,
 		From: x.CustomerE164, To: "+14155550100", Body: "hi", ReceivedAt: time.Now()}
 	if _, err := st.InsertInbound(ctx, x.WorkflowID, msg); err != nil {
 		t.Fatal(err)
@@ -132,5 +112,33 @@ func TestAgentEventsBecomeVisibleInIDOrder(t *testing.T) {
 	}
 	if latest, err := st.LatestAgentEventID(ctx, agent); err != nil || latest != evs[1].ID {
 		t.Fatalf("latest %d (%v), want %d", latest, err, evs[1].ID)
+	}
+}
+
+// agentWithConversations creates an account with one number and an agent,
+// and returns the agent's id and a function that stores a conversation of
+// a customer assigned to that agent.
+func agentWithConversations(ctx context.Context, t *testing.T, st *store.Store) (string, func(customer string) domain.ConversationRecord) {
+	t.Helper()
+	acc, err := st.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenEnc: "x",
+		Numbers: []store.NewNumber{{Name: "n", E164: "+14155550100"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := uuid.NewString()
+	if _, err := st.DB().Exec(`INSERT INTO agents (id, name, email, capacity, token_hash) VALUES ($1, 'A', 'a@example.com', 2, 'h')`, agent); err != nil {
+		t.Fatal(err)
+	}
+	return agent, func(customer string) domain.ConversationRecord {
+		c := domain.ConversationRecord{ID: uuid.NewString(), AccountID: acc.ID, NumberID: acc.Numbers[0].ID,
+			CustomerE164: customer, State: domain.StateAssigned, Mode: domain.ModeSession}
+		c.WorkflowID = domain.ConversationWorkflowID(c.NumberID, c.CustomerE164)
+		if err := st.SaveConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`UPDATE conversations SET agent_id = $1 WHERE id = $2`, agent, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
 }
