@@ -77,29 +77,29 @@ func TestClaimRefusalReasons(t *testing.T) {
 	conv := pick(domain.SkillRequired{Name: "billing", MinProficiency: 5})
 
 	outsider := f.agent(agentSpec{capacity: 5, queues: []string{elsewhere}, skills: map[string]int{"billing": 9}})
-	wantCode(t, f.d.Claim(f.ctx, conv, outsider), domain.CodeConflict, "not a member of queue", q)
+	storetest.WantCode(t, f.d.Claim(f.ctx, conv, outsider), domain.CodeConflict, "not a member of queue", q)
 
 	novice := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 3}})
-	wantCode(t, f.d.Claim(f.ctx, conv, novice), domain.CodeConflict, `lacks skill "billing"`, "5", "has 3")
+	storetest.WantCode(t, f.d.Claim(f.ctx, conv, novice), domain.CodeConflict, `lacks skill "billing"`, "5", "has 3")
 
 	small := f.agent(agentSpec{capacity: 1, queues: []string{q}, skills: map[string]int{"billing": 9}})
-	wantCode(t, f.d.Claim(f.ctx, conv, small), domain.CodeConflict, "over capacity", "load 0 + cost 2 > capacity 1")
+	storetest.WantCode(t, f.d.Claim(f.ctx, conv, small), domain.CodeConflict, "over capacity", "load 0 + cost 2 > capacity 1")
 
 	away := f.agent(agentSpec{capacity: 5, presence: domain.PresenceAway, queues: []string{q}, skills: map[string]int{"billing": 9}})
-	wantCode(t, f.d.Claim(f.ctx, conv, away), domain.CodeConflict, "not available", "away")
+	storetest.WantCode(t, f.d.Claim(f.ctx, conv, away), domain.CodeConflict, "not available", "away")
 
 	ok := f.agent(agentSpec{capacity: 5, queues: []string{q}, skills: map[string]int{"billing": 9}})
 	if err := f.d.Claim(f.ctx, conv, ok); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, f.d.Claim(f.ctx, conv, novice), domain.CodeConflict, "already taken")
+	storetest.WantCode(t, f.d.Claim(f.ctx, conv, novice), domain.CodeConflict, "already taken")
 
 	closed := pick()
 	f.record(closed, domain.StateClosed)
-	wantCode(t, f.d.Claim(f.ctx, closed, ok), domain.CodeConflict, "not waiting", "closed")
+	storetest.WantCode(t, f.d.Claim(f.ctx, closed, ok), domain.CodeConflict, "not waiting", "closed")
 
-	wantCode(t, f.d.Claim(f.ctx, pick(), "00000000-0000-0000-0000-000000000000"), domain.CodeNotFound)
-	wantCode(t, f.d.Claim(f.ctx, "nope", ok), domain.CodeNotFound)
+	storetest.WantCode(t, f.d.Claim(f.ctx, pick(), "00000000-0000-0000-0000-000000000000"), domain.CodeNotFound)
+	storetest.WantCode(t, f.d.Claim(f.ctx, "nope", ok), domain.CodeNotFound)
 }
 
 // A transfer to a named agent ignores queues and skills but not presence
@@ -117,12 +117,12 @@ func TestAssignToNamedAgent(t *testing.T) {
 
 	busy := f.agent(agentSpec{capacity: 3, presence: domain.PresenceBusy, queues: []string{other}})
 	_, err := f.d.AssignTo(f.ctx, conv, busy)
-	wantCode(t, err, domain.CodeConflict, "not available", "busy")
+	storetest.WantCode(t, err, domain.CodeConflict, "not available", "busy")
 
 	full := f.agent(agentSpec{capacity: 1, queues: []string{other}})
 	f.enqueue(distribution.EnqueueRequest{QueueID: other}) // fills full
 	_, err = f.d.AssignTo(f.ctx, conv, full)
-	wantCode(t, err, domain.CodeConflict, "over capacity", "load 1 + cost 1 > capacity 1")
+	storetest.WantCode(t, err, domain.CodeConflict, "over capacity", "load 1 + cost 1 > capacity 1")
 	if f.agentOf(conv) != ada || f.load(ada) != 1 {
 		t.Fatal("a refused transfer must change nothing")
 	}
@@ -145,9 +145,9 @@ func TestAssignToNamedAgent(t *testing.T) {
 	}
 	f.record(conv, domain.StateClosed)
 	_, err = f.d.AssignTo(f.ctx, conv, ada)
-	wantCode(t, err, domain.CodeConflict, "closed")
+	storetest.WantCode(t, err, domain.CodeConflict, "closed")
 	_, err = f.d.AssignTo(f.ctx, waiter, "00000000-0000-0000-0000-000000000000")
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 }
 
 // The dispatcher pins READ COMMITTED: with a server default of REPEATABLE

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -195,22 +194,5 @@ func (f *distFix) backlogSkills(queueID string, n int, skills string) {
 		FROM c`, f.account, f.number, queueID, n, start, skills)
 	if err != nil {
 		f.t.Fatal(err)
-	}
-}
-
-// wantCode fails unless err is a domain error with code whose message
-// contains each of parts.
-func wantCode(t *testing.T, err error, code domain.Code, parts ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want %s", code)
-	}
-	if got := domain.ErrorCode(err); got != code {
-		t.Fatalf("error %v: code %s, want %s", err, got, code)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Fatalf("error %q does not mention %q", err, p)
-		}
 	}
 }

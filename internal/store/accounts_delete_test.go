@@ -32,26 +32,26 @@ func TestDeletedAccountIsInvisibleAndItsNumbersReusable(t *testing.T) {
 	if err := st.DeleteAccount(ctx, acc.ID, testAudit); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, st.DeleteAccount(ctx, acc.ID, testAudit), domain.CodeNotFound)
+	storetest.WantCode(t, st.DeleteAccount(ctx, acc.ID, testAudit), domain.CodeNotFound)
 
 	e164 := acc.Numbers[0].E164
 	_, err = st.GetAccount(ctx, acc.ID)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	_, err = st.AccountSecret(ctx, acc.ID)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	_, err = st.WebhookTarget(ctx, acc.ID, e164)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	_, err = st.GetNumber(ctx, acc.Numbers[0].ID)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	_, err = st.NumberByE164(ctx, acc.ID, e164)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	if accs, err := st.ListAccounts(ctx); err != nil || len(accs) != 0 {
 		t.Fatalf("list: %+v %v", accs, err)
 	}
 	_, err = st.UpdateAccount(ctx, acc.ID, store.AccountPatch{Name: ptr("x")}, testAudit)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	_, err = st.AddNumber(ctx, acc.ID, store.NewNumber{Name: "n", E164: "+14155550199"}, testAudit)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 
 	// The transcript stays, closed; the number can be connected again.
 	c, err := st.GetConversation(ctx, conv.ID)
@@ -79,9 +79,9 @@ func TestNumbersAddMoveAndRelease(t *testing.T) {
 		t.Fatalf("add: %+v %v", n, err)
 	}
 	_, err = st.AddNumber(ctx, conv.AccountID, store.NewNumber{Name: "dup", E164: "+14155550101"}, testAudit)
-	wantCode(t, err, domain.CodeConflict, "+14155550101")
+	storetest.WantCode(t, err, domain.CodeConflict, "+14155550101")
 	_, err = st.AddNumber(ctx, conv.AccountID, store.NewNumber{Name: "x", E164: "+14155550102", WorkstreamID: ptr(uuid.NewString())}, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "workstream_id")
+	storetest.WantCode(t, err, domain.CodeInvalid, "workstream_id")
 
 	n, err = st.UpdateNumber(ctx, conv.AccountID, n.ID, store.NumberPatch{Name: ptr("Ventes")}, testAudit)
 	if err != nil || n.Name != "Ventes" || n.WorkstreamID == nil {
@@ -92,9 +92,9 @@ func TestNumbersAddMoveAndRelease(t *testing.T) {
 		t.Fatalf("detach: %+v %v", n, err)
 	}
 	_, err = st.UpdateNumber(ctx, conv.AccountID, n.ID, store.NumberPatch{SetWorkstream: true, WorkstreamID: ptr(uuid.NewString())}, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "workstream_id")
+	storetest.WantCode(t, err, domain.CodeInvalid, "workstream_id")
 	_, err = st.UpdateNumber(ctx, uuid.NewString(), n.ID, store.NumberPatch{Name: ptr("x")}, testAudit)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 
 	open, err := st.OpenConversations(ctx, conv.AccountID, n.ID)
 	if err != nil || len(open) != 0 {
@@ -149,7 +149,7 @@ func TestAuditRowsAreRedactedAndPaged(t *testing.T) {
 		t.Fatalf("changes not redacted as expected: %s", created)
 	}
 	_, err = st.ListAudit(ctx, store.AuditFilter{Cursor: "nonsense"})
-	wantCode(t, err, domain.CodeInvalid, "cursor")
+	storetest.WantCode(t, err, domain.CodeInvalid, "cursor")
 	if page, err := st.ListAudit(ctx, store.AuditFilter{ResourceID: uuid.NewString()}); err != nil || len(page.Data) != 0 {
 		t.Fatalf("filter: %+v %v", page, err)
 	}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,23 +11,6 @@ import (
 )
 
 var testAudit = store.Audit{Actor: "admin", Changes: json.RawMessage(`{"k":"v"}`)}
-
-// wantCode fails unless err is a domain error with code whose message
-// contains each of parts.
-func wantCode(t *testing.T, err error, code domain.Code, parts ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want %s", code)
-	}
-	if got := domain.ErrorCode(err); got != code {
-		t.Fatalf("error %v: code %s, want %s", err, got, code)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Fatalf("error %q does not mention %q", err, p)
-		}
-	}
-}
 
 func mustQueue(t *testing.T, st *store.Store, name string) domain.Queue {
 	t.Helper()

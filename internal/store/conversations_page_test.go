@@ -66,5 +66,5 @@ func TestConversationPagesCoverEveryRowOnceWithTies(t *testing.T) {
 		t.Fatalf("unknown agent: %+v", page.Data)
 	}
 	_, err := st.ListConversationsPage(ctx, store.ConversationFilter{Cursor: "eyJ4IjoxfQ"})
-	wantCode(t, err, domain.CodeInvalid, "cursor")
+	storetest.WantCode(t, err, domain.CodeInvalid, "cursor")
 }

@@ -17,7 +17,7 @@ func TestQueueCRUDAndDeleteRefusedWhileReferenced(t *testing.T) {
 	ctx := context.Background()
 	q := mustQueue(t, st, "Billing")
 	_, err := st.CreateQueue(ctx, "Billing", 1, testAudit)
-	wantCode(t, err, domain.CodeConflict, "name")
+	storetest.WantCode(t, err, domain.CodeConflict, "name")
 
 	prio := 5
 	up, err := st.UpdateQueue(ctx, q.ID, store.QueuePatch{Priority: &prio}, testAudit)
@@ -26,9 +26,9 @@ func TestQueueCRUDAndDeleteRefusedWhileReferenced(t *testing.T) {
 	}
 	other := mustQueue(t, st, "Sales")
 	_, err = st.UpdateQueue(ctx, other.ID, store.QueuePatch{Name: &q.Name}, testAudit)
-	wantCode(t, err, domain.CodeConflict, "name")
+	storetest.WantCode(t, err, domain.CodeConflict, "name")
 	_, err = st.UpdateQueue(ctx, uuid.NewString(), store.QueuePatch{}, testAudit)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 
 	// Every kind of reference is named in the refusal.
 	ws := mustWorkstream(t, st, "Support", &q.ID)
@@ -38,7 +38,7 @@ func TestQueueCRUDAndDeleteRefusedWhileReferenced(t *testing.T) {
 	st.DB().MustExec(`INSERT INTO agents (id, name, email, token_hash) VALUES ($1, 'A', 'a@example.com', 'h')`, agentID)
 	st.DB().MustExec(`INSERT INTO agent_queues (agent_id, queue_id) VALUES ($1, $2)`, agentID, q.ID)
 	err = st.DeleteQueue(ctx, q.ID, testAudit)
-	wantCode(t, err, domain.CodeConflict, `default queue of workstream(s) "Support"`, `routing rules in workstream(s) "VIP"`, "1 agent(s)")
+	storetest.WantCode(t, err, domain.CodeConflict, `default queue of workstream(s) "Support"`, `routing rules in workstream(s) "VIP"`, "1 agent(s)")
 
 	st.DB().MustExec(`DELETE FROM agent_queues`)
 	st.DB().MustExec(`DELETE FROM routing_rules`)
@@ -47,7 +47,7 @@ func TestQueueCRUDAndDeleteRefusedWhileReferenced(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = st.GetQueue(ctx, q.ID)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 	qs, err := st.ListQueues(ctx)
 	if err != nil || len(qs) != 1 || qs[0].ID != other.ID {
 		t.Fatalf("list: %+v %v", qs, err)

@@ -61,11 +61,11 @@ func TestRoutingRulesKeepAContiguousOrder(t *testing.T) {
 	}
 	wantOrder("c", "b", "a", "moved")
 	_, err := st.ReorderRoutingRules(ctx, ws.ID, []string{c.ID, b.ID, a.ID}, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "missing")
+	storetest.WantCode(t, err, domain.CodeInvalid, "missing")
 	_, err = st.ReorderRoutingRules(ctx, ws.ID, []string{c.ID, c.ID, a.ID, first.ID}, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "twice")
+	storetest.WantCode(t, err, domain.CodeInvalid, "twice")
 	_, err = st.ReorderRoutingRules(ctx, ws.ID, []string{c.ID, b.ID, a.ID, first.ID, uuid.NewString()}, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "not a rule of this workstream")
+	storetest.WantCode(t, err, domain.CodeInvalid, "not a rule of this workstream")
 
 	if err := st.DeleteRoutingRule(ctx, ws.ID, b.ID, testAudit); err != nil {
 		t.Fatal(err)
@@ -73,12 +73,12 @@ func TestRoutingRulesKeepAContiguousOrder(t *testing.T) {
 	wantOrder("c", "a", "moved")
 
 	_, err = st.CreateRoutingRule(ctx, ws.ID, domain.RoutingRule{Name: "x", QueueID: uuid.NewString()}, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "queue_id")
+	storetest.WantCode(t, err, domain.CodeInvalid, "queue_id")
 	_, err = st.CreateRoutingRule(ctx, uuid.NewString(), domain.RoutingRule{Name: "x", QueueID: q.ID}, testAudit)
-	wantCode(t, err, domain.CodeNotFound, "workstream")
+	storetest.WantCode(t, err, domain.CodeNotFound, "workstream")
 	other := mustWorkstream(t, st, "Other", nil)
 	_, err = st.GetRoutingRule(ctx, other.ID, a.ID)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 
 	// Each rule change is a change of the workstream's behaviour.
 	w, _ := st.GetWorkstream(ctx, ws.ID)

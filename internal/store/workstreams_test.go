@@ -46,11 +46,11 @@ func TestWorkstreamRoundTripVersionsAndDelete(t *testing.T) {
 	}
 
 	_, err = st.CreateWorkstream(ctx, in, testAudit)
-	wantCode(t, err, domain.CodeConflict, "name")
+	storetest.WantCode(t, err, domain.CodeConflict, "name")
 	bad := in
 	bad.Name, bad.DefaultQueueID = "Other", ptr(uuid.NewString())
 	_, err = st.CreateWorkstream(ctx, bad, testAudit)
-	wantCode(t, err, domain.CodeInvalid, "default_queue_id")
+	storetest.WantCode(t, err, domain.CodeInvalid, "default_queue_id")
 
 	in.Name = "Support France"
 	up, err := st.UpdateWorkstream(ctx, w.ID, 1, in, testAudit)
@@ -58,9 +58,9 @@ func TestWorkstreamRoundTripVersionsAndDelete(t *testing.T) {
 		t.Fatalf("update: %+v %v", up, err)
 	}
 	_, err = st.UpdateWorkstream(ctx, w.ID, 1, in, testAudit)
-	wantCode(t, err, domain.CodeConflict, "version 2")
+	storetest.WantCode(t, err, domain.CodeConflict, "version 2")
 	_, err = st.UpdateWorkstream(ctx, uuid.NewString(), 0, in, testAudit)
-	wantCode(t, err, domain.CodeNotFound)
+	storetest.WantCode(t, err, domain.CodeNotFound)
 
 	// In use by a number: refused; once the number is released: deleted,
 	// with its rules, and the released number forgets it.
@@ -70,7 +70,7 @@ func TestWorkstreamRoundTripVersionsAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRule(t, st, w.ID, "r", q.ID, 0)
-	wantCode(t, st.DeleteWorkstream(ctx, w.ID, testAudit), domain.CodeConflict, "+14155550100")
+	storetest.WantCode(t, st.DeleteWorkstream(ctx, w.ID, testAudit), domain.CodeConflict, "+14155550100")
 	if err := st.DeleteNumber(ctx, acc.ID, acc.Numbers[0].ID, testAudit); err != nil {
 		t.Fatal(err)
 	}

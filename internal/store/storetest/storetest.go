@@ -19,6 +19,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/switchboard/switchboard/internal/devenv"
+	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -144,4 +145,21 @@ func sanitize(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// WantCode fails unless err is a domain error with code whose message
+// contains each of parts.
+func WantCode(t testing.TB, err error, code domain.Code, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %s", code)
+	}
+	if got := domain.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %s, want %s", err, got, code)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Fatalf("error %q does not mention %q", err, p)
+		}
+	}
 }
