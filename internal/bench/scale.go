@@ -42,7 +42,7 @@ type ScaleResult struct {
 // file-backed dev server, then measures memory and storage.
 func (e *env) runScale(ctx context.Context) error {
 	o := e.opts
-	addr, where, dbFile := o.TemporalAddress, "existing server at "+o.TemporalAddress, ""
+	addr, server, dbFile := o.TemporalAddress, "existing server at "+o.TemporalAddress, ""
 	if addr == "" {
 		dir, err := os.MkdirTemp("", "sbbench-temporal-")
 		if err != nil {
@@ -56,15 +56,15 @@ func (e *env) runScale(ctx context.Context) error {
 			return err
 		}
 		defer srv.Stop()
-		addr, where = srv.Address, "dev server, SQLite file"
+		addr, server = srv.Address, "dev server, SQLite file"
 	}
 	s, err := e.newStack(ctx, stackConfig{name: "scale", temporal: addr, split: o.Split})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	res := ScaleResult{Conversations: o.Conversations, Temporal: where, Split: o.Split, StickyCache: s.cfg.WorkerStickyCacheSize}
-	where = "API and worker in this process"
+	res := ScaleResult{Conversations: o.Conversations, Temporal: server, Split: o.Split, StickyCache: s.cfg.WorkerStickyCacheSize}
+	where := "API and worker in this process"
 	if o.Split {
 		where = "`switchboard serve` and `switchboard worker` child processes"
 	}
