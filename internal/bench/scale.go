@@ -153,7 +153,7 @@ func (e *env) runScale(ctx context.Context) error {
 		timer = "WARNING: the sampled conversation has no pending timer"
 	}
 	rows := []Row{{
-		ID: "5 scale", Measure: fmt.Sprintf("open %d conversations (file-backed Temporal)", n),
+		ID: "5 scale", Measure: fmt.Sprintf("open %d conversations (%s)", n, res.Temporal),
 		Result: fmt.Sprintf("%.0f s (%s)", res.CreateSeconds, fmtRate(res.CreatePerSec)), Verdict: Info,
 		Note: fmt.Sprintf("%d webhooks in flight, from the first webhook to the last message recorded; %s; %d errors", o.ScaleConcurrency, timer, res.Errors),
 	}}
