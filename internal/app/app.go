@@ -178,6 +178,7 @@ func (a *App) API() *api.Server {
 		AgentEvents:   st,
 		Webhooks:      st,
 		Customers:     st,
+		Reports:       st,
 		Idempotency:   st,
 		Postgres:      st,
 		Distribution:  a.distribution,

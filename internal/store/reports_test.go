@@ -260,8 +260,8 @@ func (f *dayFixture) script(i int, c scriptConv) {
 
 // expected computes one group's figures from the script alone.
 type expectedRow struct {
-	group string
-	figs  store.ConversationFigures
+	group                  string
+	figs                   store.ConversationFigures
 	waits, firsts, handles []float64
 	scores                 []int
 	surveyed               int
@@ -280,7 +280,9 @@ func percentile(v []float64, p float64) *float64 {
 func TestReportsScriptedDay(t *testing.T) {
 	f := newDayFixture(t)
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	h := func(hours, minutes int) time.Time { return day.Add(time.Duration(hours)*time.Hour + time.Duration(minutes)*time.Minute) }
+	h := func(hours, minutes int) time.Time {
+		return day.Add(time.Duration(hours)*time.Hour + time.Duration(minutes)*time.Minute)
+	}
 	m := func(n int) time.Duration { return time.Duration(n) * time.Minute }
 	s := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	convs := []scriptConv{
