@@ -144,6 +144,8 @@ func (s *Server) App() *fiber.App {
 	// transition writes.
 	admin.Get("/reports/conversations", s.conversationsReport)
 	admin.Get("/reports/agents", s.agentsReport)
+	admin.Get("/conversations/:id/transcript", s.conversationTranscript)
+	admin.Get("/exports/conversations", s.exportConversations) // NDJSON stream
 
 	// Temporal's codec protocol for tools, on the public port: an admin
 	// key. `temporal workflow show --codec-endpoint https://…/codec

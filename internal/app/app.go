@@ -179,6 +179,7 @@ func (a *App) API() *api.Server {
 		Webhooks:      st,
 		Customers:     st,
 		Reports:       st,
+		Transcripts:   st,
 		Idempotency:   st,
 		Postgres:      st,
 		Distribution:  a.distribution,
