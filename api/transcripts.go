@@ -11,13 +11,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
-// TranscriptStore reads transcripts and streams exports
-// (internal/store/transcripts.go).
+// TranscriptStore streams exports (internal/store/transcripts.go);
+// transcripts are read through ConversationStore.
 type TranscriptStore interface {
-	Transcript(ctx context.Context, id string) (store.ExportedConversation, []store.ExportedMessage, error)
 	ExportClosed(ctx context.Context, from, to time.Time, sink store.ExportSink) error
 }
 
@@ -26,7 +26,7 @@ var transcriptColumns = []string{"created_at", "direction", "author", "body", "m
 // conversationTranscript answers a conversation's transcript as JSON,
 // CSV (one line per message) or plain text, as Accept asks.
 func (s *Server) conversationTranscript(c *fiber.Ctx) error {
-	conv, msgs, err := s.transcripts.Transcript(c.UserContext(), c.Params("id"))
+	conv, msgs, err := s.conversationWithMessages(c)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 				code = itoa(*m.ErrorCode)
 			}
 			return []string{m.CreatedAt.UTC().Format(time.RFC3339Nano), m.Direction, m.Author, m.Body,
-				strings.Join(mediaURLs(m.Media), " "), templateName(m.Template), m.Status, code, str(m.TwilioSID), m.ID}
+				strings.Join(mediaURLs(m.Media), " "), templateName(m.Template), string(m.Status), code, str(m.TwilioSID), m.ID}
 		})
 	case fiber.MIMETextPlain:
 		var b strings.Builder
@@ -67,11 +67,7 @@ func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"conversation": conv, "messages": msgs})
 }
 
-func mediaURLs(raw store.RawJSON) []string {
-	var media []struct {
-		URL string `json:"url"`
-	}
-	_ = json.Unmarshal(raw, &media)
+func mediaURLs(media []domain.Media) []string {
 	out := make([]string, 0, len(media))
 	for _, m := range media {
 		out = append(out, m.URL)
@@ -79,11 +75,10 @@ func mediaURLs(raw store.RawJSON) []string {
 	return out
 }
 
-func templateName(raw store.RawJSON) string {
-	var t struct {
-		Name string `json:"name"`
+func templateName(t *domain.TemplateUse) string {
+	if t == nil {
+		return ""
 	}
-	_ = json.Unmarshal(raw, &t)
 	return t.Name
 }
 
@@ -135,7 +130,7 @@ type ndjsonSink struct {
 	messages      int
 }
 
-func (n *ndjsonSink) Conversation(c store.ExportedConversation) error {
+func (n *ndjsonSink) Conversation(c domain.Conversation) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -148,7 +143,7 @@ func (n *ndjsonSink) Conversation(c store.ExportedConversation) error {
 	return err
 }
 
-func (n *ndjsonSink) Message(m store.ExportedMessage) error {
+func (n *ndjsonSink) Message(m domain.Message) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err

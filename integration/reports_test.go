@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -82,12 +83,16 @@ func TestReportsThroughTheStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	var counts struct {
-		In  int `db:"inbound"`
-		Out int `db:"outbound"`
+		In          int `db:"inbound"`
+		Out         int `db:"outbound"`
+		handledMsgs int
 	}
 	if err := db.Get(&counts, `SELECT count(*) FILTER (WHERE direction = 'inbound') AS inbound,
 			count(*) FILTER (WHERE direction = 'outbound') AS outbound
 		FROM messages WHERE conversation_id = ANY(ARRAY[$1, $2]::uuid[])`, handled.ID, abandoned.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&counts.handledMsgs, `SELECT count(*) FROM messages WHERE conversation_id = $1`, handled.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -116,17 +121,9 @@ func TestReportsThroughTheStack(t *testing.T) {
 	}
 
 	// CSV: a header row, then the same figures.
-	req, _ := http.NewRequest(http.MethodGet, s.apiURL+"/api/v1/reports/conversations?"+q.Encode(), nil)
-	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminKey)
-	req.Header.Set("Accept", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
+	lines, err := csv.NewReader(strings.NewReader(s.getAs("/api/v1/reports/conversations?"+q.Encode(), "text/csv"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	lines, err := csv.NewReader(resp.Body).ReadAll()
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
-		t.Fatalf("csv: %d %v %v", resp.StatusCode, err, lines)
 	}
 	if len(lines) != 2 || strings.Join(lines[0][:4], ",") != "queue_id,queue_name,offered,handled" || lines[1][0] != queue || lines[1][2] != "2" || lines[1][3] != "1" {
 		t.Fatalf("csv lines: %v", lines)
@@ -143,6 +140,43 @@ func TestReportsThroughTheStack(t *testing.T) {
 		if status != http.StatusBadRequest || !strings.Contains(string(raw), want) {
 			t.Errorf("%s: %d %s, want 400 %q", query, status, raw, want)
 		}
+	}
+
+	// The transcript in each format, and the export of both closed conversations.
+	var tr struct {
+		Conversation domain.Conversation
+		Messages     []domain.Message
+	}
+	s.admin(http.MethodGet, "/api/v1/conversations/"+handled.ID+"/transcript", nil, http.StatusOK, &tr)
+	if tr.Conversation.ID != handled.ID || len(tr.Messages) != counts.handledMsgs || tr.Messages[0].Body != "Bonjour, ma commande ?" {
+		t.Fatalf("transcript: %+v", tr)
+	}
+	text := s.getAs("/api/v1/conversations/"+handled.ID+"/transcript", "text/plain")
+	if !strings.Contains(text, "customer: Bonjour, ma commande ?") || !strings.Contains(text, "agent:"+ada.ID+": Je regarde.") {
+		t.Fatalf("plain transcript:\n%s", text)
+	}
+	rows, err := csv.NewReader(strings.NewReader(s.getAs("/api/v1/conversations/"+handled.ID+"/transcript", "text/csv"))).ReadAll()
+	if err != nil || len(rows) != 1+counts.handledMsgs || rows[0][0] != "created_at" || rows[1][3] != "Bonjour, ma commande ?" {
+		t.Fatalf("csv transcript: %v %v", err, rows)
+	}
+	export := s.getAs("/api/v1/exports/conversations?"+url.Values{"from": q["from"], "to": q["to"]}.Encode(), "application/x-ndjson")
+	ndLines := strings.Split(strings.TrimSuffix(export, "\n"), "\n")
+	if len(ndLines) != 2 {
+		t.Fatalf("export: %d lines:\n%s", len(ndLines), export)
+	}
+	exported := 0
+	for _, l := range ndLines {
+		var line struct {
+			Conversation domain.Conversation
+			Messages     []domain.Message
+		}
+		if err := json.Unmarshal([]byte(l), &line); err != nil || line.Conversation.State != domain.StateClosed {
+			t.Fatalf("export line %s: %v", l, err)
+		}
+		exported += len(line.Messages)
+	}
+	if exported != counts.In+counts.Out {
+		t.Fatalf("export has %d messages, want %d", exported, counts.In+counts.Out)
 	}
 
 	var agents struct {
@@ -179,4 +213,23 @@ func p(f *float64) any {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// getAs reads an admin route with an Accept header and returns the body
+// (status 200 and that content type required).
+func (s *stack) getAs(path, accept string) string {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.apiURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminKey)
+	req.Header.Set("Accept", accept)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), accept) {
+		s.t.Fatalf("GET %s as %s: %d %s: %s", path, accept, resp.StatusCode, resp.Header.Get("Content-Type"), raw)
+	}
+	return string(raw)
 }

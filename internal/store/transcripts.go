@@ -2,87 +2,22 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // ExportSink receives an export as it is read: each conversation, then its
 // messages in order, then the conversation's end. An error stops the
 // export (the client went away).
 type ExportSink interface {
-	Conversation(c ExportedConversation) error
-	Message(m ExportedMessage) error
+	Conversation(c domain.Conversation) error
+	Message(m domain.Message) error
 	EndConversation() error
 }
-
-// ExportedConversation is a conversation as exports and transcripts show it.
-type ExportedConversation struct {
-	ID           string     `db:"id" json:"id"`
-	WorkflowID   string     `db:"workflow_id" json:"workflow_id"`
-	AccountID    string     `db:"account_id" json:"account_id"`
-	NumberID     string     `db:"number_id" json:"number_id"`
-	CustomerE164 string     `db:"customer_e164" json:"customer_e164"`
-	ProfileName  string     `db:"profile_name" json:"profile_name"`
-	WorkstreamID *string    `db:"workstream_id" json:"workstream_id"`
-	QueueID      *string    `db:"queue_id" json:"queue_id"`
-	AgentID      *string    `db:"agent_id" json:"agent_id"`
-	State        string     `db:"state" json:"state"`
-	SurveyScore  *int       `db:"survey_score" json:"survey_score"`
-	CloseReason  *string    `db:"close_reason" json:"close_reason"`
-	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
-	ClosedAt     *time.Time `db:"closed_at" json:"closed_at"`
-}
-
-// ExportedMessage is one line of a transcript.
-type ExportedMessage struct {
-	ID        string    `db:"id" json:"id"`
-	Direction string    `db:"direction" json:"direction"`
-	Author    string    `db:"author" json:"author"`
-	Body      string    `db:"body" json:"body"`
-	Media     RawJSON   `db:"media" json:"media"`
-	Template  RawJSON   `db:"template" json:"template"`
-	TwilioSID *string   `db:"twilio_sid" json:"twilio_sid"`
-	Status    string    `db:"status" json:"status"`
-	ErrorCode *int      `db:"error_code" json:"error_code"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
-}
-
-// RawJSON is a jsonb column passed through as is (null when NULL).
-type RawJSON []byte
-
-// Scan copies the column's bytes (the driver reuses its buffer).
-func (r *RawJSON) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*r = nil
-	case []byte:
-		*r = append((*r)[:0], v...)
-	case string:
-		*r = append((*r)[:0], v...)
-	default:
-		return fmt.Errorf("RawJSON: cannot scan %T", src)
-	}
-	return nil
-}
-
-// MarshalJSON writes the stored JSON, or null.
-func (r RawJSON) MarshalJSON() ([]byte, error) {
-	if len(r) == 0 {
-		return []byte("null"), nil
-	}
-	return r, nil
-}
-
-const exportConversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name, workstream_id,
-	queue_id, agent_id, state, survey_score, close_reason, created_at, closed_at`
-
-const exportMessageColumns = `id, direction, author, body, media, template, twilio_sid, status, error_code, created_at`
-
-const exportMessageColumnsM = `m.id, m.direction, m.author, m.body, m.media, m.template, m.twilio_sid, m.status, m.error_code, m.created_at`
 
 // exportPage is how many conversations one export query reads: memory
 // holds one page of conversations and one message at a time.
@@ -93,10 +28,10 @@ var exportPage = 100
 // page at a time (keyset on closed_at, id) and messages row by row, so the
 // memory used does not grow with the export.
 func (s *Store) ExportClosed(ctx context.Context, from, to time.Time, sink ExportSink) error {
-	var after *ExportedConversation
+	var after *domain.Conversation
 	for {
-		page := []ExportedConversation{}
-		q := `SELECT ` + exportConversationColumns + ` FROM conversations
+		page := []domain.Conversation{}
+		q := `SELECT ` + conversationColumns + ` FROM conversations
 			WHERE state = 'closed' AND closed_at >= $1 AND closed_at < $2`
 		args := []any{from, to}
 		if after != nil {
@@ -122,19 +57,22 @@ func (s *Store) ExportClosed(ctx context.Context, from, to time.Time, sink Expor
 
 // exportPage writes a page of conversations with their messages, read in
 // one query row by row.
-func (s *Store) exportPage(ctx context.Context, page []ExportedConversation, sink ExportSink) error {
+func (s *Store) exportPage(ctx context.Context, page []domain.Conversation, sink ExportSink) error {
 	ids := make([]string, len(page))
 	for i, c := range page {
 		ids[i] = c.ID
 	}
-	rows, err := s.db.QueryxContext(ctx, `SELECT m.conversation_id, `+exportMessageColumnsM+`
-		FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, ord) JOIN messages m ON m.conversation_id = p.id
+	rows, err := s.db.QueryxContext(ctx, `SELECT m.* FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, ord)
+		CROSS JOIN LATERAL (SELECT `+messageColumns+` FROM messages WHERE conversation_id = p.id) m
 		ORDER BY p.ord, m.created_at, m.id`, pq.Array(ids))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	next := 0 // the next conversation of the page to open
+	// open starts the page's conversations up to upTo ("": all that are
+	// left), ending each previous one: conversations without messages
+	// are exported too.
 	open := func(upTo string) error {
 		for next < len(page) {
 			c := page[next]
@@ -155,11 +93,12 @@ func (s *Store) exportPage(ctx context.Context, page []ExportedConversation, sin
 	}
 	current := ""
 	for rows.Next() {
-		var m struct {
-			ConversationID string `db:"conversation_id"`
-			ExportedMessage
+		var r messageRow
+		if err := rows.StructScan(&r); err != nil {
+			return err
 		}
-		if err := rows.StructScan(&m); err != nil {
+		m, err := r.decode()
+		if err != nil {
 			return err
 		}
 		if m.ConversationID != current {
@@ -168,7 +107,7 @@ func (s *Store) exportPage(ctx context.Context, page []ExportedConversation, sin
 				return err
 			}
 		}
-		if err := sink.Message(m.ExportedMessage); err != nil {
+		if err := sink.Message(m); err != nil {
 			return err
 		}
 	}
@@ -179,19 +118,4 @@ func (s *Store) exportPage(ctx context.Context, page []ExportedConversation, sin
 		return err
 	}
 	return sink.EndConversation()
-}
-
-// Transcript is a conversation and its messages, oldest first.
-func (s *Store) Transcript(ctx context.Context, id string) (ExportedConversation, []ExportedMessage, error) {
-	var c ExportedConversation
-	msgs := []ExportedMessage{}
-	if !validUUID(id) {
-		return c, msgs, notFound(sql.ErrNoRows, "conversation "+id)
-	}
-	if err := s.db.GetContext(ctx, &c, `SELECT `+exportConversationColumns+` FROM conversations WHERE id = $1`, id); err != nil {
-		return c, msgs, notFound(err, "conversation "+id)
-	}
-	err := s.db.SelectContext(ctx, &msgs, `SELECT `+exportMessageColumns+` FROM messages
-		WHERE conversation_id = $1 ORDER BY created_at, id`, id)
-	return c, msgs, err
 }

@@ -6,18 +6,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
 // collectSink keeps an export in memory and checks its shape as it comes.
 type collectSink struct {
 	t     *testing.T
-	convs []store.ExportedConversation
+	convs []domain.Conversation
 	msgs  map[string][]string
 	open  bool
 }
 
-func (s *collectSink) Conversation(c store.ExportedConversation) error {
+func (s *collectSink) Conversation(c domain.Conversation) error {
 	if s.open {
 		s.t.Fatal("a conversation started before the previous one ended")
 	}
@@ -26,7 +27,7 @@ func (s *collectSink) Conversation(c store.ExportedConversation) error {
 	return nil
 }
 
-func (s *collectSink) Message(m store.ExportedMessage) error {
+func (s *collectSink) Message(m domain.Message) error {
 	if !s.open {
 		s.t.Fatal("a message outside a conversation")
 	}
@@ -45,7 +46,7 @@ func (s *collectSink) EndConversation() error {
 
 // TestExportClosedPages: the export of the scripted day, read two
 // conversations a page, has every closed conversation once, in close
-// order, each with exactly its transcript; the transcript answers the same.
+// order, each with exactly its transcript; the transcript reads the same.
 func TestExportClosedPages(t *testing.T) {
 	f := newDayFixture(t)
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
@@ -69,11 +70,15 @@ func TestExportClosedPages(t *testing.T) {
 	if len(sink.convs) != 6 || sink.open {
 		t.Fatalf("%d conversations exported (open %v), want 6", len(sink.convs), sink.open)
 	}
-	if !slices.IsSortedFunc(sink.convs, func(a, b store.ExportedConversation) int { return a.ClosedAt.Compare(*b.ClosedAt) }) {
+	if !slices.IsSortedFunc(sink.convs, func(a, b domain.Conversation) int { return a.ClosedAt.Compare(*b.ClosedAt) }) {
 		t.Fatal("not in close order")
 	}
 	for _, c := range sink.convs {
-		conv, msgs, err := f.st.Transcript(f.ctx, c.ID)
+		conv, err := f.st.GetConversation(f.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := f.st.ListMessages(f.ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
