@@ -289,10 +289,19 @@ func (s *Store) OpenConversations(ctx context.Context, accountID, numberID strin
 // longer do it (the workflow has already ended). It never reopens or
 // overwrites a closed conversation.
 func (s *Store) CloseConversationRow(ctx context.Context, id, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE conversations
-		SET state = 'closed', close_reason = $2, closed_at = now(), updated_at = now()
-		WHERE id = $1 AND state <> 'closed'`, id, reason)
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE conversations
+			SET state = 'closed', close_reason = $2, closed_at = COALESCE($3::timestamptz, now()), updated_at = now()
+			WHERE id = $1 AND state <> 'closed'`, id, reason, s.stamp())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		// The reports' close, unless the workflow recorded one already.
+		return AddFact(ctx, tx, id, Fact{Kind: FactClosed, At: s.stamp(), Detail: reason})
+	})
 }
 
 func nullUUID(s string) any {
