@@ -95,15 +95,22 @@ func (s *Server) getConversation(c *fiber.Ctx) error {
 }
 
 func (s *Server) listMessages(c *fiber.Ctx) error {
-	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	msgs, err := s.conversations.ListMessages(c.UserContext(), conv.ID)
+	_, msgs, err := s.conversationWithMessages(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"data": msgs})
+}
+
+// conversationWithMessages reads the conversation of the path's id and
+// its transcript, oldest first.
+func (s *Server) conversationWithMessages(c *fiber.Ctx) (domain.Conversation, []domain.Message, error) {
+	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return conv, nil, err
+	}
+	msgs, err := s.conversations.ListMessages(c.UserContext(), conv.ID)
+	return conv, msgs, err
 }
 
 type sendInput struct {

@@ -139,6 +139,14 @@ func (s *Server) App() *fiber.App {
 	admin.Delete("/customers/:e164", s.eraseCustomer)
 	admin.Get("/customers/:e164/export", s.exportCustomer)
 
+	// Reports and exports (issue 17; api/openapi/reports.json,
+	// docs/supervisor-reports.md): computed from the report facts each
+	// transition writes.
+	admin.Get("/reports/conversations", s.conversationsReport)
+	admin.Get("/reports/agents", s.agentsReport)
+	admin.Get("/conversations/:id/transcript", s.conversationTranscript)
+	admin.Get("/exports/conversations", s.exportConversations) // NDJSON stream
+
 	// Temporal's codec protocol for tools, on the public port: an admin
 	// key. `temporal workflow show --codec-endpoint https://…/codec
 	// --codec-auth "Bearer $SWITCHBOARD_ADMIN_KEY"` reads encrypted

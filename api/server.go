@@ -69,6 +69,8 @@ type Deps struct {
 	AgentEvents   AgentEventStore   // the agents' event streams (agent_events.go)
 	Webhooks      WebhookStore      // Twilio webhooks (twilio_webhooks.go)
 	Customers     CustomerStore     // erasure and export (customers.go)
+	Reports       ReportStore       // supervisor reports (reports.go)
+	Transcripts   TranscriptStore   // transcripts and exports (transcripts.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	Postgres      Pinger            // the default /readyz (health.go)
 }
@@ -101,6 +103,8 @@ type Server struct {
 	agentEventStore AgentEventStore
 	webhooks        WebhookStore
 	customers       CustomerStore
+	reports         ReportStore
+	transcripts     TranscriptStore
 	idempotency     IdempotencyStore
 	postgres        Pinger
 
@@ -132,7 +136,7 @@ func New(d Deps) *Server {
 		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
-		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, postgres: d.Postgres,
+		webhooks: d.Webhooks, customers: d.Customers, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),
 	}

@@ -48,7 +48,7 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 				return slices.Index(bench.AllPhases, a) - slices.Index(bench.AllPhases, b)
 			})
 			if o.Concurrency < 1 || o.LatencyRate < 1 || o.IngestRounds < 1 || o.IngestMessages < 1 || o.Conversations < 1 || o.ScaleConcurrency < 1 ||
-				o.WindowConversations < 1 || o.HistoryMessages < 1 || o.Sends < 1 || o.OutboundMessages < 1 || o.LatencyCustomers < 1 {
+				o.WindowConversations < 1 || o.HistoryMessages < 1 || o.Sends < 1 || o.OutboundMessages < 1 || o.LatencyCustomers < 1 || o.ExportMessages < 1 {
 				return fmt.Errorf("counts, rates and concurrency must be at least 1")
 			}
 			if o.Window < 5*time.Second {
@@ -106,6 +106,7 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 	f.IntVar(&o.OutboundMessages, "outbound-messages", o.OutboundMessages, "outbound: replies through one sender")
 	f.IntVar(&o.OutboundRate, "outbound-rate", o.OutboundRate, "outbound: the emulator's per-sender limit (messages/s)")
 	f.BoolVar(&o.OutboundCompare, "outbound-compare", o.OutboundCompare, "outbound: also run with Switchboard's per-sender limiter off")
+	f.IntVar(&o.ExportMessages, "export-messages", o.ExportMessages, "export: messages seeded into PostgreSQL and exported as NDJSON (1000000 for the issue's measure)")
 	f.StringVar(&o.TemporalAddress, "temporal-address", "", "run every phase against this Temporal frontend (host:port) instead of dev servers the bench starts")
 	f.StringVar(&o.TemporalNamespace, "temporal-namespace", "default", "namespace on --temporal-address (its Sb* search attributes registered)")
 	f.BoolVar(&o.Profile, "profile", o.Profile, "write CPU and heap profiles of each phase next to the results")

@@ -178,6 +178,8 @@ func (a *App) API() *api.Server {
 		AgentEvents:   st,
 		Webhooks:      st,
 		Customers:     st,
+		Reports:       st,
+		Transcripts:   st,
 		Idempotency:   st,
 		Postgres:      st,
 		Distribution:  a.distribution,

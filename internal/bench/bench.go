@@ -36,10 +36,11 @@ const (
 	PhaseScale    = "scale"
 	PhaseWindow   = "window"
 	PhaseOutbound = "outbound"
+	PhaseExport   = "export"
 )
 
 // AllPhases lists every phase in run order.
-var AllPhases = []string{PhaseIngest, PhaseLatency, PhaseHistory, PhaseSend, PhaseScale, PhaseWindow, PhaseOutbound}
+var AllPhases = []string{PhaseIngest, PhaseLatency, PhaseHistory, PhaseSend, PhaseScale, PhaseWindow, PhaseOutbound, PhaseExport}
 
 // Options are the bench's settings (flags of `switchboard-bench`).
 type Options struct {
@@ -69,6 +70,8 @@ type Options struct {
 	OutboundMessages int  `json:"outbound_messages"`
 	OutboundRate     int  `json:"outbound_rate"`    // the emulator's per-sender limit
 	OutboundCompare  bool `json:"outbound_compare"` // also run without Switchboard's limiter
+	// 8. export: messages seeded straight into PostgreSQL, then exported.
+	ExportMessages int `json:"export_messages"`
 
 	// TemporalAddress runs every phase against this server (host:port,
 	// namespace TemporalNamespace) instead of dev servers the bench starts:
@@ -100,6 +103,7 @@ func DefaultOptions() Options {
 		OutboundMessages:    800,
 		OutboundRate:        80,
 		OutboundCompare:     true,
+		ExportMessages:      100000,
 	}
 }
 
@@ -284,6 +288,8 @@ func (e *env) runPhase(ctx context.Context, phase string, main *stack) {
 		err = e.runWindow(ctx)
 	case PhaseOutbound:
 		err = e.runOutbound(ctx)
+	case PhaseExport:
+		err = e.runExport(ctx)
 	default:
 		err = fmt.Errorf("unknown phase %q", phase)
 	}

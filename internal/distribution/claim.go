@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
@@ -127,6 +128,13 @@ func (s *Dispatcher) AssignTo(ctx context.Context, conversationID, agentID strin
 		}
 		if err := d.assignOne(ctx, conversationID, c.WorkflowID, agentID); err != nil {
 			return err
+		}
+		if c.AgentID != nil {
+			// From one agent to another: the reports' transfer.
+			if err := store.AddFact(ctx, d.tx, conversationID, store.Fact{Kind: store.FactTransferred,
+				Key: d.stamp.UTC().Format(time.RFC3339Nano), At: &d.stamp, AgentID: agentID, Detail: "agent"}); err != nil {
+				return err
+			}
 		}
 		if released == "" || len(queues) == 0 {
 			return nil

@@ -21,10 +21,13 @@ import (
 // (README.md). It is safe for concurrent use.
 type Dispatcher struct {
 	db *sqlx.DB
+	// clock is the store's test clock (store.SetClock), or nil: stamps
+	// are PostgreSQL's clock_timestamp().
+	clock func() time.Time
 }
 
 // NewDispatcher returns the dispatcher of the store's database.
-func NewDispatcher(st *store.Store) *Dispatcher { return &Dispatcher{db: st.DB()} }
+func NewDispatcher(st *store.Store) *Dispatcher { return &Dispatcher{db: st.DB(), clock: st.Clock()} }
 
 // dispatchLockKey is the PostgreSQL advisory lock ("Swbdisp1") that every
 // distribution decision holds for its whole transaction. One lock for all
@@ -107,6 +110,9 @@ func (s *Dispatcher) inDispatchTx(ctx context.Context, fn func(d *dispatchTx) er
 	if err != nil {
 		err = fmt.Errorf("dispatch lock: %w", err)
 	} else {
+		if s.clock != nil {
+			d.stamp = s.clock().UTC()
+		}
 		err = fn(d)
 	}
 	if err != nil {
@@ -194,6 +200,9 @@ func (s *Dispatcher) Enqueue(ctx context.Context, req EnqueueRequest) (Dispatch,
 				if !slices.Contains(scope, q) {
 					scope = append(scope, q)
 				}
+			}
+			if err := d.enqueueFacts(ctx, req.ConversationID, req.QueueID, cur.QueueID != nil); err != nil {
+				return err
 			}
 		}
 		out.Assigned, err = d.dispatch(ctx, scope)
@@ -354,4 +363,21 @@ func normalizeEnqueue(req *EnqueueRequest) ([]byte, error) {
 	}
 	req.Skills = skills
 	return json.Marshal(skills)
+}
+
+// enqueueFacts records, with a fresh enqueue, the reports' queued fact and,
+// when the conversation was in a queue before, its transfer; both keyed by
+// the decision's stamp.
+func (d *dispatchTx) enqueueFacts(ctx context.Context, conversationID, queueID string, transfer bool) error {
+	key := d.stamp.UTC().Format(time.RFC3339Nano)
+	facts := []store.Fact{{Kind: store.FactQueued, Key: key, At: &d.stamp, QueueID: queueID}}
+	if transfer {
+		facts = append(facts, store.Fact{Kind: store.FactTransferred, Key: key, At: &d.stamp, QueueID: queueID, Detail: "queue"})
+	}
+	for _, f := range facts {
+		if err := store.AddFact(ctx, d.tx, conversationID, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }

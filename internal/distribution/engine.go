@@ -311,7 +311,13 @@ func (d *dispatchTx) write(ctx context.Context, made []Assignment, guarded bool,
 			INSERT INTO assignment_outbox (conversation_id, workflow_id, agent_id, created_at, delivered_at)
 			SELECT p.conversation_id, p.workflow_id, p.agent_id, $4, $5
 			FROM p JOIN took ON took.id = p.conversation_id ORDER BY p.ord
-			RETURNING id, conversation_id
+			RETURNING id, conversation_id, agent_id
+		), facts AS (
+			-- The reports' assigned fact, keyed by its outbox row.
+			INSERT INTO report_facts (conversation_id, kind, key, at, queue_id, agent_id)
+			SELECT ins.conversation_id, 'assigned', ins.id::text, $4, c.queue_id, ins.agent_id
+			FROM ins JOIN conversations c ON c.id = ins.conversation_id
+			ON CONFLICT DO NOTHING
 		)
 		SELECT id, conversation_id FROM ins`,
 		pq.Array(convs), pq.Array(agents), pq.Array(wfs), d.stamp, deliveredAt, guarded)

@@ -69,11 +69,14 @@ func (s *Store) CreateAgent(ctx context.Context, a domain.Agent, tokenHash strin
 		}
 		var r agentRow
 		err = tx.GetContext(ctx, &r, `
-			INSERT INTO agents (id, name, email, capacity, skills, presence, token_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+agentColumns,
-			uuid.NewString(), a.Name, a.Email, a.Capacity, skills, a.Presence, tokenHash)
+			INSERT INTO agents (id, name, email, capacity, skills, presence, token_hash, presence_changed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now())) RETURNING `+agentColumns,
+			uuid.NewString(), a.Name, a.Email, a.Capacity, skills, a.Presence, tokenHash, s.stamp())
 		if err != nil {
 			return agentWriteError(err)
+		}
+		if err := logPresence(ctx, tx, r.ID, r.Presence, r.PresenceChangedAt); err != nil {
+			return err
 		}
 		if err := setAgentQueues(ctx, tx, r.ID, a.QueueIDs); err != nil {
 			return err
@@ -165,12 +168,15 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, change func(*domain.
 		var r agentRow
 		err = tx.GetContext(ctx, &r, `
 			UPDATE agents SET name = $2, email = $3, capacity = $4, skills = $5, presence = $6,
-				presence_changed_at = CASE WHEN presence = $6 THEN presence_changed_at ELSE now() END,
+				presence_changed_at = CASE WHEN presence = $6 THEN presence_changed_at ELSE COALESCE($7::timestamptz, now()) END,
 				updated_at = now()
 			WHERE id = $1 RETURNING `+agentColumns,
-			id, next.Name, next.Email, next.Capacity, skills, next.Presence)
+			id, next.Name, next.Email, next.Capacity, skills, next.Presence, s.stamp())
 		if err != nil {
 			return agentWriteError(err)
+		}
+		if err := logPresence(ctx, tx, r.ID, r.Presence, r.PresenceChangedAt); err != nil {
+			return err
 		}
 		queueIDs := sortedCopy(next.QueueIDs)
 		if !slices.Equal(queueIDs, cur.QueueIDs) {
@@ -197,9 +203,16 @@ func (s *Store) SetPresence(ctx context.Context, id, presence string) (domain.Ag
 	if !validUUID(id) {
 		return domain.Agent{}, domain.Errorf(domain.CodeNotFound, "agent %s not found", id)
 	}
+	// The change and its line in the presence log (the agents report) in
+	// one statement.
 	if _, err := s.db.ExecContext(ctx, `
-		UPDATE agents SET presence = $2, presence_changed_at = now(), updated_at = now()
-		WHERE id = $1 AND presence <> $2`, id, presence); err != nil {
+		WITH changed AS (
+			UPDATE agents SET presence = $2, presence_changed_at = COALESCE($3::timestamptz, now()), updated_at = now()
+			WHERE id = $1 AND presence <> $2 RETURNING id, presence, presence_changed_at
+		)
+		INSERT INTO agent_presence_log (agent_id, at, presence)
+		SELECT id, presence_changed_at, presence FROM changed
+		ON CONFLICT (agent_id, at) DO UPDATE SET presence = EXCLUDED.presence`, id, presence, s.stamp()); err != nil {
 		return domain.Agent{}, err
 	}
 	return s.GetAgent(ctx, id)
@@ -314,4 +327,12 @@ func sortedCopy(ids []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// logPresence records the presence an agent has had since at (the agents
+// report); a row already there for that instant says the same.
+func logPresence(ctx context.Context, tx *sqlx.Tx, agentID, presence string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO agent_presence_log (agent_id, at, presence) VALUES ($1, $2, $3)
+		ON CONFLICT (agent_id, at) DO UPDATE SET presence = EXCLUDED.presence`, agentID, at, presence)
+	return err
 }

@@ -33,7 +33,7 @@ func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecor
 		if err := tx.GetContext(ctx, &existed, `SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)`, conv.ID); err != nil {
 			return err
 		}
-		if err := upsertConversation(ctx, tx, conv); err != nil {
+		if err := upsertConversation(ctx, tx, conv, s.stamp()); err != nil {
 			return err
 		}
 		sids := make([]string, 0, len(msgs))
@@ -87,6 +87,13 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 	rows.Close()
 	if res.Inserted {
 		res.MessageID = id
+		f := Fact{Kind: FactMessageIn, Key: id}
+		if !m.ReceivedAt.IsZero() {
+			f.At = &m.ReceivedAt // the message's created_at
+		}
+		if err := AddFact(ctx, tx, conversationID, f); err != nil {
+			return res, err
+		}
 		if err := emitForConversation(ctx, tx, conversationID, domain.EventMessage, "", map[string]any{
 			"conversation_id": conversationID, "message_id": id, "direction": domain.Inbound,
 		}); err != nil {
@@ -107,10 +114,13 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 // SaveConversation creates the conversation or updates its state, mode,
 // window and close reason.
 func (s *Store) SaveConversation(ctx context.Context, conv domain.ConversationRecord) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error { return upsertConversation(ctx, tx, conv) })
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return upsertConversation(ctx, tx, conv, s.stamp()) })
 }
 
-func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationRecord) error {
+// upsertConversation writes the conversation row and, in the same
+// transaction, the report facts of the transition it records. at is the
+// store's clock (nil: PostgreSQL's).
+func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationRecord, at *time.Time) error {
 	var contactID string
 	err := tx.GetContext(ctx, &contactID, `
 		INSERT INTO contacts (id, e164, profile_name) VALUES ($1, $2, $3)
@@ -124,6 +134,9 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	var closedAt *time.Time
 	if c.State == domain.StateClosed {
 		now := nowUTC()
+		if at != nil {
+			now = *at
+		}
 		closedAt = &now
 	}
 	var routing any
@@ -133,9 +146,10 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO conversations (id, workflow_id, account_id, number_id, contact_id, customer_e164, profile_name,
 			workstream_id, state, mode, window_expires_at, close_reason, closed_at,
-			workstream_version, routing, survey_score, close_notes, closed_by, bot_note)
+			workstream_version, routing, survey_score, close_notes, closed_by, bot_note, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $13,
-			NULLIF($14, 0), $15, NULLIF($16, 0), NULLIF($17, ''), NULLIF($18, ''), NULLIF($19, ''))
+			NULLIF($14, 0), $15, NULLIF($16, 0), NULLIF($17, ''), NULLIF($18, ''), NULLIF($19, ''),
+			COALESCE($20::timestamptz, now()))
 		ON CONFLICT (id) DO UPDATE SET
 			profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name ELSE conversations.profile_name END,
 			state = EXCLUDED.state,
@@ -153,9 +167,12 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 			updated_at = now()`,
 		c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
 		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt,
-		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote)
+		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote, at)
 	if err != nil {
 		return fmt.Errorf("upsert conversation: %w", err)
+	}
+	if err := conversationFacts(ctx, tx, c, at); err != nil {
+		return err
 	}
 	if c.Event == domain.EventAssignment {
 		// The workflow has applied its assignment: the outbox stops
@@ -272,10 +289,19 @@ func (s *Store) OpenConversations(ctx context.Context, accountID, numberID strin
 // longer do it (the workflow has already ended). It never reopens or
 // overwrites a closed conversation.
 func (s *Store) CloseConversationRow(ctx context.Context, id, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE conversations
-		SET state = 'closed', close_reason = $2, closed_at = now(), updated_at = now()
-		WHERE id = $1 AND state <> 'closed'`, id, reason)
-	return err
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE conversations
+			SET state = 'closed', close_reason = $2, closed_at = COALESCE($3::timestamptz, now()), updated_at = now()
+			WHERE id = $1 AND state <> 'closed'`, id, reason, s.stamp())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		// The reports' close, unless the workflow recorded one already.
+		return AddFact(ctx, tx, id, Fact{Kind: FactClosed, At: s.stamp(), Detail: reason})
+	})
 }
 
 func nullUUID(s string) any {

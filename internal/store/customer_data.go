@@ -35,6 +35,9 @@ var customerTables = []customerTable{
 		WHERE m.twilio_sid IS NOT NULL AND m.conversation_id IN ` + conversationsOfCustomer + `)`},
 	{"agent_events", `conversation_id IN ` + conversationsOfCustomer},
 	{"assignment_outbox", `conversation_id IN ` + conversationsOfCustomer},
+	// What the reports count of the customer's conversations: erased with
+	// them, so an erasure takes them out of the figures too.
+	{"report_facts", `conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
 	// The webhook's copy of each message, with the number in its workflow id.
 	{"inbound_inbox", `workflow_id = 'conv:' || number_id::text || ':' || $1`},
@@ -45,18 +48,19 @@ var customerTables = []customerTable{
 // notCustomerData lists the tables that hold nothing about a customer, each
 // with why.
 var notCustomerData = map[string]string{
-	"accounts":          "the business's Twilio accounts",
-	"numbers":           "the business's WhatsApp senders",
-	"queues":            "configuration",
-	"workstreams":       "configuration",
-	"routing_rules":     "configuration (a rule may name a number an admin typed: an admin edits it)",
-	"agents":            "the business's staff",
-	"agent_queues":      "configuration",
-	"templates":         "configuration",
-	"template_variants": "configuration",
-	"audit_log":         "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
-	"goose_db_version":  "migrations",
-	"sender_slots":      "the pace of the business's senders (account and sender number, no customer)",
+	"accounts":           "the business's Twilio accounts",
+	"numbers":            "the business's WhatsApp senders",
+	"queues":             "configuration",
+	"workstreams":        "configuration",
+	"routing_rules":      "configuration (a rule may name a number an admin typed: an admin edits it)",
+	"agents":             "the business's staff",
+	"agent_queues":       "configuration",
+	"templates":          "configuration",
+	"template_variants":  "configuration",
+	"audit_log":          "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
+	"goose_db_version":   "migrations",
+	"sender_slots":       "the pace of the business's senders (account and sender number, no customer)",
+	"agent_presence_log": "the staff's presence changes (the agents report)",
 }
 
 // CustomerDataTables lists the registry's tables (for tests and docs).

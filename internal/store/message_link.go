@@ -35,7 +35,7 @@ func (s *Store) LinkSID(ctx context.Context, accountID, messageID, sid string) (
 		if linked = n > 0; !linked {
 			return nil
 		}
-		return applyBestEvent(ctx, tx, sid)
+		return applyBestEvent(ctx, tx, sid, s.stamp())
 	})
 	return linked, err
 }

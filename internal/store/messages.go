@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -53,11 +54,28 @@ func (s *Store) CreateOutbound(ctx context.Context, m domain.Message) (domain.Me
 	if m.Status == "" {
 		m.Status = domain.StatusQueued
 	}
-	_, err = s.db.ExecContext(ctx, `
-		INSERT INTO messages (id, conversation_id, direction, author, body, media, template, status)
-		VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7)
-		ON CONFLICT (id) DO NOTHING`,
-		m.ID, m.ConversationID, m.Author, m.Body, media, tmpl, m.Status)
+	// The message and its report facts in one transaction; a retried
+	// insert finds the row (and its facts) already there.
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		rows, err := tx.QueryContext(ctx, `
+			INSERT INTO messages (id, conversation_id, direction, author, body, media, template, status, created_at)
+			VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()))
+			ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+			m.ID, m.ConversationID, m.Author, m.Body, media, tmpl, m.Status, s.stamp())
+		if err != nil {
+			return err
+		}
+		var createdAt time.Time
+		inserted := rows.Next()
+		if inserted {
+			err = rows.Scan(&createdAt)
+		}
+		rows.Close()
+		if err != nil || !inserted {
+			return err
+		}
+		return outboundFacts(ctx, tx, m, createdAt)
+	})
 	if err != nil {
 		return m, err
 	}
@@ -109,7 +127,7 @@ func (s *Store) RecordSendResult(ctx context.Context, id, sid string, status dom
 		if err != nil {
 			return err
 		}
-		return applyBestEvent(ctx, tx, sid)
+		return applyBestEvent(ctx, tx, sid, s.stamp())
 	})
 	if err != nil {
 		return domain.Message{}, err
@@ -130,6 +148,9 @@ func (s *Store) MarkSendFailed(ctx context.Context, id string, code int, message
 			return nil
 		}
 		if err != nil {
+			return err
+		}
+		if err := AddFact(ctx, tx, convID, Fact{Kind: FactSendFailed, Key: id, At: s.stamp(), Value: code}); err != nil {
 			return err
 		}
 		return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, "", map[string]any{
@@ -191,6 +212,9 @@ func (s *Store) ApplyStatus(ctx context.Context, accountID, sid string, status d
 		if err != nil || !up.Applied {
 			return err
 		}
+		if err := failureFact(ctx, tx, up.ConversationID, up.MessageID, status, code, s.stamp()); err != nil {
+			return err
+		}
 		return emitForConversation(ctx, tx, up.ConversationID, domain.EventDeliveryStatus, "", map[string]any{
 			"conversation_id": up.ConversationID, "message_id": up.MessageID, "status": status, "error_code": code,
 		})
@@ -202,7 +226,7 @@ func (s *Store) ApplyStatus(ctx context.Context, accountID, sid string, status d
 // was known and, when it moved the message, tells the agent as a status
 // callback would (callbacks often beat the send's answer). Only events that
 // came to the URL of the message's own account count.
-func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
+func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string, at *time.Time) error {
 	var id, convID, status string
 	var code int
 	err := tx.QueryRowxContext(ctx, `
@@ -222,7 +246,19 @@ func applyBestEvent(ctx context.Context, tx *sqlx.Tx, sid string) error {
 	if err != nil {
 		return err
 	}
+	if err := failureFact(ctx, tx, convID, id, domain.MessageStatus(status), code, at); err != nil {
+		return err
+	}
 	return emitForConversation(ctx, tx, convID, domain.EventDeliveryStatus, "", map[string]any{
 		"conversation_id": convID, "message_id": id, "status": status, "error_code": code,
 	})
+}
+
+// failureFact records a failed send when a status (a callback, or one that
+// beat the send's answer) ends the message as failed or undelivered.
+func failureFact(ctx context.Context, tx *sqlx.Tx, conversationID, messageID string, status domain.MessageStatus, code int, at *time.Time) error {
+	if !status.IsFailure() {
+		return nil
+	}
+	return AddFact(ctx, tx, conversationID, Fact{Kind: FactSendFailed, Key: messageID, At: at, Value: code})
 }

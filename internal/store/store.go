@@ -19,6 +19,28 @@ import (
 // Store is the PostgreSQL store. It is safe for concurrent use.
 type Store struct {
 	db *sqlx.DB
+	// clock, when set (tests that script time), stamps every transition the
+	// store records; nil leaves it to PostgreSQL (now()).
+	clock func() time.Time
+}
+
+// SetClock makes the store stamp transitions (report facts, outbound
+// messages, conversations opened and closed, presence changes) with now
+// instead of PostgreSQL's clock. For tests that script a day of traffic;
+// call it before the store is shared.
+func (s *Store) SetClock(now func() time.Time) { s.clock = now }
+
+// Clock is the clock set by SetClock, or nil (PostgreSQL's clock).
+func (s *Store) Clock() func() time.Time { return s.clock }
+
+// stamp is the time of a transition for SQL written as
+// COALESCE($n::timestamptz, now()): nil unless a clock is set.
+func (s *Store) stamp() *time.Time {
+	if s.clock == nil {
+		return nil
+	}
+	t := s.clock().UTC()
+	return &t
 }
 
 // Open connects to PostgreSQL and checks the connection.
