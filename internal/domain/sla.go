@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -196,4 +199,53 @@ func (h *OperatingHours) closingAfter(local time.Time, loc *time.Location) time.
 		t = end
 	}
 	return t
+}
+
+// ConversationSLA is a conversation's service levels: each target once it
+// runs. The conversation workflow keeps it; the store and the APIs show it.
+type ConversationSLA struct {
+	PolicyID      string     `json:"policy_id"`
+	FirstResponse *SLATarget `json:"first_response,omitempty"`
+	NextResponse  *SLATarget `json:"next_response,omitempty"`
+	Resolution    *SLATarget `json:"resolution,omitempty"`
+	// Answered: an agent replied since the customer's last message; the
+	// customer's next message starts a next-response cycle.
+	Answered bool `json:"answered,omitempty"`
+}
+
+// SLATarget is one target's run: pending → warned → met or breached (a
+// breached target stays breached; MetAt is still recorded). A zero DueAt
+// never falls due (business hours that never open).
+type SLATarget struct {
+	Status    string     `json:"status"`
+	StartedAt time.Time  `json:"started_at"`
+	WarnAt    time.Time  `json:"warn_at"`
+	DueAt     time.Time  `json:"due_at"`
+	MetAt     *time.Time `json:"met_at,omitempty"`
+}
+
+// Open reports whether the target still runs (not met).
+func (t *SLATarget) Open() bool {
+	return t != nil && t.MetAt == nil && (t.Status == SLAPending || t.Status == SLAWarned || t.Status == SLABreached)
+}
+
+// Targets returns the targets by name, in SLATargets order (nil when not running).
+func (s *ConversationSLA) Targets() []*SLATarget {
+	return []*SLATarget{s.FirstResponse, s.NextResponse, s.Resolution}
+}
+
+// Value stores the service levels as JSON.
+func (s ConversationSLA) Value() (driver.Value, error) { return json.Marshal(s) }
+
+// Scan reads the service levels from JSON.
+func (s *ConversationSLA) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		return json.Unmarshal(v, s)
+	case string:
+		return json.Unmarshal([]byte(v), s)
+	}
+	return fmt.Errorf("sla: cannot scan %T", src)
 }
