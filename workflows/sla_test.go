@@ -271,3 +271,67 @@ func countOf(xs []string, x string) int {
 	}
 	return n
 }
+
+// Next response runs from the first unanswered customer message: a second
+// message before the reply does not restart it; a reply in time meets it
+// (pending → met, no warning). A breach outside the window sends the
+// customer nothing and says so in the transcript.
+func TestNextResponseCyclesAndEscalationOutsideTheWindow(t *testing.T) {
+	w := newWorld(t)
+	withSLA(w, domain.SLAPolicy{Name: "Std", NextResponse: domain.Duration(10 * time.Minute), Resolution: domain.Duration(48 * time.Hour),
+		Escalations: []domain.SLAEscalation{{On: domain.SLAOnBreach, Target: domain.SLAResolution, Action: domain.SLAMessageCustomer, Text: "Still on it."}}}, nil)
+	w.assignOnEnqueue = agentA
+	env := w.env()
+	start := env.Now()
+	send := func(text string) {
+		update(env, workflows.UpdateSend, workflows.SendRequest{MessageID: uuid.NewString(), Author: "agent:" + agentA, Text: text})
+	}
+	msg := func(sid string) { env.SignalWorkflow(workflows.SignalInbound, customerMessage(sid, sid, env.Now())) }
+	env.RegisterDelayedCallback(func() { msg("SM1") }, 0)
+	env.RegisterDelayedCallback(func() {
+		st := queryState(t, env)
+		if st.SLA == nil || st.SLA.FirstResponse != nil || st.SLA.NextResponse != nil || st.SLA.Resolution == nil {
+			t.Errorf("before the first reply: %+v", st.SLA)
+		}
+		send("hello")
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() { msg("SM2") }, 2*time.Minute)
+	env.RegisterDelayedCallback(func() { msg("SM3") }, 5*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		nr := queryState(t, env).SLA.NextResponse
+		if nr == nil || !nr.StartedAt.Equal(start.Add(2*time.Minute)) || !nr.DueAt.Equal(start.Add(12*time.Minute)) {
+			t.Errorf("next response restarted by the second message: %+v", nr)
+		}
+		send("answer")
+	}, 6*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		nr := queryState(t, env).SLA.NextResponse
+		if nr.Status != domain.SLAMet || !nr.MetAt.Equal(start.Add(6*time.Minute)) {
+			t.Errorf("next response: %+v", nr)
+		}
+	}, 7*time.Minute)
+	// The window (24 h) closes before resolution is due (48 h).
+	env.RegisterDelayedCallback(func() {
+		res := queryState(t, env).SLA.Resolution
+		if res.Status != domain.SLABreached {
+			t.Errorf("resolution after 48 h: %+v", res)
+		}
+		env.SignalWorkflow(workflows.SignalClose, workflows.CloseRequest{Reason: "resolved", By: "operator"})
+	}, 49*time.Hour)
+	env.ExecuteWorkflow(workflows.ConversationWorkflowName, w.input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range w.authorsSent() {
+		if a == "system:Still on it." {
+			t.Errorf("the customer was messaged outside the window: %v", w.authorsSent())
+		}
+	}
+	if n := countOf(w.notes(), "Escalation (resolution, breach): customer not messaged: the 24-hour window is closed"); n != 1 {
+		t.Errorf("transcript: %v", w.notes())
+	}
+	if res := w.lastSLA().Resolution; res.Status != domain.SLABreached || res.MetAt == nil || !res.MetAt.Equal(start.Add(49*time.Hour)) {
+		t.Errorf("a breached resolution stays breached, with met_at: %+v", res)
+	}
+	w.checkNoErrorLogs()
+}
