@@ -142,7 +142,7 @@ func (c *conversation) slaResolved(ctx workflow.Context) {
 // slaNext is the nearest moment a target's status changes (zero: none).
 func (c *conversation) slaNext() time.Time {
 	var next time.Time
-	if c.st.SLA == nil || c.st.State == StateClosed {
+	if c.st.SLA == nil || !c.takesWork() {
 		return next
 	}
 	for _, t := range c.st.SLA.Targets() {
@@ -167,7 +167,7 @@ func (c *conversation) slaNext() time.Time {
 // SbSlaDeadline search attribute.
 func (c *conversation) slaDeadline() time.Time {
 	var next time.Time
-	if c.st.SLA == nil || c.st.State == StateClosed {
+	if c.st.SLA == nil || !c.takesWork() {
 		return next
 	}
 	for _, t := range c.st.SLA.Targets() {
@@ -212,7 +212,9 @@ func (c *conversation) keepSLA(ctx workflow.Context) {
 // runs the policy's escalation steps for each.
 func (c *conversation) slaCheck(ctx workflow.Context) {
 	s := c.st.SLA
-	if s == nil || c.st.State == StateClosed {
+	// A closing conversation escalates nothing (its resolution was met
+	// when the close began).
+	if s == nil || !c.takesWork() {
 		return
 	}
 	now := workflow.Now(ctx)
