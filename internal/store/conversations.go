@@ -126,19 +126,27 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 		now := nowUTC()
 		closedAt = &now
 	}
-	var routing, sla any
+	var routing any
 	if c.Routing != nil {
 		routing = *c.Routing
 	}
+	args := []any{c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
+		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt,
+		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote}
+	// Service levels are written only by conversations that keep them, so
+	// the statement of every other conversation stays what it was.
+	slaColumn, slaValue, slaSet := "", "", ""
 	if c.SLA != nil {
-		sla = *c.SLA
+		slaColumn, slaValue = ", sla", ", $20"
+		slaSet = "\t\t\tsla = EXCLUDED.sla,"
+		args = append(args, *c.SLA)
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO conversations (id, workflow_id, account_id, number_id, contact_id, customer_e164, profile_name,
 			workstream_id, state, mode, window_expires_at, close_reason, closed_at,
-			workstream_version, routing, survey_score, close_notes, closed_by, bot_note, sla)
+			workstream_version, routing, survey_score, close_notes, closed_by, bot_note`+slaColumn+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $13,
-			NULLIF($14, 0), $15, NULLIF($16, 0), NULLIF($17, ''), NULLIF($18, ''), NULLIF($19, ''), $20)
+			NULLIF($14, 0), $15, NULLIF($16, 0), NULLIF($17, ''), NULLIF($18, ''), NULLIF($19, '')`+slaValue+`)
 		ON CONFLICT (id) DO UPDATE SET
 			profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name ELSE conversations.profile_name END,
 			state = EXCLUDED.state,
@@ -153,11 +161,8 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 			close_notes = COALESCE(EXCLUDED.close_notes, conversations.close_notes),
 			closed_by = COALESCE(EXCLUDED.closed_by, conversations.closed_by),
 			bot_note = COALESCE(EXCLUDED.bot_note, conversations.bot_note),
-			sla = COALESCE(EXCLUDED.sla, conversations.sla),
-			updated_at = now()`,
-		c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
-		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt,
-		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote, sla)
+`+slaSet+`
+			updated_at = now()`, args...)
 	if err != nil {
 		return fmt.Errorf("upsert conversation: %w", err)
 	}

@@ -75,3 +75,33 @@ func TestSLAPolicyCRUDAndReferences(t *testing.T) {
 	_, err = st.GetSLAPolicy(ctx, created.ID)
 	storetest.WantCode(t, err, domain.CodeNotFound)
 }
+
+// The workflow's service levels land on the conversation row (read by the
+// admin and agent APIs); a transcript event is recorded once per key.
+func TestConversationKeepsSLAAndTranscriptEvents(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	due := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	conv.SLA = &domain.ConversationSLA{PolicyID: uuid.NewString(),
+		FirstResponse: &domain.SLATarget{Status: domain.SLABreached, StartedAt: due.Add(-time.Hour), DueAt: due, WarnAt: due.Add(-10 * time.Minute)}}
+	conv.Note, conv.NoteKey = "Escalation (first_response, breach): agent notified", conv.ID+"/sla/k1"
+	for range 2 { // the activity run twice
+		if err := st.SaveConversation(ctx, conv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conv.SLA, conv.Note = nil, "" // a later save without them keeps them
+	if err := st.SaveConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetConversation(ctx, conv.ID)
+	if err != nil || got.SLA == nil || got.SLA.FirstResponse == nil || got.SLA.FirstResponse.Status != domain.SLABreached || !got.SLA.FirstResponse.DueAt.Equal(due) {
+		t.Fatalf("conversation sla %+v %v", got.SLA, err)
+	}
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM conversation_events WHERE conversation_id = $1`, conv.ID); err != nil || n != 1 {
+		t.Fatalf("%d transcript events, want 1 (%v)", n, err)
+	}
+}
