@@ -34,6 +34,8 @@ var customerTables = []customerTable{
 	{"message_status_events", `twilio_sid IN (SELECT m.twilio_sid FROM messages m
 		WHERE m.twilio_sid IS NOT NULL AND m.conversation_id IN ` + conversationsOfCustomer + `)`},
 	{"agent_events", `conversation_id IN ` + conversationsOfCustomer},
+	// The transcript's system events (service-level escalations).
+	{"conversation_events", `conversation_id IN ` + conversationsOfCustomer},
 	{"assignment_outbox", `conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
 	// The webhook's copy of each message, with the number in its workflow id.
@@ -53,6 +55,7 @@ var notCustomerData = map[string]string{
 	"agents":            "the business's staff",
 	"agent_queues":      "configuration",
 	"templates":         "configuration",
+	"sla_policies":      "configuration (service-level targets and escalation ladders)",
 	"template_variants": "configuration",
 	"audit_log":         "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
 	"goose_db_version":  "migrations",
