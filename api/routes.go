@@ -125,6 +125,7 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/sla-policies/:id", s.getSLAPolicy)
 	admin.Patch("/sla-policies/:id", s.patchSLAPolicy)
 	admin.Delete("/sla-policies/:id", s.deleteSLAPolicy)
+	admin.Get("/conversations/:id/events", s.listConversationEvents)
 
 	admin.Get("/audit-log", s.listAudit)
 

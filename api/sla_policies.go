@@ -17,6 +17,7 @@ type SLAPolicyStore interface {
 	ListSLAPolicies(ctx context.Context) ([]domain.SLAPolicy, error)
 	UpdateSLAPolicy(ctx context.Context, id string, p domain.SLAPolicy, a store.Audit) (domain.SLAPolicy, error)
 	DeleteSLAPolicy(ctx context.Context, id string, a store.Audit) error
+	ListConversationEvents(ctx context.Context, conversationID string) ([]domain.ConversationEvent, error)
 }
 
 // slaPolicyInput is the body of POST and (merged) PATCH.
@@ -120,4 +121,18 @@ func (s *Server) deleteSLAPolicy(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listConversationEvents lists the system events of a conversation's
+// transcript (service-level warnings, breaches, escalation steps).
+func (s *Server) listConversationEvents(c *fiber.Ctx) error {
+	conv, err := s.conversations.GetConversation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	evs, err := s.slaPolicies.ListConversationEvents(c.UserContext(), conv.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": evs})
 }

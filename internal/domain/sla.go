@@ -249,3 +249,14 @@ func (s *ConversationSLA) Scan(src any) error {
 	}
 	return fmt.Errorf("sla: cannot scan %T", src)
 }
+
+// ConversationEvent is a system event of a conversation's transcript (a
+// service-level warning, breach or escalation step), shown beside its
+// messages.
+type ConversationEvent struct {
+	ID             int64     `json:"id" db:"id"`
+	ConversationID string    `json:"conversation_id" db:"conversation_id"`
+	Kind           string    `json:"kind" db:"kind"`
+	Body           string    `json:"body" db:"body"`
+	CreatedAt      time.Time `json:"created_at" db:"created_at"`
+}

@@ -184,3 +184,12 @@ func (s *Store) DeleteSLAPolicy(ctx context.Context, id string, a Audit) error {
 		return WriteAudit(ctx, tx, a, ActionDelete, ResourceSLAPolicy, id)
 	})
 }
+
+// ListConversationEvents returns the system events of a conversation's
+// transcript, oldest first.
+func (s *Store) ListConversationEvents(ctx context.Context, conversationID string) ([]domain.ConversationEvent, error) {
+	out := []domain.ConversationEvent{}
+	err := s.db.SelectContext(ctx, &out, `SELECT id, conversation_id, kind, body, created_at FROM conversation_events
+		WHERE conversation_id = $1 ORDER BY id`, conversationID)
+	return out, err
+}
