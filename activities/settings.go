@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"slices"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
@@ -11,6 +12,7 @@ type SettingsStore interface {
 	GetNumber(ctx context.Context, id string) (domain.Number, error)
 	GetWorkstream(ctx context.Context, id string) (domain.Workstream, error)
 	ListRoutingRules(ctx context.Context, workstreamID string) ([]domain.RoutingRule, error)
+	GetSLAPolicy(ctx context.Context, id string) (domain.SLAPolicy, error)
 }
 
 // ConversationSettings is the snapshot of its workstream a conversation
@@ -19,6 +21,9 @@ type ConversationSettings struct {
 	NumberE164 string
 	Workstream *domain.Workstream // nil: the number has no workstream
 	Rules      []domain.RoutingRule
+	// SLAPolicies are the service-level policies the workstream and its
+	// rules name, snapshotted with them.
+	SLAPolicies []domain.SLAPolicy `json:",omitempty"`
 }
 
 // LoadSettings reads the number's workstream and routing rules (local activity).
@@ -47,5 +52,19 @@ func (a *Activities) LoadSettings(ctx context.Context, numberID string) (Convers
 		ws.Bot = &bot
 	}
 	out.Workstream, out.Rules = &ws, rules
+	ids := []*string{ws.SLAPolicyID}
+	for _, r := range rules {
+		ids = append(ids, r.SLAPolicyID)
+	}
+	for _, id := range ids {
+		if id == nil || slices.ContainsFunc(out.SLAPolicies, func(p domain.SLAPolicy) bool { return p.ID == *id }) {
+			continue
+		}
+		p, err := a.Settings.GetSLAPolicy(ctx, *id)
+		if err != nil {
+			return out, finalError(err)
+		}
+		out.SLAPolicies = append(out.SLAPolicies, p)
+	}
 	return out, nil
 }

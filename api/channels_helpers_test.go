@@ -148,7 +148,7 @@ func storeDeps(cfg config.Config, st *store.Store, box *secret.Box, logger *slog
 		return secret.StoredToken{AccountSID: a.AccountSID, AuthTokenEnc: a.AuthTokenEnc}, err
 	}, box)
 	return api.Deps{Config: cfg, Logger: logger, Box: box, Tokens: tokens,
-		Accounts: st, Workstreams: st, Queues: st, Agents: st, Templates: st, Audit: st,
+		Accounts: st, Workstreams: st, Queues: st, SLAPolicies: st, Agents: st, Templates: st, Audit: st,
 		Conversations: st, AgentAPI: st, AgentEvents: st, Webhooks: st, Customers: st,
 		Idempotency: st, Postgres: st, Distribution: distribution.New(st, nil, logger)}
 }

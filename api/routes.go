@@ -119,6 +119,14 @@ func (s *Server) App() *fiber.App {
 	admin.Patch("/workstreams/:id/routing-rules/:rule_id", s.patchRoutingRule)
 	admin.Delete("/workstreams/:id/routing-rules/:rule_id", s.deleteRoutingRule)
 
+	// Service levels (issue 18): policies a workstream or routing rule names.
+	admin.Post("/sla-policies", s.createSLAPolicy)
+	admin.Get("/sla-policies", s.listSLAPolicies)
+	admin.Get("/sla-policies/:id", s.getSLAPolicy)
+	admin.Patch("/sla-policies/:id", s.patchSLAPolicy)
+	admin.Delete("/sla-policies/:id", s.deleteSLAPolicy)
+	admin.Get("/conversations/:id/events", s.listConversationEvents)
+
 	admin.Get("/audit-log", s.listAudit)
 
 	admin.Post("/agents", s.createAgent)

@@ -12,12 +12,13 @@ import (
 // Order is 1-based: 1 is evaluated first; absent appends (POST) or keeps
 // the rule where it is (PATCH).
 type ruleInput struct {
-	Name       string                 `json:"name"`
-	Order      *int                   `json:"order"`
-	Conditions []domain.Condition     `json:"conditions"`
-	QueueID    string                 `json:"queue_id"`
-	Skills     []domain.SkillRequired `json:"skills"`
-	Priority   int                    `json:"priority"`
+	Name        string                 `json:"name"`
+	Order       *int                   `json:"order"`
+	Conditions  []domain.Condition     `json:"conditions"`
+	QueueID     string                 `json:"queue_id"`
+	Skills      []domain.SkillRequired `json:"skills"`
+	Priority    int                    `json:"priority"`
+	SLAPolicyID *string                `json:"sla_policy_id"`
 }
 
 var ruleReadOnly = []string{"id", "workstream_id", "created_at", "updated_at"}
@@ -32,6 +33,9 @@ func (in ruleInput) rule() (domain.RoutingRule, error) {
 	}
 	var err error
 	if r.QueueID, err = requiredID("queue_id", in.QueueID); err != nil {
+		return r, err
+	}
+	if r.SLAPolicyID, err = optionalID("sla_policy_id", in.SLAPolicyID); err != nil {
 		return r, err
 	}
 	return r, domain.NormalizeRoutingRule(&r)

@@ -61,6 +61,7 @@ type Deps struct {
 	Accounts      AccountStore      // accounts and numbers (accounts.go)
 	Workstreams   WorkstreamStore   // workstreams and routing rules (workstreams.go)
 	Queues        QueueStore        // queues.go
+	SLAPolicies   SLAPolicyStore    // service-level policies (sla_policies.go)
 	Agents        AgentStore        // agents, admin side (agents.go)
 	Templates     TemplateStore     // templates and their sync (templates.go)
 	Audit         AuditStore        // audit.go
@@ -95,6 +96,7 @@ type Server struct {
 	accounts        AccountStore
 	workstreams     WorkstreamStore
 	queues          QueueStore
+	slaPolicies     SLAPolicyStore
 	agents          AgentStore
 	templates       TemplateStore
 	auditLog        AuditStore
@@ -134,7 +136,7 @@ func New(d Deps) *Server {
 	return &Server{
 		cfg: d.Config, logger: d.Logger, temporal: d.Temporal, box: d.Box, tokens: d.Tokens, twilio: d.Twilio,
 		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
-		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, agents: d.Agents, templates: d.Templates,
+		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, slaPolicies: d.SLAPolicies, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
 		webhooks: d.Webhooks, customers: d.Customers, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
 		SendWait: 10 * time.Second,

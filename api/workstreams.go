@@ -42,6 +42,7 @@ type workstreamInput struct {
 	WrapUp                  domain.Duration              `json:"wrap_up"`
 	OperatingHours          *domain.OperatingHours       `json:"operating_hours"`
 	Bot                     *domain.Bot                  `json:"bot"`
+	SLAPolicyID             *string                      `json:"sla_policy_id"`
 }
 
 // attachmentsInput: customers and agents may both send media unless told not to.
@@ -76,6 +77,9 @@ func (in workstreamInput) workstream() (domain.Workstream, error) {
 	}
 	var err error
 	if w.DefaultQueueID, err = optionalID("default_queue_id", in.DefaultQueueID); err != nil {
+		return w, err
+	}
+	if w.SLAPolicyID, err = optionalID("sla_policy_id", in.SLAPolicyID); err != nil {
 		return w, err
 	}
 	return w, domain.NormalizeWorkstream(&w)

@@ -33,6 +33,10 @@ func Conversation(ctx workflow.Context, in ConversationInput) error {
 	}
 	in.Lifecycle = lifecycleVersion
 	c := newConversation(ctx, in)
+	// A run that continues one keeping service levels keeps them whatever
+	// the version recorded.
+	c.slaOn = (in.State != nil && in.State.SLA != nil) ||
+		workflow.GetVersion(ctx, PatchServiceLevels, workflow.DefaultVersion, 1) == 1
 	if err := c.setup(ctx); err != nil {
 		return err
 	}
@@ -77,6 +81,8 @@ type conversation struct {
 	// cancelled: an operator requested cancellation; the run ends cancelled
 	// once the conversation has closed.
 	cancelled bool
+	// slaOn: this run keeps service levels (PatchServiceLevels).
+	slaOn bool
 	// bg is the context of the conversation's own goroutines (sender,
 	// timers): not cancelled by a cancellation request, so that the
 	// closing sequence it triggers can still send and wait.
@@ -178,6 +184,9 @@ func (c *conversation) run(ctx workflow.Context) error {
 	}
 	workflow.Go(c.bg, c.keepWindow)
 	workflow.Go(c.bg, c.keepInactivity)
+	if c.slaOn {
+		workflow.Go(c.bg, c.keepSLA)
+	}
 
 	for c.closeReq == nil {
 		if err := workflow.Await(ctx, c.hasWork); err != nil {
@@ -389,6 +398,7 @@ func (c *conversation) record() domain.ConversationRecord {
 		w := c.st.WindowExpiresAt
 		r.WindowExpiresAt = &w
 	}
+	r.SLA = cloneSLA(c.st.SLA)
 	return r
 }
 

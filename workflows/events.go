@@ -27,6 +27,10 @@ type event struct {
 	inactiveSince time.Time
 	// twilioWindowClosed: Twilio refused a free-form message with 63016.
 	twilioWindowClosed bool
+	// slaDue is the service-level moment (a warning, a deadline) that came.
+	slaDue time.Time
+	// slaReply is when an agent replied (for the service levels).
+	slaReply time.Time
 }
 
 // closesWindow: Twilio said 63016, by a status callback or by refusing a
@@ -142,6 +146,10 @@ func (c *conversation) apply(ctx workflow.Context, ev event) {
 		}
 	case ev.call != nil:
 		c.answer(ctx, ev.call)
+	case !ev.slaDue.IsZero():
+		c.slaCheck(ctx)
+	case !ev.slaReply.IsZero():
+		c.slaReplied(ctx, ev.slaReply)
 	}
 }
 

@@ -19,6 +19,7 @@ func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.Inbound
 		testPatch(ctx)
 	}
 	first := c.st.InboundCount == 0
+	hadSLA := c.st.SLA != nil
 	added, refusedMedia := c.recordInbound(ctx, msgs)
 	if len(added) == 0 {
 		return false
@@ -37,6 +38,11 @@ func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.Inbound
 	}
 	if !c.st.BotActive && c.st.Routing == nil && c.takesWork() {
 		c.route(ctx, added[len(added)-1])
+	}
+	if c.slaOn && hadSLA && c.takesWork() {
+		c.slaCustomerWrote(ctx)
+	} else if c.slaOn && (c.st.State == StateQueued || c.st.State == StateAssigned) {
+		c.slaStart(ctx)
 	}
 	return true
 }

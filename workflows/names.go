@@ -46,6 +46,9 @@ var (
 	SAState           = temporal.NewSearchAttributeKeyKeyword("SbState")
 	SAMode            = temporal.NewSearchAttributeKeyKeyword("SbMode")
 	SAWindowExpiresAt = temporal.NewSearchAttributeKeyTime("SbWindowExpiresAt")
+	// SASlaDeadline is the nearest service-level deadline still to meet
+	// (unset when none runs).
+	SASlaDeadline = temporal.NewSearchAttributeKeyTime("SbSlaDeadline")
 )
 
 // StartSearchAttributes are set when a conversation starts, so that it is

@@ -17,6 +17,9 @@ const (
 	// that drops nothing. At workflow.DefaultVersion a run follows
 	// workflows/legacy.
 	PatchLifecycle = "lifecycle-2"
+	// PatchServiceLevels keeps the conversation's service levels: a timer
+	// for the nearest target, escalation steps, SbSlaDeadline (sla.go).
+	PatchServiceLevels = "service-levels-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -24,7 +27,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle}
+var Patches = []string{PatchLifecycle, PatchServiceLevels}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

@@ -60,6 +60,14 @@ func (c *conversation) searchAttributeUpdates(cur temporal.SearchAttributes) []t
 			ups = append(ups, SAWindowExpiresAt.ValueSet(at))
 		}
 	}
+	if d := c.slaDeadline(); !d.IsZero() {
+		d = d.UTC().Truncate(time.Second)
+		if old, ok := cur.GetTime(SASlaDeadline); !ok || !old.Equal(d) {
+			ups = append(ups, SASlaDeadline.ValueSet(d))
+		}
+	} else if _, ok := cur.GetTime(SASlaDeadline); ok {
+		ups = append(ups, SASlaDeadline.ValueUnset())
+	}
 	return ups
 }
 
@@ -78,6 +86,13 @@ func (c *conversation) details(now time.Time) string {
 			b.WriteString("- window closes " + at + " (in " + left.Round(time.Second).String() + ")\n")
 		} else {
 			b.WriteString("- window closed " + at + "\n")
+		}
+	}
+	if s := c.st.SLA; s != nil {
+		for i, t := range s.Targets() {
+			if t != nil {
+				b.WriteString("- " + domain.SLATargets[i] + ": **" + t.Status + "**, due " + t.DueAt.UTC().Format(time.RFC3339) + "\n")
+			}
 		}
 	}
 	b.WriteString("- customer " + domain.Mask(c.st.CustomerE164) + " " + c.st.ProfileName + "\n")

@@ -82,6 +82,7 @@ func (c *conversation) enqueue(ctx workflow.Context, r *domain.Routing, requeue 
 		return domainError(err)
 	}
 	c.st.AfterHours = out.AfterHours
+	c.slaStart(ctx)
 	if out.AgentID != "" {
 		c.assignTo(ctx, out.AgentID)
 		return nil

@@ -106,6 +106,11 @@ type ConversationState struct {
 	// EventSeq counts the events told to agents, so that each has a key
 	// that stays the same when the activity recording it runs twice.
 	EventSeq int `json:"event_seq,omitempty"`
+	// SLA is the conversation's service levels (PatchServiceLevels).
+	SLA *domain.ConversationSLA `json:"sla,omitempty"`
+	// SLASteps are the escalation steps taken, so that each runs once
+	// across continue-as-new.
+	SLASteps []string `json:"sla_steps,omitempty"`
 }
 
 // SendRequest is the payload of the `send` update.

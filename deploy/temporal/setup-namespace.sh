@@ -37,7 +37,8 @@ until "$CLI" operator search-attribute create --address "$ADDR" -n "$NS" \
 	--name SbAgent --type Keyword \
 	--name SbState --type Keyword \
 	--name SbMode --type Keyword \
-	--name SbWindowExpiresAt --type Datetime; do
+	--name SbWindowExpiresAt --type Datetime \
+	--name SbSlaDeadline --type Datetime; do
 	i=$((i + 1))
 	if [ "$i" -ge 30 ]; then
 		echo "setup-namespace: could not register the Sb* search attributes in $NS" >&2

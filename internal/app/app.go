@@ -170,6 +170,7 @@ func (a *App) API() *api.Server {
 		Accounts:      st,
 		Workstreams:   st,
 		Queues:        st,
+		SLAPolicies:   st,
 		Agents:        st,
 		Templates:     st,
 		Audit:         st,

@@ -8,4 +8,6 @@ const (
 	EventWindowWarning      = "window_warning"
 	EventWindowClosed       = "window_closed"
 	EventConversationClosed = "conversation_closed"
+	EventSLAWarning         = "sla_warning" // a service-level target is about to be missed
+	EventSLABreach          = "sla_breach"  // a service-level target was missed
 )

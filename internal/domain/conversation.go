@@ -36,26 +36,27 @@ const DefaultSessionWindow = 24 * time.Hour
 
 // Conversation as stored and returned by the API.
 type Conversation struct {
-	ID              string     `json:"id" db:"id"`
-	WorkflowID      string     `json:"workflow_id" db:"workflow_id"`
-	AccountID       string     `json:"account_id" db:"account_id"`
-	NumberID        string     `json:"number_id" db:"number_id"`
-	CustomerE164    string     `json:"customer_e164" db:"customer_e164"`
-	ProfileName     string     `json:"profile_name" db:"profile_name"`
-	WorkstreamID    *string    `json:"workstream_id" db:"workstream_id"`
-	QueueID         *string    `json:"queue_id" db:"queue_id"`
-	AgentID         *string    `json:"agent_id" db:"agent_id"`
-	State           string     `json:"state" db:"state"`
-	Mode            string     `json:"mode" db:"mode"`
-	WindowExpiresAt *time.Time `json:"window_expires_at" db:"window_expires_at"`
-	Routing         *Routing   `json:"routing" db:"routing"`
-	SurveyScore     *int       `json:"survey_score" db:"survey_score"`
-	BotNote         *string    `json:"bot_note,omitempty" db:"bot_note"`
-	CloseReason     *string    `json:"close_reason" db:"close_reason"`
-	ClosedBy        *string    `json:"closed_by,omitempty" db:"closed_by"`
-	CloseNotes      *string    `json:"close_notes,omitempty" db:"close_notes"`
-	CreatedAt       time.Time  `json:"created_at" db:"created_at"`
-	ClosedAt        *time.Time `json:"closed_at" db:"closed_at"`
+	ID              string           `json:"id" db:"id"`
+	WorkflowID      string           `json:"workflow_id" db:"workflow_id"`
+	AccountID       string           `json:"account_id" db:"account_id"`
+	NumberID        string           `json:"number_id" db:"number_id"`
+	CustomerE164    string           `json:"customer_e164" db:"customer_e164"`
+	ProfileName     string           `json:"profile_name" db:"profile_name"`
+	WorkstreamID    *string          `json:"workstream_id" db:"workstream_id"`
+	QueueID         *string          `json:"queue_id" db:"queue_id"`
+	AgentID         *string          `json:"agent_id" db:"agent_id"`
+	State           string           `json:"state" db:"state"`
+	Mode            string           `json:"mode" db:"mode"`
+	WindowExpiresAt *time.Time       `json:"window_expires_at" db:"window_expires_at"`
+	Routing         *Routing         `json:"routing" db:"routing"`
+	SurveyScore     *int             `json:"survey_score" db:"survey_score"`
+	BotNote         *string          `json:"bot_note,omitempty" db:"bot_note"`
+	SLA             *ConversationSLA `json:"sla,omitempty" db:"sla"`
+	CloseReason     *string          `json:"close_reason" db:"close_reason"`
+	ClosedBy        *string          `json:"closed_by,omitempty" db:"closed_by"`
+	CloseNotes      *string          `json:"close_notes,omitempty" db:"close_notes"`
+	CreatedAt       time.Time        `json:"created_at" db:"created_at"`
+	ClosedAt        *time.Time       `json:"closed_at" db:"closed_at"`
 }
 
 // ConversationWorkflowID is the one workflow per (number, customer).

@@ -24,6 +24,11 @@ type ConversationRecord struct {
 	CloseNotes        string
 	ClosedBy          string
 	BotNote           string
+	SLA               *ConversationSLA // nil leaves the stored one unchanged
+	// Note, when set, is a system event for the transcript (an escalation
+	// step), recorded once under NoteKey.
+	Note    string
+	NoteKey string
 	// Event, when set, is told to the conversation's agent (EventAssignment,
 	// EventWindowWarning, EventWindowClosed, EventConversationClosed).
 	Event string

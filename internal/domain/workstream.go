@@ -43,7 +43,8 @@ type Workstream struct {
 	WrapUp                  Duration                     `json:"wrap_up"`
 	OperatingHours          *OperatingHours              `json:"operating_hours"` // nil = always open
 	Bot                     *Bot                         `json:"bot"`
-	Version                 int                          `json:"version"` // bumped on every change
+	SLAPolicyID             *string                      `json:"sla_policy_id"` // nil = no service levels
+	Version                 int                          `json:"version"`       // bumped on every change
 	CreatedAt               time.Time                    `json:"created_at"`
 	UpdatedAt               time.Time                    `json:"updated_at"`
 }
@@ -116,6 +117,7 @@ type RoutingRule struct {
 	QueueID      string          `json:"queue_id"`
 	Skills       []SkillRequired `json:"skills"`
 	Priority     int             `json:"priority"`
+	SLAPolicyID  *string         `json:"sla_policy_id"` // nil = the workstream's policy
 	CreatedAt    time.Time       `json:"created_at"`
 	UpdatedAt    time.Time       `json:"updated_at"`
 }

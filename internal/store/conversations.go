@@ -17,7 +17,7 @@ import (
 
 const conversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name,
 	workstream_id, queue_id, agent_id, state, mode, window_expires_at, routing, survey_score, bot_note,
-	close_reason, closed_by, close_notes, created_at, closed_at`
+	sla, close_reason, closed_by, close_notes, created_at, closed_at`
 
 // RecordInbound attaches inbound messages to their conversation, creating the
 // conversation and contact when needed, and marks their inbox rows
@@ -143,13 +143,24 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	if c.Routing != nil {
 		routing = *c.Routing
 	}
+	args := []any{c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
+		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt,
+		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote, at}
+	// Service levels are written only by conversations that keep them, so
+	// the statement of every other conversation stays what it was.
+	slaColumn, slaValue, slaSet := "", "", ""
+	if c.SLA != nil {
+		slaColumn, slaValue = ", sla", ", $21"
+		slaSet = "\t\t\tsla = EXCLUDED.sla,"
+		args = append(args, *c.SLA)
+	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO conversations (id, workflow_id, account_id, number_id, contact_id, customer_e164, profile_name,
 			workstream_id, state, mode, window_expires_at, close_reason, closed_at,
-			workstream_version, routing, survey_score, close_notes, closed_by, bot_note, created_at)
+			workstream_version, routing, survey_score, close_notes, closed_by, bot_note, created_at`+slaColumn+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $13,
 			NULLIF($14, 0), $15, NULLIF($16, 0), NULLIF($17, ''), NULLIF($18, ''), NULLIF($19, ''),
-			COALESCE($20::timestamptz, now()))
+			COALESCE($20::timestamptz, now())`+slaValue+`)
 		ON CONFLICT (id) DO UPDATE SET
 			profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name ELSE conversations.profile_name END,
 			state = EXCLUDED.state,
@@ -164,15 +175,19 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 			close_notes = COALESCE(EXCLUDED.close_notes, conversations.close_notes),
 			closed_by = COALESCE(EXCLUDED.closed_by, conversations.closed_by),
 			bot_note = COALESCE(EXCLUDED.bot_note, conversations.bot_note),
-			updated_at = now()`,
-		c.ID, c.WorkflowID, c.AccountID, c.NumberID, contactID, c.CustomerE164, c.ProfileName,
-		nullUUID(c.WorkstreamID), c.State, c.Mode, c.WindowExpiresAt, c.CloseReason, closedAt,
-		c.WorkstreamVersion, routing, c.SurveyScore, c.CloseNotes, c.ClosedBy, c.BotNote, at)
+`+slaSet+`
+			updated_at = now()`, args...)
 	if err != nil {
 		return fmt.Errorf("upsert conversation: %w", err)
 	}
 	if err := conversationFacts(ctx, tx, c, at); err != nil {
 		return err
+	}
+	if c.Note != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO conversation_events (conversation_id, kind, body, dedupe_key)
+			VALUES ($1, 'system', $2, $3) ON CONFLICT (dedupe_key) DO NOTHING`, c.ID, c.Note, c.NoteKey); err != nil {
+			return fmt.Errorf("transcript event: %w", err)
+		}
 	}
 	if c.Event == domain.EventAssignment {
 		// The workflow has applied its assignment: the outbox stops

@@ -34,6 +34,8 @@ var customerTables = []customerTable{
 	{"message_status_events", `twilio_sid IN (SELECT m.twilio_sid FROM messages m
 		WHERE m.twilio_sid IS NOT NULL AND m.conversation_id IN ` + conversationsOfCustomer + `)`},
 	{"agent_events", `conversation_id IN ` + conversationsOfCustomer},
+	// The transcript's system events (service-level escalations).
+	{"conversation_events", `conversation_id IN ` + conversationsOfCustomer},
 	{"assignment_outbox", `conversation_id IN ` + conversationsOfCustomer},
 	// What the reports count of the customer's conversations: erased with
 	// them, so an erasure takes them out of the figures too.
@@ -61,6 +63,7 @@ var notCustomerData = map[string]string{
 	"goose_db_version":   "migrations",
 	"sender_slots":       "the pace of the business's senders (account and sender number, no customer)",
 	"agent_presence_log": "the staff's presence changes (the agents report)",
+	"sla_policies":       "configuration (service-level targets and escalation ladders)",
 }
 
 // CustomerDataTables lists the registry's tables (for tests and docs).

@@ -82,6 +82,7 @@ func TestEraseCustomerDeletesEveryRowAboutThemAndNothingElse(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.DB().MustExec(`INSERT INTO assignment_outbox (conversation_id, workflow_id, agent_id) VALUES ($1, $2, $3)`, c.ID, c.WorkflowID, agent)
+		st.DB().MustExec(`INSERT INTO conversation_events (conversation_id, kind, body, dedupe_key) VALUES ($1, 'system', 'escalated', $2)`, c.ID, c.ID+"/k")
 		st.DB().MustExec(`INSERT INTO contacts (id, e164) VALUES ($1, $2) ON CONFLICT DO NOTHING`, uuid.NewString(), c.CustomerE164)
 		// Idempotency-Key answers: a send's (its route names the
 		// conversation) and a proactive start's (its body names the customer).

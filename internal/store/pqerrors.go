@@ -20,6 +20,9 @@ var constraintErrors = map[string]*domain.Error{
 	"numbers_e164_live_idx":             domain.Errorf(domain.CodeConflict, "e164: this number is already connected to an account"),
 	"routing_rules_queue_id_fkey":       domain.Errorf(domain.CodeInvalid, "queue_id: no such queue"),
 	"routing_rules_workstream_id_fkey":  domain.Errorf(domain.CodeNotFound, "workstream not found"),
+	"workstreams_sla_policy_id_fkey":    domain.Errorf(domain.CodeInvalid, "sla_policy_id: no such service-level policy"),
+	"routing_rules_sla_policy_id_fkey":  domain.Errorf(domain.CodeInvalid, "sla_policy_id: no such service-level policy"),
+	"sla_policies_name_key":             domain.Errorf(domain.CodeConflict, "name: a service-level policy with this name already exists"),
 }
 
 // constraintError turns a PostgreSQL integrity violation into a domain

@@ -14,7 +14,7 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-const ruleColumns = `id, workstream_id, position, name, conditions, queue_id, skills, priority, created_at, updated_at`
+const ruleColumns = `id, workstream_id, position, name, conditions, queue_id, skills, priority, sla_policy_id, created_at, updated_at`
 
 type ruleRow struct {
 	ID           string    `db:"id"`
@@ -25,6 +25,7 @@ type ruleRow struct {
 	QueueID      string    `db:"queue_id"`
 	Skills       []byte    `db:"skills"`
 	Priority     int       `db:"priority"`
+	SLAPolicyID  *string   `db:"sla_policy_id"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
 }
@@ -32,7 +33,7 @@ type ruleRow struct {
 func (r ruleRow) rule() (domain.RoutingRule, error) {
 	out := domain.RoutingRule{
 		ID: r.ID, WorkstreamID: r.WorkstreamID, Order: r.Position, Name: r.Name, QueueID: r.QueueID,
-		Priority: r.Priority, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Priority: r.Priority, SLAPolicyID: r.SLAPolicyID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Conditions: []domain.Condition{}, Skills: []domain.SkillRequired{},
 	}
 	if err := json.Unmarshal(r.Conditions, &out.Conditions); err != nil {
@@ -105,9 +106,9 @@ func (s *Store) CreateRoutingRule(ctx context.Context, workstreamID string, r do
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO routing_rules (id, workstream_id, position, name, conditions, queue_id, skills, priority)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, workstreamID, len(ids)+1, r.Name, cond, r.QueueID, skills, r.Priority); err != nil {
+			INSERT INTO routing_rules (id, workstream_id, position, name, conditions, queue_id, skills, priority, sla_policy_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, workstreamID, len(ids)+1, r.Name, cond, r.QueueID, skills, r.Priority, r.SLAPolicyID); err != nil {
 			return constraintError(err)
 		}
 		if err := renumberRules(ctx, tx, moveTo(append(ids, id), id, r.Order)); err != nil {
@@ -137,8 +138,8 @@ func (s *Store) UpdateRoutingRule(ctx context.Context, workstreamID, ruleID stri
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE routing_rules SET name = $2, conditions = $3, queue_id = $4, skills = $5, priority = $6, updated_at = now()
-			WHERE id = $1`, ruleID, r.Name, cond, r.QueueID, skills, r.Priority); err != nil {
+			UPDATE routing_rules SET name = $2, conditions = $3, queue_id = $4, skills = $5, priority = $6, sla_policy_id = $7, updated_at = now()
+			WHERE id = $1`, ruleID, r.Name, cond, r.QueueID, skills, r.Priority, r.SLAPolicyID); err != nil {
 			return constraintError(err)
 		}
 		if r.Order != 0 {

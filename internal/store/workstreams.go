@@ -15,7 +15,7 @@ import (
 
 const workstreamColumns = `id, name, language, distribution, capacity_per_conversation, default_queue_id,
 	automated_messages, survey, attachments, inactivity_timeout_ms, wrap_up_ms, operating_hours, bot,
-	version, created_at, updated_at`
+	sla_policy_id, version, created_at, updated_at`
 
 // workstreamRow is a workstream as stored: nested settings as JSON,
 // durations in milliseconds (readable in SQL, independent of Go's format).
@@ -33,6 +33,7 @@ type workstreamRow struct {
 	WrapUpMS                int64     `db:"wrap_up_ms"`
 	OperatingHours          []byte    `db:"operating_hours"`
 	Bot                     []byte    `db:"bot"`
+	SLAPolicyID             *string   `db:"sla_policy_id"`
 	Version                 int       `db:"version"`
 	CreatedAt               time.Time `db:"created_at"`
 	UpdatedAt               time.Time `db:"updated_at"`
@@ -41,7 +42,7 @@ type workstreamRow struct {
 func (r workstreamRow) workstream() (domain.Workstream, error) {
 	w := domain.Workstream{
 		ID: r.ID, Name: r.Name, Language: r.Language, Distribution: r.Distribution,
-		CapacityPerConversation: r.CapacityPerConversation, DefaultQueueID: r.DefaultQueueID,
+		CapacityPerConversation: r.CapacityPerConversation, DefaultQueueID: r.DefaultQueueID, SLAPolicyID: r.SLAPolicyID,
 		InactivityTimeout: domain.Duration(time.Duration(r.InactivityTimeoutMS) * time.Millisecond),
 		WrapUp:            domain.Duration(time.Duration(r.WrapUpMS) * time.Millisecond),
 		Version:           r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
@@ -68,7 +69,7 @@ func (r workstreamRow) workstream() (domain.Workstream, error) {
 }
 
 // workstreamArgs are the column values of a (validated) workstream, from
-// name to bot, in workstreamColumns order.
+// name to sla_policy_id, in workstreamColumns order.
 func workstreamArgs(w domain.Workstream) ([]any, error) {
 	msgs := w.AutomatedMessages
 	if msgs == nil {
@@ -107,7 +108,7 @@ func workstreamArgs(w domain.Workstream) ([]any, error) {
 		}
 		out = append(out, b)
 	}
-	return out, nil
+	return append(out, w.SLAPolicyID), nil
 }
 
 // CreateWorkstream stores a validated workstream (domain.NormalizeWorkstream).
@@ -120,8 +121,8 @@ func (s *Store) CreateWorkstream(ctx context.Context, w domain.Workstream, a Aud
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &row, `
 			INSERT INTO workstreams (id, name, language, distribution, capacity_per_conversation, default_queue_id,
-				automated_messages, survey, attachments, inactivity_timeout_ms, wrap_up_ms, operating_hours, bot)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				automated_messages, survey, attachments, inactivity_timeout_ms, wrap_up_ms, operating_hours, bot, sla_policy_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			RETURNING `+workstreamColumns, append([]any{uuid.NewString()}, args...)...)
 		if err != nil {
 			return constraintError(err)
@@ -150,7 +151,7 @@ func (s *Store) UpdateWorkstream(ctx context.Context, id string, ifVersion int, 
 		err := tx.GetContext(ctx, &row, `
 			UPDATE workstreams SET name = $3, language = $4, distribution = $5, capacity_per_conversation = $6,
 				default_queue_id = $7, automated_messages = $8, survey = $9, attachments = $10,
-				inactivity_timeout_ms = $11, wrap_up_ms = $12, operating_hours = $13, bot = $14,
+				inactivity_timeout_ms = $11, wrap_up_ms = $12, operating_hours = $13, bot = $14, sla_policy_id = $15,
 				version = version + 1, updated_at = now()
 			WHERE id = $1 AND ($2 = 0 OR version = $2)
 			RETURNING `+workstreamColumns, append([]any{id, ifVersion}, args...)...)

@@ -23,6 +23,7 @@ var SearchAttributes = map[string]string{
 	"SbState":           "Keyword",
 	"SbMode":            "Keyword",
 	"SbWindowExpiresAt": "Datetime",
+	"SbSlaDeadline":     "Datetime",
 }
 
 // EnsureSearchAttributes registers the missing Sb* search attributes in

@@ -103,6 +103,27 @@ function windowLeft(conv, now) {
   return { text, cls: ms < 2 * 3600 * 1000 ? "soon" : "" };
 }
 
+// slaLeft describes the nearest service-level target still running
+// (docs/service-levels.md): its countdown, or that it was missed.
+function slaLeft(conv, now) {
+  const sla = conv && conv.sla;
+  if (!sla || conv.state === "closed") return { text: "", cls: "", title: "" };
+  const names = { first_response: "first response", next_response: "next response", resolution: "resolution" };
+  let best = null;
+  for (const k of Object.keys(names)) {
+    const t = sla[k];
+    if (!t || t.met_at || !t.due_at || t.due_at.startsWith("0001-")) continue;
+    if (t.status === "breached") return { text: names[k] + " overdue", cls: "closed", title: "Service level missed" };
+    if (!best || t.due_at < best.t.due_at) best = { k, t };
+  }
+  if (!best) return { text: "", cls: "", title: "" };
+  const ms = new Date(best.t.due_at).getTime() - now;
+  if (ms <= 0) return { text: names[best.k] + " overdue", cls: "closed", title: "Service level missed" };
+  const s = Math.floor(ms / 1000);
+  const text = names[best.k] + " " + pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
+  return { text, cls: best.t.status === "warned" ? "soon" : "", title: "Service level due " + new Date(best.t.due_at).toLocaleString() };
+}
+
 function windowClosed(conv) {
   if (!conv) return false;
   if (conv.mode === "template_only") return true;
@@ -392,6 +413,11 @@ function updateWindow() {
   el.textContent = w.text;
   el.className = "window " + w.cls;
   el.title = c.window_expires_at ? "24-hour window ends " + new Date(c.window_expires_at).toLocaleString() : "";
+  const s = slaLeft(c, Date.now());
+  const sl = $("conv-sla");
+  sl.textContent = s.text;
+  sl.className = "window " + s.cls;
+  sl.title = s.title;
 }
 
 function ticks(m) {
@@ -803,6 +829,8 @@ function onEvent(type, raw) {
     case "window_warning": if (isCurrent) showBanner("The 24-hour window closes in less than 2 hours: after that, only templates can be sent."); break;
     case "window_closed": if (isCurrent) showBanner("The 24-hour window has closed: only templates can be sent until the customer writes again."); break;
     case "conversation_closed": if (isCurrent) toast("The conversation is closed"); break;
+    case "sla_warning": if (isCurrent) showBanner("A service-level target of this conversation is about to be missed."); else toast("A service level is about to be missed"); break;
+    case "sla_breach": if (isCurrent) showBanner("A service-level target of this conversation was missed."); else toast("A service level was missed"); break;
     case "message": if (isCurrent) hideBanner(); break;
   }
   scheduleRefresh(true, isCurrent || (!convId && !!S.current));
