@@ -76,6 +76,12 @@ func (s *Server) App() *fiber.App {
 	agent.Get("/templates", s.agentTemplates)
 	agent.Get("/events", s.agentEvents) // Server-Sent Events (agent_events.go)
 
+	// Supervisors (api/openapi/supervisor.json): a supervisor's agent token
+	// (its queues) or an admin key (every queue), requireSupervisor.
+	sup := protect(app, "/api/v1/supervisor", s.requireSupervisor)
+	sup.Get("/overview", s.supervisorOverview)
+	sup.Get("/events", s.supervisorEvents) // Server-Sent Events (supervisor_events.go)
+
 	// The admin API: an admin key.
 	admin := protect(app, "/api/v1", s.requireAdmin)
 	admin.Post("/whatsapp-accounts", s.createAccount)

@@ -71,6 +71,7 @@ type Deps struct {
 	Customers     CustomerStore     // erasure and export (customers.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	Postgres      Pinger            // the default /readyz (health.go)
+	Supervisor    SupervisorStore   // the supervisor's live view and actions (supervisor*.go)
 }
 
 // Server holds the API's dependencies.
@@ -103,6 +104,7 @@ type Server struct {
 	customers       CustomerStore
 	idempotency     IdempotencyStore
 	postgres        Pinger
+	supervisor      SupervisorStore
 
 	// SendWait bounds how long a send request waits for Twilio's answer
 	// before answering 202 with the message still queued.
@@ -133,7 +135,8 @@ func New(d Deps) *Server {
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
 		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, postgres: d.Postgres,
-		SendWait: 10 * time.Second,
-		limits:   newClientLimits(d.Config, d.Metrics),
+		supervisor: d.Supervisor,
+		SendWait:   10 * time.Second,
+		limits:     newClientLimits(d.Config, d.Metrics),
 	}
 }

@@ -176,6 +176,7 @@ func (a *App) API() *api.Server {
 		Conversations: st,
 		AgentAPI:      st,
 		AgentEvents:   st,
+		Supervisor:    st,
 		Webhooks:      st,
 		Customers:     st,
 		Idempotency:   st,

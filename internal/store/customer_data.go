@@ -34,6 +34,7 @@ var customerTables = []customerTable{
 	{"message_status_events", `twilio_sid IN (SELECT m.twilio_sid FROM messages m
 		WHERE m.twilio_sid IS NOT NULL AND m.conversation_id IN ` + conversationsOfCustomer + `)`},
 	{"agent_events", `conversation_id IN ` + conversationsOfCustomer},
+	{"supervisor_events", `conversation_id IN ` + conversationsOfCustomer},
 	{"assignment_outbox", `conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
 	// The webhook's copy of each message, with the number in its workflow id.
