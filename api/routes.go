@@ -72,6 +72,7 @@ func (s *Server) App() *fiber.App {
 	agent.Post("/conversations/:id/accept", s.agentAccept)
 	agent.Post("/conversations/:id/transfer", s.agentTransfer)
 	agent.Post("/conversations/:id/close", s.agentClose)
+	agent.Post("/conversations/:id/notes", s.agentNote) // internal notes (supervisor_actions.go)
 	agent.Get("/conversations/:id/media/:message_id/:index", s.agentMedia)
 	agent.Get("/templates", s.agentTemplates)
 	agent.Get("/events", s.agentEvents) // Server-Sent Events (agent_events.go)
@@ -81,6 +82,12 @@ func (s *Server) App() *fiber.App {
 	sup := protect(app, "/api/v1/supervisor", s.requireSupervisor)
 	sup.Get("/overview", s.supervisorOverview)
 	sup.Get("/events", s.supervisorEvents) // Server-Sent Events (supervisor_events.go)
+	sup.Get("/conversations/:id", s.supervisorGetConversation)
+	sup.Get("/conversations/:id/messages", s.supervisorListMessages)
+	sup.Post("/conversations/:id/notes", s.supervisorNote)
+	sup.Post("/conversations/:id/close", s.supervisorClose)
+	sup.Post("/conversations/:id/transfer", s.supervisorTransfer)
+	sup.Put("/agents/:id/presence", s.supervisorSetPresence)
 
 	// The admin API: an admin key.
 	admin := protect(app, "/api/v1", s.requireAdmin)

@@ -14,6 +14,9 @@ type SupervisorStore interface {
 	SupervisorOverview(ctx context.Context, queues []string, th store.RiskThresholds) (store.Overview, error)
 	LatestSupervisorEventID(ctx context.Context) (int64, error)
 	SupervisorEventsAfter(ctx context.Context, queues []string, after int64, limit int) ([]store.AgentEvent, error)
+	// RecordAudit records the supervisors' and agents' actions on
+	// conversations (supervisor_actions.go).
+	RecordAudit(ctx context.Context, a store.Audit, action, resourceType, resourceID string) error
 }
 
 // windowClosingRisk: a conversation whose window closes within this, the
