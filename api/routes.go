@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/switchboard/switchboard/internal/web"
 )
 
 // App builds the Fiber application with every route: this file is the
@@ -44,6 +46,9 @@ func (s *Server) App() *fiber.App {
 	app.Get("/console", s.consoleFile("index.html"))
 	app.Get("/console/", s.consoleFile("index.html")) // routing is strict about the slash
 	app.Get("/console/:asset", s.consoleAsset)
+	app.Get("/supervisor", pageFile(web.Supervisor, "index.html"))
+	app.Get("/supervisor/", pageFile(web.Supervisor, "index.html"))
+	app.Get("/supervisor/:asset", s.supervisorAsset)
 	if s.sim != nil {
 		// Everything under /sim goes to the emulator, which keeps its own
 		// routes and answers.

@@ -87,6 +87,16 @@ type Overview struct {
 	Queues []QueueOverview `json:"queues"`
 	Agents []AgentOverview `json:"agents"`
 	AtRisk []AtRisk        `json:"at_risk"`
+	// Distributions feed the page's plots.
+	Distributions Distributions `json:"distributions"`
+}
+
+// Distributions are raw samples, in seconds, for histograms: how long each
+// conversation now waiting has waited, and how long each conversation
+// closed in the last 24 hours took from its queue to its close.
+type Distributions struct {
+	WaitingSeconds []float64 `json:"waiting_seconds"`
+	HandleSeconds  []float64 `json:"handle_seconds"`
 }
 
 // SupervisorOverview reads the live view of queues (nil: every queue) at
@@ -155,6 +165,20 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 		SELECT id, 'no_agent_reply', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at
 			FROM unanswered WHERE state = 'assigned' AND last_inbound_at < now() - make_interval(secs => $4)
 		ORDER BY since, id`, scope, interval(th.Waiting), interval(th.WindowClosing), interval(th.NoAgentReply)); err != nil {
+		return o, err
+	}
+	o.Distributions = Distributions{WaitingSeconds: []float64{}, HandleSeconds: []float64{}}
+	if err := s.db.SelectContext(ctx, &o.Distributions.WaitingSeconds, `
+		SELECT extract(epoch FROM now() - queued_at)::float8 FROM conversations
+		WHERE state = 'queued' AND queued_at IS NOT NULL AND ($1::uuid[] IS NULL OR queue_id = ANY($1))
+		ORDER BY queued_at LIMIT 1000`, scope); err != nil {
+		return o, err
+	}
+	if err := s.db.SelectContext(ctx, &o.Distributions.HandleSeconds, `
+		SELECT extract(epoch FROM closed_at - queued_at)::float8 FROM conversations
+		WHERE state = 'closed' AND closed_at > now() - interval '24 hours' AND queued_at IS NOT NULL
+		  AND ($1::uuid[] IS NULL OR queue_id = ANY($1))
+		ORDER BY closed_at DESC LIMIT 1000`, scope); err != nil {
 		return o, err
 	}
 	for i := range o.AtRisk {

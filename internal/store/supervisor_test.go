@@ -81,6 +81,9 @@ func TestSupervisorOverviewAndEventsByQueue(t *testing.T) {
 			t.Errorf("at risk lacks %s: %+v", want, o.AtRisk)
 		}
 	}
+	if d := o.Distributions; len(d.WaitingSeconds) != 2 || d.WaitingSeconds[0] < 600 || len(d.HandleSeconds) != 0 {
+		t.Errorf("distributions: %+v", d)
+	}
 	if len(o.AtRisk) != 3 {
 		t.Errorf("at risk: %+v", o.AtRisk)
 	}
