@@ -50,6 +50,15 @@ func (r agentRow) agent(queueIDs []string) (domain.Agent, error) {
 	return a, nil
 }
 
+// roleOrDefault is the role stored for an agent: agent unless it says
+// otherwise (callers that build an agent without NormalizeAgent).
+func roleOrDefault(role string) string {
+	if role == "" {
+		return domain.RoleAgent
+	}
+	return role
+}
+
 // AgentFilter narrows ListAgents; zero fields match everything.
 type AgentFilter struct {
 	QueueID  string
@@ -72,7 +81,7 @@ func (s *Store) CreateAgent(ctx context.Context, a domain.Agent, tokenHash strin
 		err = tx.GetContext(ctx, &r, `
 			INSERT INTO agents (id, name, email, capacity, skills, presence, token_hash, role)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+agentColumns,
-			uuid.NewString(), a.Name, a.Email, a.Capacity, skills, a.Presence, tokenHash, a.Role)
+			uuid.NewString(), a.Name, a.Email, a.Capacity, skills, a.Presence, tokenHash, roleOrDefault(a.Role))
 		if err != nil {
 			return agentWriteError(err)
 		}
@@ -169,7 +178,7 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, change func(*domain.
 				presence_changed_at = CASE WHEN presence = $6 THEN presence_changed_at ELSE now() END,
 				role = $7, updated_at = now()
 			WHERE id = $1 RETURNING `+agentColumns,
-			id, next.Name, next.Email, next.Capacity, skills, next.Presence, next.Role)
+			id, next.Name, next.Email, next.Capacity, skills, next.Presence, roleOrDefault(next.Role))
 		if err != nil {
 			return agentWriteError(err)
 		}
