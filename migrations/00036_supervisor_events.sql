@@ -13,19 +13,26 @@ CREATE TABLE supervisor_events (
     agent_id        uuid,
     type            text        NOT NULL,
     payload         jsonb       NOT NULL DEFAULT '{}',
-    created_at      timestamptz NOT NULL DEFAULT now()
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    -- The writing transaction, and the event's place in the stream: set by
+    -- the readers once that transaction and every older one have ended.
+    xid             xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    pos             bigint UNIQUE
 );
 CREATE INDEX supervisor_events_queues_idx ON supervisor_events USING gin (queue_ids);
 CREATE INDEX supervisor_events_created_idx ON supervisor_events(created_at);
+CREATE INDEX supervisor_events_unplaced_idx ON supervisor_events(id) WHERE pos IS NULL;
+CREATE SEQUENCE supervisor_events_pos;
 
--- Streams resume from the last id they sent, so ids must become visible in
--- commit order: every insert first takes one transaction-scoped advisory
--- lock (held until commit), as agent_events does per agent.
+-- Streams resume from the last position they sent, so positions must
+-- become visible in order. Writers take no lock (a global one, held to the
+-- commit of every message insert, would serialize them and deadlock with
+-- row locks); readers place the events of finished transactions
+-- (store.placeSupervisorEvents), one placement at a time.
 -- +goose StatementBegin
 CREATE FUNCTION supervisor_event(queues uuid[], conv uuid, agent uuid, kind text, body jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(1396851525, 0); -- 'SBSE'
     INSERT INTO supervisor_events (queue_ids, conversation_id, agent_id, type, payload)
     VALUES (COALESCE(queues, '{}'), conv, agent, kind, body);
     PERFORM pg_notify('switchboard_agent_events', 'supervisor');
@@ -94,3 +101,4 @@ DROP FUNCTION supervisor_events_message();
 DROP FUNCTION supervisor_events_conversation();
 DROP FUNCTION supervisor_event(uuid[], uuid, uuid, text, jsonb);
 DROP TABLE supervisor_events;
+DROP SEQUENCE supervisor_events_pos;

@@ -201,22 +201,50 @@ func interval(d time.Duration) float64 {
 	return d.Seconds()
 }
 
+// supervisorEventsLock serializes placements (the second key is 0).
+const supervisorEventsLock = 0x53425345 // "SBSE"
+
+// placeSupervisorEvents gives the events of finished transactions their
+// place in the stream. Only transactions older than every one still running
+// (pg_snapshot_xmin) are placed, so an event never gets a place before an
+// event committed earlier, and the one lock, held to this short
+// transaction's commit, makes places visible in increasing order.
+func (s *Store) placeSupervisorEvents(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `
+		WITH locked AS (SELECT pg_advisory_xact_lock($1, 0)),
+		todo AS (
+			SELECT e.id FROM supervisor_events e, locked
+			WHERE e.pos IS NULL AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+			ORDER BY e.id LIMIT 5000
+		),
+		placed AS (SELECT id, nextval('supervisor_events_pos') AS pos FROM (SELECT id FROM todo ORDER BY id) o)
+		UPDATE supervisor_events e SET pos = placed.pos FROM placed WHERE e.id = placed.id`, supervisorEventsLock)
+	return err
+}
+
 // SupervisorEventsAfter returns the supervisor events of queues (nil:
-// every event) with id > after, oldest first, in the agent events' shape.
+// every event) placed after position after, in order, in the agent events'
+// shape (ID is the position).
 func (s *Store) SupervisorEventsAfter(ctx context.Context, queues []string, after int64, limit int) ([]AgentEvent, error) {
+	if err := s.placeSupervisorEvents(ctx); err != nil {
+		return nil, err
+	}
 	out := []AgentEvent{}
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT id, COALESCE(agent_id::text, '') AS agent_id, conversation_id, type, payload, created_at
+		SELECT pos AS id, COALESCE(agent_id::text, '') AS agent_id, conversation_id, type, payload, created_at
 		FROM supervisor_events
-		WHERE id > $2 AND ($1::uuid[] IS NULL OR queue_ids && $1)
-		ORDER BY id LIMIT $3`, scopeArg(queues), after, limit)
+		WHERE pos > $2 AND ($1::uuid[] IS NULL OR queue_ids && $1)
+		ORDER BY pos LIMIT $3`, scopeArg(queues), after, limit)
 	return out, err
 }
 
 // LatestSupervisorEventID is where a new supervisor stream starts.
 func (s *Store) LatestSupervisorEventID(ctx context.Context) (int64, error) {
+	if err := s.placeSupervisorEvents(ctx); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.db.GetContext(ctx, &id, `SELECT COALESCE(max(id), 0) FROM supervisor_events`)
+	err := s.db.GetContext(ctx, &id, `SELECT COALESCE(max(pos), 0) FROM supervisor_events`)
 	return id, err
 }
 
