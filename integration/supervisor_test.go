@@ -121,6 +121,7 @@ func TestSupervisorWatchesAndStepsIn(t *testing.T) {
 
 	// Step in: take the conversation over, then force-close it.
 	s.agentError(sup.Token, http.MethodPost, base+"/transfer", map[string]any{"queue_id": other.ID}, http.StatusBadRequest, domain.CodeInvalid)
+	s.agentDo(sup.Token, http.MethodPut, "/api/v1/supervisor/agents/"+sup.ID+"/presence", map[string]any{"presence": "available"}, http.StatusOK, nil)
 	s.agentDo(sup.Token, http.MethodPost, base+"/transfer", map[string]any{"agent_id": sup.ID, "reason": "escalation"}, http.StatusOK, nil)
 	s.openConversation(customerOne, "the conversation to be sue's", assignedTo(sup.ID))
 	if st := s.workflowState(conv.WorkflowID); st.NoteCount != 2 || st.LastNoteBy != "agent:"+sup.ID || st.Routing == nil ||

@@ -14,9 +14,8 @@ CREATE TABLE supervisor_events (
     type            text        NOT NULL,
     payload         jsonb       NOT NULL DEFAULT '{}',
     created_at      timestamptz NOT NULL DEFAULT now(),
-    -- The writing transaction, and the event's place in the stream: set by
-    -- the readers once that transaction and every older one have ended.
-    xid             xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    -- The event's place in the stream: given by the readers once its
+    -- transaction committed (store.placeSupervisorEvents).
     pos             bigint UNIQUE
 );
 CREATE INDEX supervisor_events_queues_idx ON supervisor_events USING gin (queue_ids);
@@ -27,7 +26,7 @@ CREATE SEQUENCE supervisor_events_pos;
 -- Streams resume from the last position they sent, so positions must
 -- become visible in order. Writers take no lock (a global one, held to the
 -- commit of every message insert, would serialize them and deadlock with
--- row locks); readers place the events of finished transactions
+-- row locks); readers place the committed events they see
 -- (store.placeSupervisorEvents), one placement at a time.
 -- +goose StatementBegin
 CREATE FUNCTION supervisor_event(queues uuid[], conv uuid, agent uuid, kind text, body jsonb) RETURNS void

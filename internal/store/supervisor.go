@@ -204,21 +204,23 @@ func interval(d time.Duration) float64 {
 // supervisorEventsLock serializes placements (the second key is 0).
 const supervisorEventsLock = 0x53425345 // "SBSE"
 
-// placeSupervisorEvents gives the events of finished transactions their
-// place in the stream. Only transactions older than every one still running
-// (pg_snapshot_xmin) are placed, so an event never gets a place before an
-// event committed earlier, and the one lock, held to this short
-// transaction's commit, makes places visible in increasing order.
+// placeSupervisorEvents gives the committed events not placed yet their
+// place in the stream. An event becomes visible only once its transaction
+// commits, whatever its id: placing what is visible, one placement at a time
+// (the lock is held to this short transaction's commit), makes places
+// visible in increasing order, and an event committed late just gets a
+// later place. No writer waits for this, and a long transaction elsewhere
+// delays nothing but its own events.
 func (s *Store) placeSupervisorEvents(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `
 		WITH locked AS (SELECT pg_advisory_xact_lock($1, 0)),
 		todo AS (
 			SELECT e.id FROM supervisor_events e, locked
-			WHERE e.pos IS NULL AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
-			ORDER BY e.id LIMIT 5000
+			WHERE e.pos IS NULL ORDER BY e.id LIMIT 5000
 		),
 		placed AS (SELECT id, nextval('supervisor_events_pos') AS pos FROM (SELECT id FROM todo ORDER BY id) o)
-		UPDATE supervisor_events e SET pos = placed.pos FROM placed WHERE e.id = placed.id`, supervisorEventsLock)
+		UPDATE supervisor_events e SET pos = placed.pos FROM placed
+		WHERE e.id = placed.id AND e.pos IS NULL`, supervisorEventsLock)
 	return err
 }
 
