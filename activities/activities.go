@@ -22,6 +22,7 @@ type Store interface {
 	RecordSendResult(ctx context.Context, id, sid string, status domain.MessageStatus) (domain.Message, error)
 	MessageIDBySID(ctx context.Context, sid string) (string, error)
 	MarkSendFailed(ctx context.Context, id string, code int, message string) (domain.Message, error)
+	CreateNote(ctx context.Context, m domain.Message) (domain.Message, error)
 }
 
 // Credentials resolves the Twilio credentials of an account (decrypted).

@@ -30,6 +30,14 @@ func (a *Activities) CreateOutbound(ctx context.Context, m domain.Message) (doma
 	return msg, finalError(err)
 }
 
+// CreateNote stores an internal note in the transcript (local activity);
+// the id comes from the caller, so a retry finds the same row. Notes are
+// never sent.
+func (a *Activities) CreateNote(ctx context.Context, m domain.Message) (domain.Message, error) {
+	msg, err := a.Store.CreateNote(ctx, m)
+	return msg, finalError(err)
+}
+
 // MarkSendFailed records that a send gave up (local activity).
 func (a *Activities) MarkSendFailed(ctx context.Context, in MarkFailedInput) (domain.Message, error) {
 	msg, err := a.Store.MarkSendFailed(ctx, in.MessageID, in.ErrorCode, in.Reason)

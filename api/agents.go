@@ -30,6 +30,7 @@ type agentInput struct {
 	Skills   *map[string]int `json:"skills"`
 	QueueIDs *[]string       `json:"queue_ids"`
 	Presence *string         `json:"presence"`
+	Role     *string         `json:"role"`
 }
 
 func (in agentInput) apply(a *domain.Agent) {
@@ -50,6 +51,9 @@ func (in agentInput) apply(a *domain.Agent) {
 	}
 	if in.Presence != nil {
 		a.Presence = *in.Presence
+	}
+	if in.Role != nil {
+		a.Role = *in.Role
 	}
 }
 

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"strings"
 
@@ -23,14 +21,7 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 		c.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 		return s.refuseCredentials(c, domain.Errorf(domain.CodeUnauthorized, "missing bearer token: send Authorization: Bearer <SWITCHBOARD_ADMIN_KEY>"))
 	}
-	got := sha256.Sum256([]byte(token))
-	label := ""
-	for _, k := range s.cfg.AdminCredentials() {
-		want := sha256.Sum256([]byte(k.Key))
-		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
-			label = k.Label
-		}
-	}
+	label, got := s.adminKeyLabel(token)
 	if label == "" {
 		return s.refuseCredentials(c, domain.Errorf(domain.CodeUnauthorized, "invalid admin key"))
 	}

@@ -15,8 +15,15 @@ import (
 // A refusal by the workflow comes back as the domain error it carries.
 func (s *Server) updateConversation(ctx context.Context, conv domain.Conversation, name string, arg any) (workflows.ConversationState, error) {
 	var st workflows.ConversationState
+	err := s.updateConversationInto(ctx, conv, name, arg, &st)
+	return st, err
+}
+
+// updateConversationInto is updateConversation for an update whose answer
+// is not the state (note: the stored note).
+func (s *Server) updateConversationInto(ctx context.Context, conv domain.Conversation, name string, arg, out any) error {
 	if conv.State == domain.StateClosed {
-		return st, domain.Errorf(domain.CodeConversationClosed, "the conversation is closed")
+		return domain.Errorf(domain.CodeConversationClosed, "the conversation is closed")
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.SendWait)
 	defer cancel()
@@ -28,10 +35,10 @@ func (s *Server) updateConversation(ctx context.Context, conv domain.Conversatio
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return st, workflowError(err)
+		return workflowError(err)
 	}
-	if err := handle.Get(ctx, &st); err != nil {
-		return st, workflowError(err)
+	if err := handle.Get(ctx, out); err != nil {
+		return workflowError(err)
 	}
-	return st, nil
+	return nil
 }

@@ -28,6 +28,7 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeIdempotencyKeyReused:     http.StatusUnprocessableEntity,
 	domain.CodeIdempotencyKeyInProgress: http.StatusConflict,
 	domain.CodeRateLimited:              http.StatusTooManyRequests,
+	domain.CodeUnprocessable:            http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {

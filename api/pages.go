@@ -26,11 +26,23 @@ func (s *Server) consoleAsset(c *fiber.Ctx) error {
 
 // consoleFile serves one file of the embedded console.
 func (s *Server) consoleFile(name string) fiber.Handler {
+	return pageFile(web.Console, name)
+}
+
+// supervisorAsset serves GET /supervisor/{asset}: a file of the supervisor
+// page (no key: the page asks for the supervisor's token).
+func (s *Server) supervisorAsset(c *fiber.Ctx) error {
+	return pageFile(web.Supervisor, c.Params("asset"))(c)
+}
+
+// pageFile serves one file of an embedded page (the console, the
+// supervisor page) with the console's strict headers.
+func pageFile(files fs.FS, name string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
 			return notFoundError("no console file " + name)
 		}
-		data, err := fs.ReadFile(web.Console, name)
+		data, err := fs.ReadFile(files, name)
 		if err != nil {
 			return notFoundError("no console file " + name)
 		}

@@ -26,7 +26,7 @@ func get(t *testing.T, srv *api.Server, path string) (*http.Response, string) {
 	return resp, string(body)
 }
 
-// TestConsolePages: the console and its assets are served without a key,
+// TestConsolePages: the console, the supervisor page and their assets are served without a key,
 // with a CSP that keeps them to their own origin; nothing else is.
 func TestConsolePages(t *testing.T) {
 	srv := pagesServer(nil)
@@ -36,6 +36,11 @@ func TestConsolePages(t *testing.T) {
 		{"/console/console.js", "text/javascript", "Last-Event-ID"},
 		{"/console/console.css", "text/css", "@media"},
 		{"/console/icon.svg", "image/svg+xml", "<svg"},
+		{"/supervisor", "text/html", `src="/supervisor/supervisor.js"`},
+		{"/supervisor/", "text/html", "supervisor's agent token"},
+		{"/supervisor/supervisor.js", "text/javascript", "Last-Event-ID"},
+		{"/supervisor/supervisor.css", "text/css", "@media"},
+		{"/supervisor/icon.svg", "image/svg+xml", "<svg"},
 	} {
 		resp, body := get(t, srv, tc.path)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) || !strings.Contains(body, tc.contains) {
@@ -45,7 +50,7 @@ func TestConsolePages(t *testing.T) {
 			t.Errorf("GET %s: CSP %q", tc.path, csp)
 		}
 	}
-	for _, p := range []string{"/console/nope.js", "/console/..%2fweb.go", "/console/.hidden", "/sim", "/sim/emulator/senders"} {
+	for _, p := range []string{"/console/nope.js", "/console/..%2fweb.go", "/console/.hidden", "/supervisor/nope.js", "/supervisor/.hidden", "/sim", "/sim/emulator/senders"} {
 		if resp, _ := get(t, srv, p); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", p, resp.StatusCode)
 		}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/switchboard/switchboard/internal/web"
 )
 
 // App builds the Fiber application with every route: this file is the
@@ -44,6 +46,9 @@ func (s *Server) App() *fiber.App {
 	app.Get("/console", s.consoleFile("index.html"))
 	app.Get("/console/", s.consoleFile("index.html")) // routing is strict about the slash
 	app.Get("/console/:asset", s.consoleAsset)
+	app.Get("/supervisor", pageFile(web.Supervisor, "index.html"))
+	app.Get("/supervisor/", pageFile(web.Supervisor, "index.html"))
+	app.Get("/supervisor/:asset", s.supervisorAsset)
 	if s.sim != nil {
 		// Everything under /sim goes to the emulator, which keeps its own
 		// routes and answers.
@@ -72,9 +77,22 @@ func (s *Server) App() *fiber.App {
 	agent.Post("/conversations/:id/accept", s.agentAccept)
 	agent.Post("/conversations/:id/transfer", s.agentTransfer)
 	agent.Post("/conversations/:id/close", s.agentClose)
+	agent.Post("/conversations/:id/notes", s.agentNote) // internal notes (supervisor_actions.go)
 	agent.Get("/conversations/:id/media/:message_id/:index", s.agentMedia)
 	agent.Get("/templates", s.agentTemplates)
 	agent.Get("/events", s.agentEvents) // Server-Sent Events (agent_events.go)
+
+	// Supervisors (api/openapi/supervisor.json): a supervisor's agent token
+	// (its queues) or an admin key (every queue), requireSupervisor.
+	sup := protect(app, "/api/v1/supervisor", s.requireSupervisor)
+	sup.Get("/overview", s.supervisorOverview)
+	sup.Get("/events", s.supervisorEvents) // Server-Sent Events (supervisor_events.go)
+	sup.Get("/conversations/:id", s.supervisorGetConversation)
+	sup.Get("/conversations/:id/messages", s.supervisorListMessages)
+	sup.Post("/conversations/:id/notes", s.supervisorNote)
+	sup.Post("/conversations/:id/close", s.supervisorClose)
+	sup.Post("/conversations/:id/transfer", s.supervisorTransfer)
+	sup.Put("/agents/:id/presence", s.supervisorSetPresence)
 
 	// The admin API: an admin key.
 	admin := protect(app, "/api/v1", s.requireAdmin)

@@ -74,6 +74,7 @@ type Deps struct {
 	Transcripts   TranscriptStore   // transcripts and exports (transcripts.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	Postgres      Pinger            // the default /readyz (health.go)
+	Supervisor    SupervisorStore   // the supervisor's live view and actions (supervisor*.go)
 }
 
 // Server holds the API's dependencies.
@@ -109,6 +110,7 @@ type Server struct {
 	transcripts     TranscriptStore
 	idempotency     IdempotencyStore
 	postgres        Pinger
+	supervisor      SupervisorStore
 
 	// SendWait bounds how long a send request waits for Twilio's answer
 	// before answering 202 with the message still queued.
@@ -139,7 +141,8 @@ func New(d Deps) *Server {
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, slaPolicies: d.SLAPolicies, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
 		webhooks: d.Webhooks, customers: d.Customers, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
-		SendWait: 10 * time.Second,
-		limits:   newClientLimits(d.Config, d.Metrics),
+		supervisor: d.Supervisor,
+		SendWait:   10 * time.Second,
+		limits:     newClientLimits(d.Config, d.Metrics),
 	}
 }

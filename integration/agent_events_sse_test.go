@@ -49,8 +49,14 @@ type sseClient struct {
 // checks the answer is a stream.
 func (s *stack) openEvents(t *testing.T, token, query string, header map[string]string) *sseClient {
 	t.Helper()
+	return s.openStream(t, "/api/v1/agent/events", token, query, header)
+}
+
+// openStream is openEvents for any event stream (the supervisor's too).
+func (s *stack) openStream(t *testing.T, path, token, query string, header map[string]string) *sseClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.apiURL+"/api/v1/agent/events"+query, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.apiURL+path+query, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "text/event-stream")
 	for k, v := range header {

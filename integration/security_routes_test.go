@@ -20,9 +20,9 @@ import (
 // publicRoutes are the routes that take no key, each for a reason:
 // Twilio's webhooks authenticate by signature (tested on their own), the
 // probes and the API description carry no data, the agent console is a
-// static page that asks for the agent's token, and /sim exists only with
+// static page that asks for the agent's token (so is the supervisor page), and /sim exists only with
 // the dev emulator.
-var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/sim|/sim/\*)$`)
+var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/supervisor|/supervisor/|/supervisor/:asset|/sim|/sim/\*)$`)
 
 // securityAgentToken creates an agent through the admin API and returns its
 // token.
@@ -93,10 +93,14 @@ func TestEveryRouteRequiresItsCredentials(t *testing.T) {
 			continue
 		}
 		path := strings.ReplaceAll(param.ReplaceAllString(r.Path, uuid.NewString()), "*", "x")
-		var own, other string
+		var own, other, forbidden string
 		switch {
 		case r.Path == "/api/v1/agent" || strings.HasPrefix(r.Path, "/api/v1/agent/"):
 			own, other = agentToken, s.cfg.AdminKey
+		case strings.HasPrefix(r.Path, "/api/v1/supervisor/"):
+			// A supervisor's token or an admin key; a plain agent's token
+			// is known but not allowed: 403.
+			own, other, forbidden = s.cfg.AdminKey, "", agentToken
 		case strings.HasPrefix(r.Path, "/api/v1/"), strings.HasPrefix(r.Path, "/codec/"):
 			own, other = s.cfg.AdminKey, agentToken
 		default:
@@ -109,6 +113,11 @@ func TestEveryRouteRequiresItsCredentials(t *testing.T) {
 		} {
 			if st, code := s.callRoute(r.Method, path, c.bearer); st != http.StatusUnauthorized || (r.Method != http.MethodHead && code != "UNAUTHORIZED") {
 				t.Errorf("%s %s with %s: %d %s, want 401 UNAUTHORIZED", r.Method, r.Path, c.what, st, code)
+			}
+		}
+		if forbidden != "" {
+			if st, code := s.callRoute(r.Method, path, forbidden); st != http.StatusForbidden || (r.Method != http.MethodHead && code != "FORBIDDEN") {
+				t.Errorf("%s %s with a plain agent's token: %d %s, want 403 FORBIDDEN", r.Method, r.Path, st, code)
 			}
 		}
 		if st, code := s.callRoute(r.Method, path, own); st == http.StatusUnauthorized || st == http.StatusForbidden {

@@ -163,6 +163,11 @@ func (c *conversation) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateNote, c.noteUpdate, workflow.UpdateHandlerOptions{
+		Validator: c.validateNote,
+	}); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateClose, c.closeUpdate, workflow.UpdateHandlerOptions{
 		Validator: c.validateClose,
 	})

@@ -39,15 +39,18 @@ func (ev event) closesWindow() bool {
 	return ev.twilioWindowClosed || (ev.delivery != nil && ev.delivery.ErrorCode == twilioWindowClosed)
 }
 
-// call is an update (accept, transfer, close) waiting for the main loop's
+// call is an update (accept, transfer, close, note) waiting for the main loop's
 // answer; its handler waits for done.
 type call struct {
 	accept   *AcceptRequest
 	transfer *TransferRequest
 	close    *CloseRequest
+	note     *NoteRequest
 	done     bool
-	state    ConversationState
-	err      error
+	// message is a note's answer: the stored note.
+	message domain.Message
+	state   ConversationState
+	err     error
 }
 
 // ask hands a call to the main loop and waits for its answer.
@@ -169,5 +172,7 @@ func (c *conversation) answer(ctx workflow.Context, cl *call) {
 		if cl.err = c.checkClose(); cl.err == nil {
 			c.requestClose(*cl.close)
 		}
+	case cl.note != nil:
+		cl.message, cl.err = c.writeNote(ctx, *cl.note)
 	}
 }

@@ -24,6 +24,7 @@ const (
 	UpdateAccept             = "accept"
 	UpdateTransfer           = "transfer"
 	UpdateClose              = "close"
+	UpdateNote               = "note"
 )
 
 // CurrentRevision is what starters put in ConversationInput.Revision: the

@@ -20,6 +20,10 @@ const (
 	// PatchServiceLevels keeps the conversation's service levels: a timer
 	// for the nearest target, escalation steps, SbSlaDeadline (sla.go).
 	PatchServiceLevels = "service-levels-1"
+	// PatchNotes is the `note` update (agents' and supervisors' internal
+	// notes): storing a note is a local activity older workers do not
+	// issue. While it is dormant the update answers UNAVAILABLE.
+	PatchNotes = "notes-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -27,7 +31,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

@@ -109,9 +109,16 @@ func (c *conversation) details(now time.Time) string {
 	if c.st.BotNote != "" {
 		b.WriteString("- bot: " + c.st.BotNote + "\n")
 	}
+	if c.st.NoteCount > 0 {
+		b.WriteString("- internal notes: " + strconv.Itoa(c.st.NoteCount) + " (last by " + c.st.LastNoteBy + ")\n")
+	}
 	b.WriteString("- conversation " + c.st.ConversationID + "\n")
 	if c.st.CloseReason != "" {
-		b.WriteString("- closed: " + c.st.CloseReason + "\n")
+		b.WriteString("- closed: " + c.st.CloseReason)
+		if c.st.ClosedBy != "" {
+			b.WriteString(" by " + c.st.ClosedBy)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

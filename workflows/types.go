@@ -103,6 +103,10 @@ type ConversationState struct {
 	// conversation's wrap-up), carried across continue-as-new and into the
 	// next conversation until done.
 	PendingReleases []PendingRelease `json:"pending_releases,omitempty"`
+	// NoteCount counts the internal notes written in the conversation, the
+	// last by LastNoteBy (shown in the details).
+	NoteCount  int    `json:"note_count,omitempty"`
+	LastNoteBy string `json:"last_note_by,omitempty"`
 	// EventSeq counts the events told to agents, so that each has a key
 	// that stays the same when the activity recording it runs twice.
 	EventSeq int `json:"event_seq,omitempty"`

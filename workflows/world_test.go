@@ -161,6 +161,19 @@ func (w *world) env() *testsuite.TestWorkflowEnvironment {
 			w.messages[m.ID] = m
 			return m, nil
 		})
+	env.OnActivity(a.CreateNote, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, m domain.Message) (domain.Message, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if err := w.dbUp(ctxWith(ctx)); err != nil {
+				return domain.Message{}, err
+			}
+			if old, ok := w.messages[m.ID]; ok {
+				return old, nil
+			}
+			w.messages[m.ID] = m
+			return m, nil
+		})
 	env.OnActivity(a.MarkSendFailed, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.MarkFailedInput) (domain.Message, error) {
 			w.mu.Lock()
@@ -305,6 +318,7 @@ type outcome struct {
 	done  bool
 	err   error
 	value converter.EncodedValue
+	raw   any // the answer as the test environment hands it
 }
 
 func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *outcome {
@@ -313,7 +327,7 @@ func update(env *testsuite.TestWorkflowEnvironment, name string, arg any) *outco
 		OnAccept: func() {},
 		OnReject: func(err error) { o.done, o.err = true, err },
 		OnComplete: func(v interface{}, err error) {
-			o.done, o.err = true, err
+			o.done, o.err, o.raw = true, err, v
 			if ev, ok := v.(converter.EncodedValue); ok {
 				o.value = ev
 			}

@@ -177,6 +177,7 @@ func (a *App) API() *api.Server {
 		Conversations: st,
 		AgentAPI:      st,
 		AgentEvents:   st,
+		Supervisor:    st,
 		Webhooks:      st,
 		Customers:     st,
 		Reports:       st,

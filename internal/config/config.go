@@ -67,7 +67,8 @@ type Config struct {
 	TemporalTLSServerName              string        // TEMPORAL_TLS_SERVER_NAME: override the name checked in the server certificate
 	TemporalAPIKey                     string        // TEMPORAL_API_KEY: Temporal Cloud API key (implies TLS)
 
-	SecuritySettings // listeners, payload keys, rate limits, streams (security.go)
+	SecuritySettings   // listeners, payload keys, rate limits, streams (security.go)
+	SupervisorSettings // the supervisor's at-risk thresholds (supervisor.go)
 
 	// problems found while reading the environment; Validate lists them.
 	envProblems []error
@@ -96,6 +97,7 @@ func Defaults() Config {
 		TwilioRatePerSender:                DefaultTwilioRatePerSender,
 		WorkerPollers:                      DefaultWorkerPollers,
 		SecuritySettings:                   defaultSecurity(),
+		SupervisorSettings:                 defaultSupervisor(),
 	}
 }
 
@@ -157,6 +159,7 @@ func FromEnv() (Config, error) {
 	c.opsFromEnv()
 	c.reliabilityFromEnv()
 	c.securityFromEnv()
+	c.supervisorFromEnv()
 	// Every problem at once; Validate lists them again with the others.
 	return c, errors.Join(c.envProblems...)
 }
@@ -185,6 +188,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateOps()...)
 	errs = append(errs, c.validateReliability()...)
 	errs = append(errs, c.validateSecurity()...)
+	errs = append(errs, c.validateSupervisor()...)
 	return errors.Join(errs...)
 }
 

@@ -255,7 +255,7 @@ func Vars() []Var {
 			return strconv.FormatFloat(c.TwilioRatePerSender, 'f', -1, 64)
 		}},
 		{"SWITCHBOARD_WORKER_POLLERS", itoa(DefaultWorkerPollers), false, func(c Config) string { return itoa(c.WorkerPollers) }},
-	}, securityVars()...)
+	}, append(securityVars(), supervisorVars()...)...)
 }
 
 // Redacted returns the effective configuration as NAME=value lines, with

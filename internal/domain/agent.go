@@ -12,16 +12,18 @@ const (
 
 // Agent works conversations through the agent API.
 type Agent struct {
-	ID                string         `json:"id"`
-	Name              string         `json:"name"`
-	Email             string         `json:"email"`
-	Capacity          int            `json:"capacity"`
-	Skills            map[string]int `json:"skills"` // name -> proficiency 1–10
-	QueueIDs          []string       `json:"queue_ids"`
-	Presence          string         `json:"presence"`
-	PresenceChangedAt time.Time      `json:"presence_changed_at"`
-	CreatedAt         time.Time      `json:"created_at"`
-	UpdatedAt         time.Time      `json:"updated_at"`
+	ID       string         `json:"id"`
+	Name     string         `json:"name"`
+	Email    string         `json:"email"`
+	Capacity int            `json:"capacity"`
+	Skills   map[string]int `json:"skills"` // name -> proficiency 1–10
+	QueueIDs []string       `json:"queue_ids"`
+	Presence string         `json:"presence"`
+	// Role is RoleAgent or RoleSupervisor.
+	Role              string    `json:"role"`
+	PresenceChangedAt time.Time `json:"presence_changed_at"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 	// Token is set only in the answer that creates or rotates it.
 	Token string `json:"token,omitempty"`
 }

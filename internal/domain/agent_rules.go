@@ -67,8 +67,24 @@ func NormalizeAgent(a *Agent) error {
 	if !ValidPresence(a.Presence) {
 		return Errorf(CodeInvalid, "presence must be available, busy, away or offline, got %q", a.Presence)
 	}
+	if a.Role == "" {
+		a.Role = RoleAgent
+	}
+	if a.Role != RoleAgent && a.Role != RoleSupervisor {
+		return Errorf(CodeUnprocessable, "role must be agent or supervisor, got %q", a.Role)
+	}
 	return nil
 }
+
+// Agent roles: a supervisor is an agent who also watches and steers the
+// queues it belongs to.
+const (
+	RoleAgent      = "agent"
+	RoleSupervisor = "supervisor"
+)
+
+// IsSupervisor reports whether the agent has the supervisor role.
+func (a Agent) IsSupervisor() bool { return a.Role == RoleSupervisor }
 
 // NormalizeEmail validates a bare e-mail address (no display name) and
 // returns it trimmed and in lower case, the form uniqueness is checked on.

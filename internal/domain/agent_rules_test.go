@@ -21,9 +21,27 @@ func TestNormalizeAgent(t *testing.T) {
 		a.Skills["billing"] != 7 || a.Skills["french"] != 10 || len(a.Skills) != 2 {
 		t.Fatalf("normalized: %+v", a)
 	}
+	if a.Role != RoleAgent || a.IsSupervisor() {
+		t.Fatalf("default role: %q", a.Role)
+	}
 	empty := Agent{Name: "B", Email: "b@example.com"}
 	if err := NormalizeAgent(&empty); err != nil || empty.Skills == nil || empty.QueueIDs == nil {
 		t.Fatalf("empty skills and queues: %+v, %v", empty, err)
+	}
+}
+
+func TestNormalizeAgentRole(t *testing.T) {
+	a := validAgent()
+	a.Role = RoleSupervisor
+	if err := NormalizeAgent(&a); err != nil || !a.IsSupervisor() {
+		t.Fatalf("supervisor: %+v, %v", a, err)
+	}
+	for _, role := range []string{"admin", "Supervisor", " agent"} {
+		a := validAgent()
+		a.Role = role
+		if err := NormalizeAgent(&a); ErrorCode(err) != CodeUnprocessable || !strings.Contains(err.Error(), "role must be agent or supervisor") {
+			t.Fatalf("role %q: %v, want UNPROCESSABLE_ENTITY", role, err)
+		}
 	}
 }
 

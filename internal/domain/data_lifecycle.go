@@ -9,17 +9,20 @@ type PurgeResult struct {
 	Conversations int64 `json:"conversations"` // closed conversations (with what is left of their transcript)
 	AgentEvents   int64 `json:"agent_events"`  // agents' event streams
 	Contacts      int64 `json:"contacts"`      // customers no conversation refers to any more
+	// SupervisorEvents: the supervisors' event stream.
+	SupervisorEvents int64 `json:"supervisor_events"`
 }
 
 // Total is the number of rows deleted.
 func (r PurgeResult) Total() int64 {
-	return r.Messages + r.Inbox + r.StatusEvents + r.Conversations + r.AgentEvents + r.Contacts
+	return r.Messages + r.Inbox + r.StatusEvents + r.Conversations + r.AgentEvents + r.Contacts + r.SupervisorEvents
 }
 
 // Add sums two results.
 func (r PurgeResult) Add(o PurgeResult) PurgeResult {
 	return PurgeResult{r.Messages + o.Messages, r.Inbox + o.Inbox, r.StatusEvents + o.StatusEvents,
-		r.Conversations + o.Conversations, r.AgentEvents + o.AgentEvents, r.Contacts + o.Contacts}
+		r.Conversations + o.Conversations, r.AgentEvents + o.AgentEvents, r.Contacts + o.Contacts,
+		r.SupervisorEvents + o.SupervisorEvents}
 }
 
 // TableRows is how many rows of a table a customer erasure deleted.

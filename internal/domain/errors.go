@@ -35,6 +35,9 @@ const (
 	// CodeRateLimited: the client sent more than its rate limit allows; the
 	// answer's Retry-After says when to try again.
 	CodeRateLimited Code = "RATE_LIMITED"
+	// CodeUnprocessable: the request is well formed but a value is not one
+	// the field accepts (an agent's role).
+	CodeUnprocessable Code = "UNPROCESSABLE_ENTITY"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

@@ -6,6 +6,9 @@ import "time"
 const (
 	Inbound  = "inbound"
 	Outbound = "outbound"
+	// Internal is a note: visible to agents and supervisors in the
+	// transcript, never sent to the customer.
+	Internal = "internal"
 )
 
 // Authors of a message besides agents ("agent:<id>").
@@ -28,6 +31,8 @@ const (
 	StatusRead        MessageStatus = "read"
 	StatusUndelivered MessageStatus = "undelivered"
 	StatusFailed      MessageStatus = "failed"
+	// StatusNote is the status of an internal note (never sent).
+	StatusNote MessageStatus = "note"
 )
 
 // statusRank orders statuses: a status callback may only move a message to a
@@ -86,6 +91,8 @@ type Message struct {
 	ErrorCode      *int          `json:"error_code" db:"error_code"`
 	ErrorMessage   *string       `json:"error_message,omitempty" db:"error_message"`
 	CreatedAt      time.Time     `json:"created_at" db:"created_at"`
+	// Note marks an internal note (direction internal): never sent.
+	Note bool `json:"note,omitempty" db:"-"`
 }
 
 // InboundMessage is what Twilio's inbound webhook told us, as stored in the

@@ -20,7 +20,7 @@ import (
 // ResourceAgent is the audit log's name for agents.
 const ResourceAgent = "agent"
 
-const agentColumns = `id, name, email, capacity, skills, presence, presence_changed_at, created_at, updated_at`
+const agentColumns = `id, name, email, capacity, skills, presence, role, presence_changed_at, created_at, updated_at`
 
 type agentRow struct {
 	ID                string    `db:"id"`
@@ -29,13 +29,14 @@ type agentRow struct {
 	Capacity          int       `db:"capacity"`
 	Skills            []byte    `db:"skills"`
 	Presence          string    `db:"presence"`
+	Role              string    `db:"role"`
 	PresenceChangedAt time.Time `db:"presence_changed_at"`
 	CreatedAt         time.Time `db:"created_at"`
 	UpdatedAt         time.Time `db:"updated_at"`
 }
 
 func (r agentRow) agent(queueIDs []string) (domain.Agent, error) {
-	a := domain.Agent{ID: r.ID, Name: r.Name, Email: r.Email, Capacity: r.Capacity, Presence: r.Presence,
+	a := domain.Agent{ID: r.ID, Name: r.Name, Email: r.Email, Capacity: r.Capacity, Presence: r.Presence, Role: r.Role,
 		PresenceChangedAt: r.PresenceChangedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueueIDs: queueIDs}
 	if err := json.Unmarshal(r.Skills, &a.Skills); err != nil {
 		return a, err
@@ -47,6 +48,15 @@ func (r agentRow) agent(queueIDs []string) (domain.Agent, error) {
 		a.QueueIDs = []string{}
 	}
 	return a, nil
+}
+
+// roleOrDefault is the role stored for an agent: agent unless it says
+// otherwise (callers that build an agent without NormalizeAgent).
+func roleOrDefault(role string) string {
+	if role == "" {
+		return domain.RoleAgent
+	}
+	return role
 }
 
 // AgentFilter narrows ListAgents; zero fields match everything.
@@ -69,9 +79,9 @@ func (s *Store) CreateAgent(ctx context.Context, a domain.Agent, tokenHash strin
 		}
 		var r agentRow
 		err = tx.GetContext(ctx, &r, `
-			INSERT INTO agents (id, name, email, capacity, skills, presence, token_hash, presence_changed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now())) RETURNING `+agentColumns,
-			uuid.NewString(), a.Name, a.Email, a.Capacity, skills, a.Presence, tokenHash, s.stamp())
+			INSERT INTO agents (id, name, email, capacity, skills, presence, token_hash, presence_changed_at, role)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()), $9) RETURNING `+agentColumns,
+			uuid.NewString(), a.Name, a.Email, a.Capacity, skills, a.Presence, tokenHash, s.stamp(), roleOrDefault(a.Role))
 		if err != nil {
 			return agentWriteError(err)
 		}
@@ -169,9 +179,9 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, change func(*domain.
 		err = tx.GetContext(ctx, &r, `
 			UPDATE agents SET name = $2, email = $3, capacity = $4, skills = $5, presence = $6,
 				presence_changed_at = CASE WHEN presence = $6 THEN presence_changed_at ELSE COALESCE($7::timestamptz, now()) END,
-				updated_at = now()
+				role = $8, updated_at = now()
 			WHERE id = $1 RETURNING `+agentColumns,
-			id, next.Name, next.Email, next.Capacity, skills, next.Presence, s.stamp())
+			id, next.Name, next.Email, next.Capacity, skills, next.Presence, s.stamp(), roleOrDefault(next.Role))
 		if err != nil {
 			return agentWriteError(err)
 		}

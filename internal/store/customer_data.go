@@ -36,6 +36,7 @@ var customerTables = []customerTable{
 	{"agent_events", `conversation_id IN ` + conversationsOfCustomer},
 	// The transcript's system events (service-level escalations).
 	{"conversation_events", `conversation_id IN ` + conversationsOfCustomer},
+	{"supervisor_events", `conversation_id IN ` + conversationsOfCustomer},
 	{"assignment_outbox", `conversation_id IN ` + conversationsOfCustomer},
 	// What the reports count of the customer's conversations: erased with
 	// them, so an erasure takes them out of the figures too.

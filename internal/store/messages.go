@@ -23,6 +23,7 @@ type messageRow struct {
 
 func (r messageRow) decode() (domain.Message, error) {
 	m := r.Message
+	m.Note = m.Direction == domain.Internal
 	m.Media = []domain.Media{}
 	if len(r.MediaJSON) > 0 {
 		if err := json.Unmarshal(r.MediaJSON, &m.Media); err != nil {

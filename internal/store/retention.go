@@ -25,6 +25,8 @@ var purgeStatements = []struct {
 		SELECT id FROM conversations WHERE state = 'closed' AND closed_at < $1 ORDER BY closed_at LIMIT $2)`},
 	{"agent_events", `DELETE FROM agent_events WHERE id IN (
 		SELECT id FROM agent_events WHERE created_at < $1 ORDER BY created_at LIMIT $2)`},
+	{"supervisor_events", `DELETE FROM supervisor_events WHERE id IN (
+		SELECT id FROM supervisor_events WHERE created_at < $1 ORDER BY created_at LIMIT $2)`},
 	{"contacts", `DELETE FROM contacts WHERE id IN (
 		SELECT c.id FROM contacts c WHERE c.last_seen_at < $1
 		AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = c.id) LIMIT $2)`},
@@ -32,11 +34,11 @@ var purgeStatements = []struct {
 
 // PurgeBefore deletes up to limit rows of each kind older than before:
 // messages, delivered inbox rows, status events, closed conversations,
-// agent events and contacts left without conversations. Call it until the
+// agent and supervisor events and contacts left without conversations. Call it until the
 // result's Total is 0.
 func (s *Store) PurgeBefore(ctx context.Context, before time.Time, limit int) (domain.PurgeResult, error) {
 	var r domain.PurgeResult
-	counts := []*int64{&r.Messages, &r.Inbox, &r.StatusEvents, &r.Conversations, &r.AgentEvents, &r.Contacts}
+	counts := []*int64{&r.Messages, &r.Inbox, &r.StatusEvents, &r.Conversations, &r.AgentEvents, &r.SupervisorEvents, &r.Contacts}
 	for i, st := range purgeStatements {
 		res, err := s.db.ExecContext(ctx, st.sql, before, limit)
 		if err != nil {

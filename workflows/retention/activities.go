@@ -35,7 +35,7 @@ func (a *Activities) PurgeBatch(ctx context.Context, in PurgeBatchInput) (domain
 	if err == nil && r.Total() > 0 {
 		activity.GetLogger(ctx).Info("retention purge batch", "before", in.Before, "messages", r.Messages,
 			"inbox", r.Inbox, "status_events", r.StatusEvents, "conversations", r.Conversations,
-			"agent_events", r.AgentEvents, "contacts", r.Contacts)
+			"agent_events", r.AgentEvents, "supervisor_events", r.SupervisorEvents, "contacts", r.Contacts)
 	}
 	return r, err
 }

@@ -478,10 +478,11 @@ function renderTranscript() {
 }
 
 function messageItem(m) {
-  const cls = m.author === "system" ? "system" : m.direction;
+  // Notes (internal, never sent) are marked as such.
+  const cls = m.note ? "note" : m.author === "system" ? "system" : m.direction;
   const li = h("li", { class: "msg " + cls, "data-id": m.id, "data-direction": m.direction, "data-status": m.status,
     "data-error": String(m.error_code || "") });
-  if (m.direction === "outbound" || m.author !== "customer") li.append(h("span", { class: "author", text: authorLabel(m.author) }));
+  if (m.direction === "outbound" || m.author !== "customer") li.append(h("span", { class: "author", text: (m.note ? "Internal note · " : "") + authorLabel(m.author) }));
   if (m.template) {
     li.append(h("span", { class: "tpl", text: "Template " + m.template.name + " · " + m.template.language +
       (m.template.variables && m.template.variables.length ? " · " + m.template.variables.join(", ") : "") }));

@@ -1,0 +1,125 @@
+// The supervisor page (/supervisor) in headless Chromium, against a running
+// Switchboard (integration/supervisor_browser_test.go starts one):
+//
+//   1. the supervisor signs in with the keyboard; the queue tile shows 0;
+//   2. a customer writes through the Twilio emulator: the tile moves to 1
+//      (live, over the supervisor stream) and the conversation is listed
+//      at risk once it waited past the (test's 1 s) threshold;
+//   3. the supervisor opens it, writes a note (keyboard only), sees it in
+//      the transcript marked as a note, and force-closes the conversation;
+//      the tile goes back to 0;
+//   4. the page at 360 px: nothing wider than the screen; the plots drew;
+//   5. the emulator's request log holds no note.
+//
+// Screenshots go to SB_OUTPUT_DIR. Prints "supervisor_page: ok".
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`supervisor_page: ${name} is not set`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const API = need("SB_API_URL").replace(/\/$/, "");
+const EMU = need("SB_EMULATOR_URL").replace(/\/$/, "");
+const TOKEN = need("SB_SUPERVISOR_TOKEN");
+const QUEUE = need("SB_QUEUE_ID");
+const ACCOUNT = need("SB_ACCOUNT_SID");
+const SENDER = need("SB_SENDER");
+const CUSTOMER = need("SB_CUSTOMER");
+const NOTE = need("SB_NOTE");
+const OUT = process.env.SB_OUTPUT_DIR || "test-output";
+const CHROMIUM = process.env.SB_CHROMIUM || "/usr/bin/chromium";
+
+fs.mkdirSync(OUT, { recursive: true });
+const problems = [];
+const t0 = Date.now();
+let last = t0;
+function step(name) {
+  const now = Date.now();
+  console.log(`step ${name}: ${now - last} ms`);
+  last = now;
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sb-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1180, height: 900 },
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+    "--no-first-run", "--disable-component-update", "--disable-sync"],
+});
+context.setDefaultTimeout(30000);
+const page = context.pages()[0] || await context.newPage();
+page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+page.on("console", (msg) => {
+  if (msg.type() === "error" && !/Failed to load resource/.test(msg.text())) problems.push(`console error: ${msg.text()}`);
+});
+const waitingTile = `[data-queue="${QUEUE}"] [data-field="waiting"]`;
+
+let failed = false;
+try {
+  // 1. Sign in with the keyboard.
+  await page.goto(API + "/supervisor");
+  await page.waitForSelector("#token:focus");
+  await page.keyboard.type(TOKEN);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#live.on");
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "0", waitingTile);
+  step("sign_in");
+
+  // 2. A customer writes: the tile moves, live.
+  const res = await fetch(EMU + "/emulator/inbound", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ account_sid: ACCOUNT, from: CUSTOMER, to: SENDER, body: "Bonjour, personne ne répond ?", profile_name: "Marie" }),
+  });
+  if (!res.ok) throw new Error("emulator inbound: HTTP " + res.status + " " + await res.text());
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "1", waitingTile, { timeout: 8000 });
+  step("tile_moves");
+  await page.waitForSelector('#risk [data-reason="waiting_too_long"] [data-open]');
+  step("at_risk");
+
+  // 3. Open it, note, force-close: keyboard first.
+  await page.focus('#risk [data-reason="waiting_too_long"] [data-open]');
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#note-text:focus");
+  await page.keyboard.type(NOTE);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((t) => [...document.querySelectorAll("#transcript .msg.note")].some((li) => li.textContent.includes(t)), NOTE);
+  await page.waitForSelector(".plot svg rect");
+  await page.screenshot({ path: path.join(OUT, "supervisor.png"), fullPage: true });
+  step("note");
+  await page.click("#close-btn");
+  await page.waitForSelector('#conv[data-state="closed"]', { timeout: 30000 });
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "0", waitingTile);
+  step("force_close");
+
+  // 4. 360 px.
+  await page.setViewportSize({ width: 360, height: 740 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 360) throw new Error(`the page is ${width} px wide at 360 px`);
+  await page.screenshot({ path: path.join(OUT, "supervisor-360.png"), fullPage: true });
+  step("narrow");
+
+  // 5. Twilio never saw the note.
+  const sent = await (await fetch(EMU + "/emulator/messages")).json();
+  const bodies = (Array.isArray(sent) ? sent : sent.messages || sent.data || []).map((m) => m.body || "");
+  if (bodies.some((b) => b.includes(NOTE))) throw new Error("the note reached Twilio: " + JSON.stringify(bodies));
+  if (problems.length) throw new Error(problems.join("; "));
+} catch (e) {
+  failed = true;
+  console.error("supervisor_page: FAILED:", e.message);
+  await page.screenshot({ path: path.join(OUT, "failure-supervisor.png"), fullPage: true }).catch(() => {});
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+if (failed) process.exit(1);
+console.log(`supervisor_page: ok (${Date.now() - t0} ms)`);
