@@ -35,6 +35,9 @@ const (
 	// CodeRateLimited: the client sent more than its rate limit allows; the
 	// answer's Retry-After says when to try again.
 	CodeRateLimited Code = "RATE_LIMITED"
+	// CodeUnknownPlaceholder: a quick reply's text names a placeholder that
+	// does not exist.
+	CodeUnknownPlaceholder Code = "UNKNOWN_PLACEHOLDER"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status
