@@ -31,7 +31,7 @@ func TestQuickRepliesThroughTheAgentAPI(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, temporalAddr)
 	queue := s.workstreamWith(domain.DistributionPush, nil)
-	ada := s.newAgent("Ada Lovelace", domain.PresenceAvailable, 1, queue)
+	ada := s.newAgent("Ada", domain.PresenceAvailable, 1, queue)
 	var other domain.Queue
 	s.admin(http.MethodPost, "/api/v1/queues", map[string]any{"name": "elsewhere"}, http.StatusCreated, &other)
 	var otherWS domain.Workstream
