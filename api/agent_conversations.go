@@ -23,7 +23,11 @@ func (s *Server) agentListConversations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	convs, err := s.agentAPI.AgentConversations(c.UserContext(), me.ID, state, limit)
+	labelID, err := s.labelFilter(c)
+	if err != nil {
+		return err
+	}
+	convs, err := s.agentKit.AgentConversationsLabelled(c.UserContext(), me.ID, state, labelID, limit)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,11 @@ func (s *Server) listConversations(c *fiber.Ctx) error {
 		}
 		f.Customer = e164
 	}
+	labelID, err := s.labelFilter(c)
+	if err != nil {
+		return err
+	}
+	f.LabelID = labelID
 	limit, err := queryLimit(c)
 	if err != nil {
 		return err

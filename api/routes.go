@@ -173,6 +173,27 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/conversations/:id/transcript", s.conversationTranscript)
 	admin.Get("/exports/conversations", s.exportConversations) // NDJSON stream
 
+	// Agent productivity: quick replies, labels, customer profiles and
+	// history (api/openapi/agentkit.json).
+	admin.Post("/quick-replies", s.createQuickReply)
+	admin.Get("/quick-replies", s.listQuickReplies)
+	admin.Get("/quick-replies/:id", s.getQuickReply)
+	admin.Patch("/quick-replies/:id", s.patchQuickReply)
+	admin.Delete("/quick-replies/:id", s.deleteQuickReply)
+	admin.Post("/labels", s.createLabel)
+	admin.Get("/labels", s.listLabels)
+	admin.Get("/labels/:id", s.getLabel)
+	admin.Patch("/labels/:id", s.updateLabel)
+	admin.Delete("/labels/:id", s.deleteLabel)
+	admin.Get("/customers", s.searchCustomers)
+	agent.Get("/quick-replies", s.agentQuickReplies)
+	agent.Get("/labels", s.listLabels)
+	agent.Post("/conversations/:id/labels", s.agentAddLabel)
+	agent.Delete("/conversations/:id/labels/:label_id", s.agentRemoveLabel)
+	agent.Get("/conversations/:id/customer", s.agentGetCustomer)
+	agent.Patch("/conversations/:id/customer", s.agentPatchCustomer)
+	agent.Get("/conversations/:id/customer/conversations/:other_id/messages", s.agentCustomerTranscript)
+
 	// Temporal's codec protocol for tools, on the public port: an admin
 	// key. `temporal workflow show --codec-endpoint https://…/codec
 	// --codec-auth "Bearer $SWITCHBOARD_ADMIN_KEY"` reads encrypted

@@ -19,12 +19,20 @@ type ruleInput struct {
 	Skills      []domain.SkillRequired `json:"skills"`
 	Priority    int                    `json:"priority"`
 	SLAPolicyID *string                `json:"sla_policy_id"`
+	LabelIDs    []string               `json:"label_ids"`
 }
 
 var ruleReadOnly = []string{"id", "workstream_id", "created_at", "updated_at"}
 
 func (in ruleInput) rule() (domain.RoutingRule, error) {
 	r := domain.RoutingRule{Name: in.Name, Conditions: in.Conditions, Skills: in.Skills, Priority: in.Priority}
+	for i, id := range in.LabelIDs {
+		v, err := requiredID("label_ids["+strconv.Itoa(i)+"]", id)
+		if err != nil {
+			return r, err
+		}
+		r.LabelIDs = append(r.LabelIDs, v)
+	}
 	if in.Order != nil {
 		if *in.Order < 1 {
 			return r, invalid("order starts at 1 (evaluated first); leave it out to append the rule")

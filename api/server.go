@@ -73,6 +73,7 @@ type Deps struct {
 	Reports       ReportStore       // supervisor reports (reports.go)
 	Transcripts   TranscriptStore   // transcripts and exports (transcripts.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
+	AgentKit      AgentKitStore     // quick replies, labels, customer profiles (quick_replies.go)
 	Postgres      Pinger            // the default /readyz (health.go)
 	Supervisor    SupervisorStore   // the supervisor's live view and actions (supervisor*.go)
 }
@@ -109,6 +110,7 @@ type Server struct {
 	reports         ReportStore
 	transcripts     TranscriptStore
 	idempotency     IdempotencyStore
+	agentKit        AgentKitStore
 	postgres        Pinger
 	supervisor      SupervisorStore
 
@@ -141,8 +143,8 @@ func New(d Deps) *Server {
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, slaPolicies: d.SLAPolicies, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
 		webhooks: d.Webhooks, customers: d.Customers, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
-		supervisor: d.Supervisor,
-		SendWait:   10 * time.Second,
-		limits:     newClientLimits(d.Config, d.Metrics),
+		supervisor: d.Supervisor, agentKit: d.AgentKit,
+		SendWait: 10 * time.Second,
+		limits:   newClientLimits(d.Config, d.Metrics),
 	}
 }

@@ -53,6 +53,12 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 		"variants": []map[string]any{{"language": "fr", "body": "Bonjour {{1}}, votre commande est prête."}},
 	}, http.StatusCreated, nil)
 
+	// Agent productivity: a quick reply rendered with the display name the
+	// agent saves in the profile panel, and a label.
+	s.admin(http.MethodPost, "/api/v1/quick-replies", map[string]any{"title": "Thanks", "shortcut": "merci",
+		"text": "Merci {{customer.first_name}}, ici {{agent.name}}."}, http.StatusCreated, nil)
+	s.admin(http.MethodPost, "/api/v1/labels", map[string]any{"name": "Livraison", "color": "#1f7a4d"}, http.StatusCreated, nil)
+
 	out := filepath.Join(root, "test-output")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -72,6 +78,10 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 		"SB_WORKSTREAM_ID="+ws.ID,
 		"SB_QUEUE_ID="+q.ID,
 		"SB_CUSTOMER2=+33687654321",
+		"SB_QUICK_REPLY_SHORTCUT=merci",
+		"SB_DISPLAY_NAME=Marie Dupont",
+		"SB_QUICK_REPLY_TEXT=Merci Marie, ici Camille.",
+		"SB_LABEL=Livraison",
 		"SB_OUTPUT_DIR="+out,
 		"SB_CHROMIUM="+chromium,
 	)
@@ -95,7 +105,20 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 		return len(page.Data) == 1 && page.Data[0].CloseNotes != nil && *page.Data[0].CloseNotes == browserCloseNotes &&
 			page.Data[0].ClosedBy != nil && *page.Data[0].ClosedBy == "agent:"+agent.ID
 	})
-	for _, name := range []string{"console.png", "sim.png", "console-template.png", "sim-template.png"} {
+	// The console labelled it and saved the customer's display name.
+	var convs listResponse[domain.Conversation]
+	s.admin(http.MethodGet, "/api/v1/conversations?label=Livraison", nil, http.StatusOK, &convs)
+	if len(convs.Data) != 1 || convs.Data[0].CustomerE164 != "+33698765432" {
+		t.Errorf("conversations labelled in the console: %+v", convs.Data)
+	}
+	var found struct {
+		Data []domain.CustomerProfile `json:"data"`
+	}
+	s.admin(http.MethodGet, "/api/v1/customers?q=dupont", nil, http.StatusOK, &found)
+	if len(found.Data) != 1 || found.Data[0].DisplayName != "Marie Dupont" {
+		t.Errorf("the profile saved in the console: %+v", found.Data)
+	}
+	for _, name := range []string{"console.png", "sim.png", "console-template.png", "sim-template.png", "console-quick-replies.png"} {
 		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("screenshot %s: %v", name, err)
 		}

@@ -42,6 +42,9 @@ func seedDemoWorkstream(ctx context.Context, a *app.App, numberID, botURL, agent
 			return domain.Agent{}, err
 		}
 	}
+	if err := seedDemoAgentKit(ctx, a.Store); err != nil {
+		return domain.Agent{}, err
+	}
 	return findOrCreateAgent(ctx, a.Store, queue.ID, agentToken)
 }
 

@@ -183,6 +183,7 @@ func (a *App) API() *api.Server {
 		Reports:       st,
 		Transcripts:   st,
 		Idempotency:   st,
+		AgentKit:      st,
 		Postgres:      st,
 		Distribution:  a.distribution,
 	})

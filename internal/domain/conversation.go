@@ -55,6 +55,7 @@ type Conversation struct {
 	CloseReason     *string          `json:"close_reason" db:"close_reason"`
 	ClosedBy        *string          `json:"closed_by,omitempty" db:"closed_by"`
 	CloseNotes      *string          `json:"close_notes,omitempty" db:"close_notes"`
+	Labels          LabelRefs        `json:"labels" db:"labels"`
 	CreatedAt       time.Time        `json:"created_at" db:"created_at"`
 	ClosedAt        *time.Time       `json:"closed_at" db:"closed_at"`
 }

@@ -38,6 +38,9 @@ const (
 	// CodeUnprocessable: the request is well formed but a value is not one
 	// the field accepts (an agent's role).
 	CodeUnprocessable Code = "UNPROCESSABLE_ENTITY"
+	// CodeUnknownPlaceholder: a quick reply's text names a placeholder that
+	// does not exist.
+	CodeUnknownPlaceholder Code = "UNKNOWN_PLACEHOLDER"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

@@ -118,8 +118,10 @@ type RoutingRule struct {
 	Skills       []SkillRequired `json:"skills"`
 	Priority     int             `json:"priority"`
 	SLAPolicyID  *string         `json:"sla_policy_id"` // nil = the workstream's policy
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
+	// LabelIDs are labels put on the conversations the rule routes.
+	LabelIDs  []string  `json:"label_ids"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Condition is one test of a routing rule.

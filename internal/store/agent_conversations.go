@@ -43,14 +43,21 @@ const inAgentPickQueue = `c.distribution = 'pick' AND EXISTS (SELECT 1 FROM agen
 // AgentConversations lists the conversations assigned to the agent, newest
 // first: those not closed, or those in state when it is given.
 func (s *Store) AgentConversations(ctx context.Context, agentID, state string, limit int) ([]AgentConversation, error) {
+	return s.AgentConversationsLabelled(ctx, agentID, state, "", limit)
+}
+
+// AgentConversationsLabelled is AgentConversations; labelID, when set,
+// keeps those that carry that label.
+func (s *Store) AgentConversationsLabelled(ctx context.Context, agentID, state, labelID string, limit int) ([]AgentConversation, error) {
 	out := []AgentConversation{}
-	if !validUUID(agentID) {
+	if !validUUID(agentID) || (labelID != "" && !validUUID(labelID)) {
 		return out, nil
 	}
 	err := s.db.SelectContext(ctx, &out, `SELECT `+agentConversationColumns+` FROM conversations c
 		WHERE c.agent_id = $2 AND (($3 = '' AND c.state <> 'closed') OR c.state = $3)
+			AND ($5 = '' OR c.id IN (SELECT cl.conversation_id FROM conversation_labels cl WHERE cl.label_id::text = $5))
 		ORDER BY c.created_at DESC, c.id DESC LIMIT $4`,
-		domain.AgentAuthor(agentID), agentID, state, clampLimit(limit))
+		domain.AgentAuthor(agentID), agentID, state, clampLimit(limit), labelID)
 	return out, err
 }
 

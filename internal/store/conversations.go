@@ -17,7 +17,7 @@ import (
 
 const conversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name,
 	workstream_id, queue_id, agent_id, state, mode, window_expires_at, routing, survey_score, bot_note,
-	sla, close_reason, closed_by, close_notes, created_at, closed_at`
+	sla, close_reason, closed_by, close_notes, created_at, closed_at, conversation_labels_json(id) AS labels`
 
 // RecordInbound attaches inbound messages to their conversation, creating the
 // conversation and contact when needed, and marks their inbox rows
@@ -131,6 +131,12 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	if err != nil {
 		return fmt.Errorf("upsert contact: %w", err)
 	}
+	var prevRuleID string
+	if c.Routing != nil && c.Routing.RuleID != "" {
+		if err := tx.GetContext(ctx, &prevRuleID, `SELECT COALESCE((SELECT routing->>'rule_id' FROM conversations WHERE id = $1), '')`, c.ID); err != nil {
+			return fmt.Errorf("routing before: %w", err)
+		}
+	}
 	var closedAt *time.Time
 	if c.State == domain.StateClosed {
 		now := nowUTC()
@@ -189,6 +195,9 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 			return fmt.Errorf("transcript event: %w", err)
 		}
 	}
+	if err := applyRoutingLabels(ctx, tx, c.ID, prevRuleID, c.Routing); err != nil {
+		return fmt.Errorf("routing labels: %w", err)
+	}
 	if c.Event == domain.EventAssignment {
 		// The workflow has applied its assignment: the outbox stops
 		// delivering it (any older row is superseded by it).
@@ -224,6 +233,7 @@ type ConversationFilter struct {
 	QueueID  string
 	AgentID  string
 	Customer string
+	LabelID  string // conversations that carry this label
 	Limit    int
 	Before   time.Time // conversations created strictly before
 	Cursor   string    // next_cursor of the previous page
@@ -262,6 +272,12 @@ func (s *Store) ListConversationsPage(ctx context.Context, f ConversationFilter)
 			return page, nil
 		}
 		where = append(where, c.col+" = "+arg(c.v))
+	}
+	if f.LabelID != "" {
+		if !validUUID(f.LabelID) {
+			return page, nil
+		}
+		where = append(where, "id IN (SELECT cl.conversation_id FROM conversation_labels cl WHERE cl.label_id = "+arg(f.LabelID)+")")
 	}
 	if !f.Before.IsZero() {
 		where = append(where, "created_at < "+arg(f.Before))

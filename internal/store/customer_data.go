@@ -37,6 +37,7 @@ var customerTables = []customerTable{
 	// The transcript's system events (service-level escalations).
 	{"conversation_events", `conversation_id IN ` + conversationsOfCustomer},
 	{"supervisor_events", `conversation_id IN ` + conversationsOfCustomer},
+	{"conversation_labels", `conversation_id IN ` + conversationsOfCustomer},
 	{"assignment_outbox", `conversation_id IN ` + conversationsOfCustomer},
 	// What the reports count of the customer's conversations: erased with
 	// them, so an erasure takes them out of the figures too.
@@ -46,25 +47,31 @@ var customerTables = []customerTable{
 	{"inbound_inbox", `workflow_id = 'conv:' || number_id::text || ':' || $1`},
 	{"conversations", `customer_e164 = $1`},
 	{"contacts", `e164 = $1`},
+	// What each account knows about the customer (display name, CRM id,
+	// attributes, notes).
+	{"customer_profiles", `e164 = $1`},
 }
 
 // notCustomerData lists the tables that hold nothing about a customer, each
 // with why.
 var notCustomerData = map[string]string{
-	"accounts":           "the business's Twilio accounts",
-	"numbers":            "the business's WhatsApp senders",
-	"queues":             "configuration",
-	"workstreams":        "configuration",
-	"routing_rules":      "configuration (a rule may name a number an admin typed: an admin edits it)",
-	"agents":             "the business's staff",
-	"agent_queues":       "configuration",
-	"templates":          "configuration",
-	"template_variants":  "configuration",
-	"audit_log":          "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
-	"goose_db_version":   "migrations",
-	"sender_slots":       "the pace of the business's senders (account and sender number, no customer)",
-	"agent_presence_log": "the staff's presence changes (the agents report)",
-	"sla_policies":       "configuration (service-level targets and escalation ladders)",
+	"accounts":            "the business's Twilio accounts",
+	"numbers":             "the business's WhatsApp senders",
+	"queues":              "configuration",
+	"workstreams":         "configuration",
+	"routing_rules":       "configuration (a rule may name a number an admin typed: an admin edits it)",
+	"agents":              "the business's staff",
+	"agent_queues":        "configuration",
+	"templates":           "configuration",
+	"template_variants":   "configuration",
+	"audit_log":           "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
+	"goose_db_version":    "migrations",
+	"sender_slots":        "the pace of the business's senders (account and sender number, no customer)",
+	"agent_presence_log":  "the staff's presence changes (the agents report)",
+	"sla_policies":        "configuration (service-level targets and escalation ladders)",
+	"quick_replies":       "configuration (canned answers; placeholders are filled in when an agent inserts one)",
+	"labels":              "configuration",
+	"routing_rule_labels": "configuration",
 }
 
 // CustomerDataTables lists the registry's tables (for tests and docs).

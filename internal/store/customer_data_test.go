@@ -67,8 +67,19 @@ func TestEraseCustomerDeletesEveryRowAboutThemAndNothingElse(t *testing.T) {
 	}
 	agent := uuid.NewString()
 	st.DB().MustExec(`INSERT INTO agents (id, name, email, capacity, token_hash) VALUES ($1, 'A', 'a@example.com', 2, 'h')`, agent)
+	label, err := st.CreateLabel(ctx, "vip", "#aa0000", testAudit)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []domain.ConversationRecord{conv, other} {
 		st.DB().MustExec(`UPDATE conversations SET agent_id = $1 WHERE id = $2`, agent, c.ID)
+		if err := st.AddConversationLabel(ctx, c.ID, label.ID, testAudit); err != nil {
+			t.Fatal(err)
+		}
+		notes := "prefers mornings"
+		if _, err := st.UpdateCustomerProfile(ctx, c.AccountID, c.CustomerE164, store.CustomerProfilePatch{Notes: &notes}, testAudit, c.ID); err != nil {
+			t.Fatal(err)
+		}
 		m := outbound(t, st, c)
 		sid := newSID()
 		if _, err := st.RecordSendResult(ctx, m.ID, sid, domain.StatusQueued); err != nil {

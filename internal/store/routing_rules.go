@@ -14,7 +14,9 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
-const ruleColumns = `id, workstream_id, position, name, conditions, queue_id, skills, priority, sla_policy_id, created_at, updated_at`
+const ruleColumns = `id, workstream_id, position, name, conditions, queue_id, skills, priority, sla_policy_id, created_at, updated_at,
+	COALESCE((SELECT jsonb_agg(rl.label_id ORDER BY rl.label_id) FROM routing_rule_labels rl
+		WHERE rl.rule_id = routing_rules.id), '[]') AS label_ids`
 
 type ruleRow struct {
 	ID           string    `db:"id"`
@@ -28,13 +30,17 @@ type ruleRow struct {
 	SLAPolicyID  *string   `db:"sla_policy_id"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	LabelIDs     []byte    `db:"label_ids"`
 }
 
 func (r ruleRow) rule() (domain.RoutingRule, error) {
 	out := domain.RoutingRule{
 		ID: r.ID, WorkstreamID: r.WorkstreamID, Order: r.Position, Name: r.Name, QueueID: r.QueueID,
 		Priority: r.Priority, SLAPolicyID: r.SLAPolicyID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		Conditions: []domain.Condition{}, Skills: []domain.SkillRequired{},
+		Conditions: []domain.Condition{}, Skills: []domain.SkillRequired{}, LabelIDs: []string{},
+	}
+	if err := json.Unmarshal(r.LabelIDs, &out.LabelIDs); err != nil {
+		return out, fmt.Errorf("routing rule %s: labels: %w", r.ID, err)
 	}
 	if err := json.Unmarshal(r.Conditions, &out.Conditions); err != nil {
 		return out, fmt.Errorf("routing rule %s: conditions: %w", r.ID, err)
@@ -111,6 +117,9 @@ func (s *Store) CreateRoutingRule(ctx context.Context, workstreamID string, r do
 			id, workstreamID, len(ids)+1, r.Name, cond, r.QueueID, skills, r.Priority, r.SLAPolicyID); err != nil {
 			return constraintError(err)
 		}
+		if err := setRuleLabels(ctx, tx, id, r.LabelIDs); err != nil {
+			return err
+		}
 		if err := renumberRules(ctx, tx, moveTo(append(ids, id), id, r.Order)); err != nil {
 			return err
 		}
@@ -141,6 +150,9 @@ func (s *Store) UpdateRoutingRule(ctx context.Context, workstreamID, ruleID stri
 			UPDATE routing_rules SET name = $2, conditions = $3, queue_id = $4, skills = $5, priority = $6, sla_policy_id = $7, updated_at = now()
 			WHERE id = $1`, ruleID, r.Name, cond, r.QueueID, skills, r.Priority, r.SLAPolicyID); err != nil {
 			return constraintError(err)
+		}
+		if err := setRuleLabels(ctx, tx, ruleID, r.LabelIDs); err != nil {
+			return err
 		}
 		if r.Order != 0 {
 			ids, err := ruleIDs(ctx, tx, workstreamID)

@@ -12,7 +12,11 @@
 //      picker; a template with a variable reaches /sim;
 //   6. both pages at 360 px: nothing wider than the screen;
 //   7. the SSE parser on a stream cut at awkward places; close with notes;
-//   8. pick mode: Accept from the queue, then transfer back to the queue.
+//   8. pick mode: Accept from the queue, then transfer back to the queue;
+//   9. agent productivity (when SB_QUICK_REPLY_TEXT is set), inside the
+//      window: the profile panel shows the customer and saves a display
+//      name, a label is added, and "/" opens the quick-reply picker whose
+//      rendered text is sent with Enter and reaches /sim.
 //
 // Screenshots go to SB_OUTPUT_DIR. Prints "console_sim: ok" and timings.
 import { chromium } from "playwright-core";
@@ -47,6 +51,10 @@ const WORKSTREAM_ID = process.env.SB_WORKSTREAM_ID || "";
 const QUEUE_ID = process.env.SB_QUEUE_ID || "";
 const CUSTOMER2 = process.env.SB_CUSTOMER2 || "+33687654321";
 const CLOSE_NOTES = process.env.SB_CLOSE_NOTES || "Commande prête, cliente prévenue.";
+const QUICK_REPLY_SHORTCUT = process.env.SB_QUICK_REPLY_SHORTCUT || "";
+const QUICK_REPLY_TEXT = process.env.SB_QUICK_REPLY_TEXT || ""; // rendered, with the display name saved below
+const DISPLAY_NAME = process.env.SB_DISPLAY_NAME || "";
+const LABEL = process.env.SB_LABEL || "";
 
 fs.mkdirSync(OUT, { recursive: true });
 for (const f of ["failure-console.png", "failure-sim.png"]) fs.rmSync(path.join(OUT, f), { force: true });
@@ -144,6 +152,33 @@ try {
   await consolePage.waitForFunction(() => [...document.querySelectorAll("#transcript img.media")]
     .some((img) => img.src.startsWith("blob:") && img.complete && img.naturalWidth > 0), null, { timeout: 30000 });
   step("console_shows_customer_photo");
+
+  // 9. Agent productivity, inside the window.
+  if (QUICK_REPLY_TEXT) {
+    await consolePage.waitForSelector("#profile:not([hidden]) #profile-wa:has-text('Marie')");
+    await consolePage.fill("#profile-display", DISPLAY_NAME);
+    await consolePage.click("#profile-save");
+    await consolePage.waitForFunction(() => document.getElementById("toast").textContent.includes("Customer saved"));
+    if (!(await consolePage.isVisible("#history-empty"))) throw new Error("a first conversation shows earlier ones");
+    await consolePage.waitForSelector(`#label-add option:has-text("${LABEL}")`, { state: "attached" });
+    const labelValue = await consolePage.evaluate((name) => [...document.querySelectorAll("#label-add option")].find((o) => o.textContent === name).value, LABEL);
+    await consolePage.selectOption("#label-add", labelValue);
+    await consolePage.waitForSelector(`#conv-labels .label-chip[data-label="${LABEL}"]`);
+    step("console_profile_and_label");
+
+    await consolePage.focus("#composer-text");
+    await consolePage.keyboard.type("/" + QUICK_REPLY_SHORTCUT.slice(0, 3));
+    await consolePage.waitForSelector(`#qr-picker:not([hidden]) li[data-shortcut="${QUICK_REPLY_SHORTCUT}"][aria-selected="true"]`);
+    await shot(consolePage, "console-quick-replies.png");
+    await consolePage.keyboard.press("Enter"); // inserts, does not send
+    const inserted = await consolePage.inputValue("#composer-text");
+    if (inserted !== QUICK_REPLY_TEXT) throw new Error("quick reply inserted " + JSON.stringify(inserted) + ", want " + JSON.stringify(QUICK_REPLY_TEXT));
+    if (await consolePage.isVisible("#qr-picker")) throw new Error("the picker stays open after Enter");
+    await consolePage.keyboard.press("Enter"); // sends
+    await simPage.waitForSelector(`#thread li.msg.them >> text=${QUICK_REPLY_TEXT}`, { timeout: 30000 });
+    step("quick_reply_reaches_sim");
+    await shot(consolePage, "console-profile.png");
+  }
 
   // 4. The agent answers with Enter; ✓✓ on both sides.
   await consolePage.focus("#composer-text");

@@ -359,6 +359,7 @@ async function refreshCurrent() {
 }
 
 function closeView(message) {
+  if (typeof agentKitConversation === "function") agentKitConversation(null);
   S.current = null;
   S.conv = null;
   $("conv-body").hidden = true;
@@ -388,6 +389,7 @@ function renderConversation() {
   $("close-btn").hidden = !open;
   renderTranscript();
   renderComposer();
+  if (typeof agentKitConversation === "function") agentKitConversation(c); // agentkit.js: labels, profile, quick replies
 }
 
 function routingText(c) {
