@@ -189,6 +189,11 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 			return fmt.Errorf("transcript event: %w", err)
 		}
 	}
+	if c.RoutingInput != nil {
+		if err := recordRoutingInput(ctx, tx, c.ID, *c.RoutingInput); err != nil {
+			return fmt.Errorf("record routing input: %w", err)
+		}
+	}
 	if c.Event == domain.EventAssignment {
 		// The workflow has applied its assignment: the outbox stops
 		// delivering it (any older row is superseded by it).
