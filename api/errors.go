@@ -29,6 +29,7 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeIdempotencyKeyInProgress: http.StatusConflict,
 	domain.CodeRateLimited:              http.StatusTooManyRequests,
 	domain.CodeUnprocessable:            http.StatusUnprocessableEntity,
+	domain.CodeRulesInvalid:             http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {
@@ -76,7 +77,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 func codeForStatus(status int) domain.Code {
 	for code, st := range httpStatus {
 		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid &&
-			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress {
+			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress && code != domain.CodeRulesInvalid {
 			return code
 		}
 	}

@@ -182,6 +182,7 @@ func (a *App) API() *api.Server {
 		Customers:     st,
 		Reports:       st,
 		Transcripts:   st,
+		RoutingInputs: st,
 		Idempotency:   st,
 		Postgres:      st,
 		Distribution:  a.distribution,

@@ -38,6 +38,9 @@ const (
 	// CodeUnprocessable: the request is well formed but a value is not one
 	// the field accepts (an agent's role).
 	CodeUnprocessable Code = "UNPROCESSABLE_ENTITY"
+	// CodeRulesInvalid: a draft rule list (the routing what-if) with rules
+	// that creating them would refuse; the answer's details list each (422).
+	CodeRulesInvalid Code = "RULES_INVALID"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status
