@@ -30,6 +30,7 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeRateLimited:              http.StatusTooManyRequests,
 	domain.CodeUnprocessable:            http.StatusUnprocessableEntity,
 	domain.CodeUnknownPlaceholder:       http.StatusUnprocessableEntity,
+	domain.CodeRulesInvalid:             http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {
@@ -74,12 +75,27 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	return c.Status(status).JSON(body)
 }
 
+// genericCode is the code an error that carries only an HTTP status (a
+// Fiber error: 404 for no route, 413 for a body too large, ...) is
+// answered with. One code per status, chosen here: several domain codes
+// share a status (409, 422), and picking among them by ranging over
+// httpStatus answered a random one.
+var genericCode = map[int]domain.Code{
+	http.StatusBadRequest:            domain.CodeInvalid,
+	http.StatusUnauthorized:          domain.CodeUnauthorized,
+	http.StatusForbidden:             domain.CodeForbidden,
+	http.StatusNotFound:              domain.CodeNotFound,
+	http.StatusConflict:              domain.CodeConflict,
+	http.StatusRequestEntityTooLarge: domain.CodeTooLarge,
+	http.StatusUnprocessableEntity:   domain.CodeUnprocessable,
+	http.StatusTooManyRequests:       domain.CodeRateLimited,
+	http.StatusBadGateway:            domain.CodeTwilio,
+	http.StatusServiceUnavailable:    domain.CodeUnavailable,
+}
+
 func codeForStatus(status int) domain.Code {
-	for code, st := range httpStatus {
-		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid &&
-			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress && code != domain.CodeUnknownPlaceholder {
-			return code
-		}
+	if code, ok := genericCode[status]; ok {
+		return code
 	}
 	if status >= 500 {
 		return domain.CodeInternal

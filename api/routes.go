@@ -145,6 +145,10 @@ func (s *Server) App() *fiber.App {
 	admin.Delete("/sla-policies/:id", s.deleteSLAPolicy)
 	admin.Get("/conversations/:id/events", s.listConversationEvents)
 
+	// Routing what-if (api/openapi/whatif.json): replays a period's
+	// recorded routings through a draft rule list; changes nothing.
+	admin.Post("/workstreams/:id/routing-rules/simulate", s.simulateRoutingRules)
+
 	admin.Get("/audit-log", s.listAudit)
 
 	admin.Post("/agents", s.createAgent)

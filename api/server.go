@@ -72,6 +72,7 @@ type Deps struct {
 	Customers     CustomerStore     // erasure and export (customers.go)
 	Reports       ReportStore       // supervisor reports (reports.go)
 	Transcripts   TranscriptStore   // transcripts and exports (transcripts.go)
+	RoutingInputs RoutingInputStore // the routing what-if (routing_simulate.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	AgentKit      AgentKitStore     // quick replies, labels, customer profiles (quick_replies.go)
 	Postgres      Pinger            // the default /readyz (health.go)
@@ -109,6 +110,7 @@ type Server struct {
 	customers       CustomerStore
 	reports         ReportStore
 	transcripts     TranscriptStore
+	routingInputs   RoutingInputStore
 	idempotency     IdempotencyStore
 	agentKit        AgentKitStore
 	postgres        Pinger
@@ -142,7 +144,7 @@ func New(d Deps) *Server {
 		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, slaPolicies: d.SLAPolicies, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
-		webhooks: d.Webhooks, customers: d.Customers, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
+		webhooks: d.Webhooks, customers: d.Customers, routingInputs: d.RoutingInputs, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
 		supervisor: d.Supervisor, agentKit: d.AgentKit,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),

@@ -76,6 +76,9 @@ type conversation struct {
 	// unstored are outbox messages whose row is still being written: the
 	// sender waits for them, in order.
 	unstored []string
+	// routed is what the rules read and chose at handoff, until the save
+	// that follows the decision hands it to the store (routing.go).
+	routed *domain.RoutingInput
 	// releasing counts pending-release goroutines still running.
 	releasing int
 	// cancelled: an operator requested cancellation; the run ends cancelled
@@ -416,6 +419,8 @@ func (c *conversation) save(ctx workflow.Context) { c.saveEvent(ctx, "") }
 func (c *conversation) saveEvent(ctx workflow.Context, event string) {
 	r := c.record()
 	r.Event = event
+	// Riding on the save that follows the decision: no command of its own.
+	r.RoutingInput, c.routed = c.routed, nil
 	// The key names this event (its place in the conversation, its kind
 	// and agent): a worker killed after the commit runs the activity again
 	// and the agent is not told twice; a reset that makes another choice

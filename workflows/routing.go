@@ -25,13 +25,20 @@ func (c *conversation) route(ctx workflow.Context, m domain.InboundMessage) {
 	if ws.DefaultQueueID != nil {
 		def = *ws.DefaultQueueID
 	}
-	d := domain.Route(c.settings.Rules, domain.RoutingFacts{
+	facts := domain.RoutingFacts{
 		CustomerE164:        c.st.CustomerE164,
 		CustomerCountryCode: domain.CountryCode(c.st.CustomerE164),
 		ProfileName:         c.st.ProfileName,
 		MessageBody:         m.Body,
 		ChannelE164:         c.settings.NumberE164,
-	}, def)
+	}
+	d := domain.Route(c.settings.Rules, facts, def)
+	// Recorded with the next save, so that a what-if can replay it.
+	c.routed = &domain.RoutingInput{
+		ConversationID: c.st.ConversationID, WorkstreamID: ws.ID, RulesVersion: c.st.WorkstreamVersion,
+		RoutedAt: workflow.Now(ctx), Facts: facts, DefaultQueueID: def,
+		RuleID: d.RuleID, RuleName: d.RuleName, QueueID: d.QueueID,
+	}
 	r := &domain.Routing{RuleID: d.RuleID, RuleName: d.RuleName, QueueID: d.QueueID, Skills: d.Skills, Priority: d.Priority, Reason: d.Reason}
 	if r.QueueID == "" {
 		r.Reason += "; the workstream has no default queue, so the conversation waits unrouted"

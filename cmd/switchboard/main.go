@@ -33,7 +33,7 @@ func run(args []string) error {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd(), rotateKeysCmd(), configCmd())
+	root.AddCommand(devCmd(), serveCmd(), workerCmd(), migrateCmd(), keygenCmd(), rotateKeysCmd(), configCmd(), routingCmd())
 	root.SetArgs(args)
 	return root.ExecuteContext(ctx)
 }

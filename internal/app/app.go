@@ -182,6 +182,7 @@ func (a *App) API() *api.Server {
 		Customers:     st,
 		Reports:       st,
 		Transcripts:   st,
+		RoutingInputs: st,
 		Idempotency:   st,
 		AgentKit:      st,
 		Postgres:      st,

@@ -41,6 +41,9 @@ const (
 	// CodeUnknownPlaceholder: a quick reply's text names a placeholder that
 	// does not exist.
 	CodeUnknownPlaceholder Code = "UNKNOWN_PLACEHOLDER"
+	// CodeRulesInvalid: a draft rule list (the routing what-if) with rules
+	// that creating them would refuse; the answer's details list each (422).
+	CodeRulesInvalid Code = "RULES_INVALID"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

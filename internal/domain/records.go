@@ -29,6 +29,10 @@ type ConversationRecord struct {
 	// step), recorded once under NoteKey.
 	Note    string
 	NoteKey string
+	// RoutingInput, when set, is what the rules read and chose when they
+	// routed this conversation (recorded once; the what-if simulator
+	// replays it).
+	RoutingInput *RoutingInput
 	// Event, when set, is told to the conversation's agent (EventAssignment,
 	// EventWindowWarning, EventWindowClosed, EventConversationClosed).
 	Event string

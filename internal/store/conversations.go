@@ -198,6 +198,11 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 	if err := applyRoutingLabels(ctx, tx, c.ID, prevRuleID, c.Routing); err != nil {
 		return fmt.Errorf("routing labels: %w", err)
 	}
+	if c.RoutingInput != nil {
+		if err := recordRoutingInput(ctx, tx, c.ID, *c.RoutingInput); err != nil {
+			return fmt.Errorf("record routing input: %w", err)
+		}
+	}
 	if c.Event == domain.EventAssignment {
 		// The workflow has applied its assignment: the outbox stops
 		// delivering it (any older row is superseded by it).

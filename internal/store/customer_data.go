@@ -43,6 +43,7 @@ var customerTables = []customerTable{
 	// them, so an erasure takes them out of the figures too.
 	{"report_facts", `conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
+	{"routing_inputs", `conversation_id IN ` + conversationsOfCustomer}, // what routing read: number, name, message
 	// The webhook's copy of each message, with the number in its workflow id.
 	{"inbound_inbox", `workflow_id = 'conv:' || number_id::text || ':' || $1`},
 	{"conversations", `customer_e164 = $1`},
