@@ -29,6 +29,8 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeIdempotencyKeyInProgress: http.StatusConflict,
 	domain.CodeRateLimited:              http.StatusTooManyRequests,
 	domain.CodeUnprocessable:            http.StatusUnprocessableEntity,
+	domain.CodeUnsendable:               http.StatusUnprocessableEntity,
+	domain.CodeExpired:                  http.StatusGone,
 }
 
 type errorBody struct {
@@ -76,7 +78,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 func codeForStatus(status int) domain.Code {
 	for code, st := range httpStatus {
 		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid &&
-			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress {
+			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress && code != domain.CodeUnsendable {
 			return code
 		}
 	}

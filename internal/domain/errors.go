@@ -38,6 +38,12 @@ const (
 	// CodeUnprocessable: the request is well formed but a value is not one
 	// the field accepts (an agent's role).
 	CodeUnprocessable Code = "UNPROCESSABLE_ENTITY"
+	// CodeUnsendable: a file or an interactive message WhatsApp would not
+	// take (type, size, too many buttons...): refused before anything is
+	// sent (422).
+	CodeUnsendable Code = "UNSENDABLE"
+	// CodeExpired: a signed link whose time is over (410).
+	CodeExpired Code = "EXPIRED"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

@@ -175,10 +175,19 @@ func (e *Emulator) handleControlThread(w http.ResponseWriter, r *http.Request) {
 		if bareNumber(m.To) != customer || (sender != "" && bareNumber(m.From) != sender) {
 			continue
 		}
-		out = append(out, threadEntry{Direction: "outbound", SID: m.SID, Body: m.Body,
-			Sender: bareNumber(m.From), Media: m.MediaURLs, ContentSID: m.ContentSID,
+		t := threadEntry{Direction: "outbound", SID: m.SID, Body: m.Body,
+			Sender: bareNumber(m.From), ContentSID: m.ContentSID,
 			ContentVars: m.ContentVariables, ContentBody: e.renderContent(m.ContentSID, m.ContentVariables),
-			Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt})
+			Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt}
+		// The phone shows the copy downloaded from each MediaUrl, as
+		// WhatsApp does, not the URL (which may expire).
+		for _, f := range m.MediaFetches {
+			if f.MediaSID != "" {
+				t.Media = append(t.Media, "media/"+f.MediaSID)
+				t.MediaTypes = append(t.MediaTypes, f.ContentType)
+			}
+		}
+		out = append(out, t)
 	}
 	e.mu.Lock()
 	for _, rec := range e.inbound {
