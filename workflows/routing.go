@@ -31,6 +31,9 @@ func (c *conversation) route(ctx workflow.Context, m domain.InboundMessage) {
 		ProfileName:         c.st.ProfileName,
 		MessageBody:         m.Body,
 		ChannelE164:         c.settings.NumberE164,
+		// Only rules that test message.button_payload read it: histories
+		// recorded before the field existed route exactly as they did.
+		ButtonPayload: m.ButtonPayload(),
 	}, def)
 	r := &domain.Routing{RuleID: d.RuleID, RuleName: d.RuleName, QueueID: d.QueueID, Skills: d.Skills, Priority: d.Priority, Reason: d.Reason}
 	if r.QueueID == "" {
