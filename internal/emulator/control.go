@@ -181,10 +181,15 @@ func (e *Emulator) handleControlThread(w http.ResponseWriter, r *http.Request) {
 			Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt}
 		// The phone shows the copy downloaded from each MediaUrl, as
 		// WhatsApp does, not the URL (which may expire).
+		// (A URL off this machine, never fetched, is shown as it is.)
 		for _, f := range m.MediaFetches {
-			if f.MediaSID != "" {
+			switch {
+			case f.MediaSID != "":
 				t.Media = append(t.Media, "media/"+f.MediaSID)
 				t.MediaTypes = append(t.MediaTypes, f.ContentType)
+			case f.Skipped:
+				t.Media = append(t.Media, f.URL)
+				t.MediaTypes = append(t.MediaTypes, "")
 			}
 		}
 		out = append(out, t)
