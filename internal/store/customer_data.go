@@ -41,6 +41,8 @@ var customerTables = []customerTable{
 	// What the reports count of the customer's conversations: erased with
 	// them, so an erasure takes them out of the figures too.
 	{"report_facts", `conversation_id IN ` + conversationsOfCustomer},
+	// Files agents sent the customer (their bytes).
+	{"outbound_media", `conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
 	// The webhook's copy of each message, with the number in its workflow id.
 	{"inbound_inbox", `workflow_id = 'conv:' || number_id::text || ':' || $1`},
