@@ -159,12 +159,22 @@ func TestAgentSendsAFileTwilioFetches(t *testing.T) {
 			t.Errorf("%s: %d %s, want 422 UNSENDABLE saying %q", c.name, status, raw, c.says)
 		}
 	}
-	// Over the route's limit: 413.
-	if status, raw := s.uploadFile(ada.Token, conv.ID, "huge.pdf", "application/pdf", samplePDF(17<<20/11), "", ""); status != http.StatusRequestEntityTooLarge {
-		t.Errorf("17 MB: %d %s", status, raw)
+	// Over the route's limit (16 MiB + the envelope): 413 from the
+	// announced length; 2 MiB elsewhere is still over the 1 MiB limit.
+	if st, e := s.oversizedBy(t, "/api/v1/agent/conversations/"+conv.ID+"/media", 17<<20); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("17 MiB upload: %d %+v, want 413", st, e)
 	}
-	if n := len(s.emu.Messages()); n != 1 {
-		t.Fatalf("refused files reached Twilio: %d sends", n)
+	if st, e := s.oversizedBy(t, "/api/v1/agent/conversations/"+conv.ID+"/messages", 2<<20); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB on the messages route: %d %+v, want 413", st, e)
+	}
+	// A real 6 MB PDF (over the image limit, under 16 MB) goes through the
+	// upload route's larger limit.
+	big := samplePDF(6 << 20 / 11)
+	if status, raw := s.uploadFile(ada.Token, conv.ID, "big.pdf", "application/pdf", big, "", ""); status != http.StatusCreated {
+		t.Fatalf("6 MB PDF: %d %s", status, raw)
+	}
+	if n := len(s.emu.Messages()); n != 2 {
+		t.Fatalf("refused files reached Twilio: %d sends, want 2", n)
 	}
 
 	// A workstream that refuses agents' attachments: 422 before storing.
