@@ -31,6 +31,8 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeUnprocessable:            http.StatusUnprocessableEntity,
 	domain.CodeUnknownPlaceholder:       http.StatusUnprocessableEntity,
 	domain.CodeRulesInvalid:             http.StatusUnprocessableEntity,
+	domain.CodeUnsendable:               http.StatusUnprocessableEntity,
+	domain.CodeExpired:                  http.StatusGone,
 }
 
 type errorBody struct {

@@ -229,11 +229,15 @@ func routeKey(c *fiber.Ctx) string {
 }
 
 // requestHash fingerprints the request: query and body, byte for byte (a
-// retry sends the same bytes; re-encoded JSON is another body).
+// retry sends the same bytes; re-encoded JSON is another body). A
+// multipart body is fingerprinted by its parts (names, file names, types,
+// contents): clients pick a new random boundary for every attempt.
 func requestHash(c *fiber.Ctx) string {
 	h := sha256.New()
 	h.Write(c.Request().URI().QueryString())
 	h.Write([]byte{0})
-	h.Write(c.Body())
+	if !multipartFingerprint(c, h) {
+		h.Write(c.Body())
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -32,8 +32,12 @@ func (s *Server) App() *fiber.App {
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
 		StrictRouting:         true,
+		// Multipart bodies are parsed by the upload handler, in memory,
+		// within the route's limit (never pre-parsed into temporary files).
+		DisablePreParseMultipartForm: true,
 	})
-	app.Use(s.observe) // request id, access log, HTTP metrics (middleware.go)
+	app.Server().HeaderReceived = requestLimits // the upload route's larger limit (media_upload.go)
+	app.Use(s.observe)                          // request id, access log, HTTP metrics (middleware.go)
 
 	// Public: probes, the API description, the console's static files
 	// (the console asks for the agent's token), the customer phone (dev
@@ -93,6 +97,12 @@ func (s *Server) App() *fiber.App {
 	sup.Post("/conversations/:id/close", s.supervisorClose)
 	sup.Post("/conversations/:id/transfer", s.supervisorTransfer)
 	sup.Put("/agents/:id/presence", s.supervisorSetPresence)
+
+	// Rich messages (issue 19 part B, api/openapi/richmsg.json): agents
+	// send files; Twilio fetches them anonymously from a signed, expiring
+	// URL (media_upload.go, media_public.go).
+	agent.Post("/conversations/:id/media", s.idempotent, s.agentSendMedia)
+	app.Get("/media/:id/:expires/:signature", s.publicMedia)
 
 	// The admin API: an admin key.
 	admin := protect(app, "/api/v1", s.requireAdmin)

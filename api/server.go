@@ -75,6 +75,7 @@ type Deps struct {
 	RoutingInputs RoutingInputStore // the routing what-if (routing_simulate.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	AgentKit      AgentKitStore     // quick replies, labels, customer profiles (quick_replies.go)
+	Media         MediaStore        // agents' files (media_upload.go)
 	Postgres      Pinger            // the default /readyz (health.go)
 	Supervisor    SupervisorStore   // the supervisor's live view and actions (supervisor*.go)
 }
@@ -113,6 +114,7 @@ type Server struct {
 	routingInputs   RoutingInputStore
 	idempotency     IdempotencyStore
 	agentKit        AgentKitStore
+	media           MediaStore
 	postgres        Pinger
 	supervisor      SupervisorStore
 
@@ -122,6 +124,9 @@ type Server struct {
 	// IdempotencyWait bounds how long a retry waits for the first request
 	// with its Idempotency-Key (0: DefaultIdempotencyWait; idempotency.go).
 	IdempotencyWait time.Duration
+	// MediaURLTTL is how long the signed MediaUrl of an agent's file
+	// answers (0: DefaultMediaURLTTL, 24 h; media_upload.go).
+	MediaURLTTL time.Duration
 	// ErasureWait bounds how long DELETE /api/v1/customers/{e164} waits for
 	// the erasure before answering 202 (0: 20 s).
 	ErasureWait time.Duration
@@ -144,7 +149,7 @@ func New(d Deps) *Server {
 		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, slaPolicies: d.SLAPolicies, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
-		webhooks: d.Webhooks, customers: d.Customers, routingInputs: d.RoutingInputs, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, postgres: d.Postgres,
+		webhooks: d.Webhooks, customers: d.Customers, routingInputs: d.RoutingInputs, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, media: d.Media, postgres: d.Postgres,
 		supervisor: d.Supervisor, agentKit: d.AgentKit,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),

@@ -31,6 +31,7 @@ const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
 var inboundExtraFields = []string{
 	"WaId", "ButtonText", "ButtonPayload", "Latitude", "Longitude", "Address", "Label",
 	"OriginalRepliedMessageSid", "MessagingServiceSid", "NumSegments",
+	"ListId", "ListTitle", "ListDescription", // a list-picker answer
 }
 
 // twilioForm parses and authenticates a Twilio webhook: the form, and the

@@ -46,6 +46,12 @@ func (s *stack) rawPost(t *testing.T, path, contentType string, body []byte, hea
 // bytes, and reads the answer.
 func (s *stack) oversized(t *testing.T, path string) (int, apiError) {
 	t.Helper()
+	return s.oversizedBy(t, path, 2<<20)
+}
+
+// oversizedBy is oversized with the announced length.
+func (s *stack) oversizedBy(t *testing.T, path string, size int) (int, apiError) {
+	t.Helper()
 	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(s.apiURL, "http://"), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +59,7 @@ func (s *stack) oversized(t *testing.T, path string) (int, apiError) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"xxxx",
-		path, strings.TrimPrefix(s.apiURL, "http://"), s.cfg.AdminKey, 2<<20)
+		path, strings.TrimPrefix(s.apiURL, "http://"), s.cfg.AdminKey, size)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("%s: no answer to an oversized body: %v", path, err)

@@ -20,9 +20,11 @@ import (
 // publicRoutes are the routes that take no key, each for a reason:
 // Twilio's webhooks authenticate by signature (tested on their own), the
 // probes and the API description carry no data, the agent console is a
-// static page that asks for the agent's token (so is the supervisor page), and /sim exists only with
-// the dev emulator.
-var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/supervisor|/supervisor/|/supervisor/:asset|/sim|/sim/\*)$`)
+// static page that asks for the agent's token (so is the supervisor page), /sim exists only with
+// the dev emulator, and an agent's file is served to whoever holds its
+// signed, expiring URL (Twilio fetches it anonymously; tested on its own in
+// TestAgentSendsAFileTwilioFetches).
+var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/supervisor|/supervisor/|/supervisor/:asset|/sim|/sim/\*|/media/:id/:expires/:signature)$`)
 
 // securityAgentToken creates an agent through the admin API and returns its
 // token.

@@ -31,6 +31,9 @@ func (c *conversation) route(ctx workflow.Context, m domain.InboundMessage) {
 		ProfileName:         c.st.ProfileName,
 		MessageBody:         m.Body,
 		ChannelE164:         c.settings.NumberE164,
+		// Only rules that test message.button_payload read it: histories
+		// recorded before the field existed route exactly as they did.
+		ButtonPayload: m.ButtonPayload(),
 	}
 	d := domain.Route(c.settings.Rules, facts, def)
 	// Recorded with the next save, so that a what-if can replay it.

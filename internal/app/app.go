@@ -176,6 +176,7 @@ func (a *App) API() *api.Server {
 		Audit:         st,
 		Conversations: st,
 		AgentAPI:      st,
+		Media:         st,
 		AgentEvents:   st,
 		Supervisor:    st,
 		Webhooks:      st,

@@ -44,6 +44,12 @@ const (
 	// CodeRulesInvalid: a draft rule list (the routing what-if) with rules
 	// that creating them would refuse; the answer's details list each (422).
 	CodeRulesInvalid Code = "RULES_INVALID"
+	// CodeUnsendable: a file or an interactive message WhatsApp would not
+	// take (type, size, too many buttons...): refused before anything is
+	// sent (422).
+	CodeUnsendable Code = "UNSENDABLE"
+	// CodeExpired: a signed link whose time is over (410).
+	CodeExpired Code = "EXPIRED"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

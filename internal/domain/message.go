@@ -67,6 +67,9 @@ func (s MessageStatus) IsFailure() bool {
 type Media struct {
 	URL         string `json:"url"`
 	ContentType string `json:"content_type,omitempty"`
+	// Kind is how WhatsApp shows it (image, audio, video, document,
+	// contact; file for anything else), on inbound media.
+	Kind string `json:"kind,omitempty"`
 }
 
 // TemplateUse is the template part of an outbound message.
@@ -93,6 +96,14 @@ type Message struct {
 	CreatedAt      time.Time     `json:"created_at" db:"created_at"`
 	// Note marks an internal note (direction internal): never sent.
 	Note bool `json:"note,omitempty" db:"-"`
+
+	// What an inbound message carries beyond text and media
+	// (rich_message.go); absent when it carries none of it.
+	MessageType string       `json:"message_type,omitempty" db:"-"`
+	Location    *Location    `json:"location,omitempty" db:"-"`
+	Button      *ButtonReply `json:"button,omitempty" db:"-"`
+	ReplyTo     *ReplyTo     `json:"reply_to,omitempty" db:"-"`
+	Referral    *Referral    `json:"referral,omitempty" db:"-"`
 }
 
 // InboundMessage is what Twilio's inbound webhook told us, as stored in the

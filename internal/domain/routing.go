@@ -17,6 +17,7 @@ type RoutingFacts struct {
 	ProfileName         string
 	MessageBody         string
 	ChannelE164         string
+	ButtonPayload       string // the tapped button's or list item's payload, "" for typed messages
 }
 
 // RoutingDecision is the outcome of Route, kept on the conversation and shown
@@ -122,6 +123,8 @@ func conditionHolds(c *Condition, f *RoutingFacts, res *routeRegexps) bool {
 		fact, textField = f.ProfileName, true
 	case FieldMessageBody:
 		fact, textField = f.MessageBody, true
+	case FieldMessageButtonPayload:
+		fact = f.ButtonPayload
 	default:
 		return false
 	}

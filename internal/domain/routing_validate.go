@@ -17,7 +17,7 @@ const (
 
 // ConditionFields and ConditionOps are what a routing condition may test.
 var (
-	ConditionFields = []string{FieldCustomerE164, FieldCustomerCountryCode, FieldCustomerProfileName, FieldMessageBody, FieldChannelE164}
+	ConditionFields = []string{FieldCustomerE164, FieldCustomerCountryCode, FieldCustomerProfileName, FieldMessageBody, FieldChannelE164, FieldMessageButtonPayload}
 	ConditionOps    = []string{OpEq, OpNeq, OpPrefix, OpContains, OpMatches}
 )
 

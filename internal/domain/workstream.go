@@ -98,6 +98,10 @@ const (
 	FieldCustomerProfileName = "customer.profile_name"
 	FieldMessageBody         = "message.body"
 	FieldChannelE164         = "channel.e164"
+	// FieldMessageButtonPayload is the payload of the button or list item
+	// the customer tapped (Twilio's ButtonPayload): compared exactly, it is
+	// an id, not text typed by a person.
+	FieldMessageButtonPayload = "message.button_payload"
 
 	OpEq       = "eq"
 	OpNeq      = "neq"

@@ -33,6 +33,14 @@ func (e *Emulator) runLifecycle(m *message) {
 		}
 	}
 	e.postStatus(m)
+	if len(m.MediaURLs) > 0 && m.asyncError == 0 {
+		if code := e.fetchMedia(m); code != 0 {
+			e.mu.Lock()
+			m.asyncError = code
+			e.mu.Unlock()
+			steps = []string{"failed"}
+		}
+	}
 	for _, status := range steps {
 		t := time.NewTimer(e.delay)
 		select {

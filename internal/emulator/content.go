@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,13 @@ type Content struct {
 	Category        string            // UTILITY, MARKETING, AUTHENTICATION (any case)
 	Status          string            // approved, pending, rejected, paused, … ("" = unsubmitted)
 	RejectionReason string
-	created         time.Time
-	updated         time.Time
+	// Kind is the content type ("" or twilio/text: Body alone); quick
+	// replies and list pickers have Options, list pickers a Button.
+	Kind    string
+	Button  string
+	Options []ContentOption
+	created time.Time
+	updated time.Time
 }
 
 // AddContent adds a content item to an account, or replaces the one with the
@@ -37,6 +43,7 @@ func (e *Emulator) AddContent(accountSID string, c Content) {
 		c.SID = newSID("HX")
 	}
 	c.Variables = maps.Clone(c.Variables)
+	c.Options = slices.Clone(c.Options)
 	now := time.Now().UTC().Truncate(time.Second)
 	c.created, c.updated = now, now
 	e.mu.Lock()
@@ -122,8 +129,12 @@ func contentResource(acct string, c Content) map[string]any {
 	for k, v := range c.Variables {
 		vars[k] = v
 	}
+	kind := c.Kind
+	if kind == "" {
+		kind = TypeText
+	}
 	approval := map[string]any{
-		"name": c.FriendlyName, "category": strings.ToUpper(c.Category), "content_type": "twilio/text",
+		"name": c.FriendlyName, "category": strings.ToUpper(c.Category), "content_type": kind,
 		"status": c.Status, "rejection_reason": c.RejectionReason, "allow_category_change": true,
 	}
 	if c.Status == "" {
@@ -132,7 +143,7 @@ func contentResource(acct string, c Content) map[string]any {
 	return map[string]any{
 		"sid": c.SID, "account_sid": acct, "friendly_name": c.FriendlyName, "language": c.Language,
 		"variables":         vars,
-		"types":             map[string]any{"twilio/text": map[string]any{"body": c.Body}},
+		"types":             map[string]any{kind: contentTypeBody(c)},
 		"approval_requests": approval,
 		"url":               contentBase + "/Content/" + c.SID,
 		"links": map[string]any{
@@ -189,4 +200,23 @@ func (e *Emulator) handleControlContent(w http.ResponseWriter, r *http.Request) 
 	e.AddContent(in.AccountSID, Content{SID: in.SID, FriendlyName: in.FriendlyName, Language: in.Language, Body: in.Body,
 		Variables: in.Variables, Category: in.Category, Status: in.Status, RejectionReason: in.RejectionReason})
 	writeJSON(w, http.StatusCreated, map[string]string{"sid": in.SID})
+}
+
+// contentTypeBody renders a content item's type object as Twilio does.
+func contentTypeBody(c Content) map[string]any {
+	switch c.Kind {
+	case TypeQuickReply:
+		actions := []map[string]any{}
+		for _, o := range c.Options {
+			actions = append(actions, map[string]any{"title": o.Title, "id": o.ID})
+		}
+		return map[string]any{"body": c.Body, "actions": actions}
+	case TypeListPicker:
+		items := []map[string]any{}
+		for _, o := range c.Options {
+			items = append(items, map[string]any{"item": o.Title, "id": o.ID, "description": o.Description})
+		}
+		return map[string]any{"body": c.Body, "button": c.Button, "items": items}
+	}
+	return map[string]any{"body": c.Body}
 }

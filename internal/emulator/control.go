@@ -158,6 +158,7 @@ type threadEntry struct {
 	ContentSID    string            `json:"content_sid,omitempty"`
 	ContentVars   map[string]string `json:"content_variables,omitempty"`
 	ContentBody   string            `json:"content_body,omitempty"` // the Content template as the phone shows it
+	Interactive   *interactiveView  `json:"interactive,omitempty"`  // buttons or a list the customer can tap
 	Status        string            `json:"status,omitempty"`
 	ErrorCode     int               `json:"error_code,omitempty"`
 	WebhookStatus int               `json:"webhook_status,omitempty"`
@@ -175,10 +176,25 @@ func (e *Emulator) handleControlThread(w http.ResponseWriter, r *http.Request) {
 		if bareNumber(m.To) != customer || (sender != "" && bareNumber(m.From) != sender) {
 			continue
 		}
-		out = append(out, threadEntry{Direction: "outbound", SID: m.SID, Body: m.Body,
-			Sender: bareNumber(m.From), Media: m.MediaURLs, ContentSID: m.ContentSID,
+		t := threadEntry{Direction: "outbound", SID: m.SID, Body: m.Body,
+			Sender: bareNumber(m.From), ContentSID: m.ContentSID,
 			ContentVars: m.ContentVariables, ContentBody: e.renderContent(m.ContentSID, m.ContentVariables),
-			Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt})
+			Status: m.Status, ErrorCode: m.ErrorCode, At: m.ReceivedAt,
+			Interactive: e.interactiveOf(m.ContentSID)}
+		// The phone shows the copy downloaded from each MediaUrl, as
+		// WhatsApp does, not the URL (which may expire).
+		// (A URL off this machine, never fetched, is shown as it is.)
+		for _, f := range m.MediaFetches {
+			switch {
+			case f.MediaSID != "":
+				t.Media = append(t.Media, "media/"+f.MediaSID)
+				t.MediaTypes = append(t.MediaTypes, f.ContentType)
+			case f.Skipped:
+				t.Media = append(t.Media, f.URL)
+				t.MediaTypes = append(t.MediaTypes, "")
+			}
+		}
+		out = append(out, t)
 	}
 	e.mu.Lock()
 	for _, rec := range e.inbound {
@@ -218,4 +234,37 @@ func queryNumber(r *http.Request, key string) string {
 		n = "+" + n
 	}
 	return n
+}
+
+// interactiveView is a quick-reply or list-picker send as the phone offers
+// it: type "buttons" or "list".
+type interactiveView struct {
+	Type    string          `json:"type"`
+	Button  string          `json:"button,omitempty"`
+	Options []ContentOption `json:"options"`
+}
+
+// interactiveOf returns the options of interactive content sid, nil for
+// anything else.
+func (e *Emulator) interactiveOf(sid string) *interactiveView {
+	if sid == "" {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, list := range e.contents {
+		for _, c := range list {
+			if c.SID != sid {
+				continue
+			}
+			switch c.Kind {
+			case TypeQuickReply:
+				return &interactiveView{Type: "buttons", Options: slices.Clone(c.Options)}
+			case TypeListPicker:
+				return &interactiveView{Type: "list", Button: c.Button, Options: slices.Clone(c.Options)}
+			}
+			return nil
+		}
+	}
+	return nil
 }

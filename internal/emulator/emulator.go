@@ -11,6 +11,8 @@
 //     serves inbound media bytes (basic auth);
 //   - GET  /v1/ContentAndApprovals lists the Content API templates added with
 //     AddContent, with their WhatsApp approval (basic auth, paged);
+//   - POST /v1/Content creates content (JSON; twilio/text, twilio/quick-reply,
+//     twilio/list-picker with Twilio's session limits), answered 201;
 //   - /emulator/... is a JSON control API (inbound messages, sent messages, failure
 //     injection: see Failure) and /emulator/phone a "customer phone" page.
 //
@@ -181,6 +183,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}", e.handleFetch)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}", e.handleMedia)
 	mux.HandleFunc("GET /v1/ContentAndApprovals", e.handleContentAndApprovals)
+	mux.HandleFunc("POST /v1/Content", e.handleContentCreate)
 	e.controlRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeNotFound(w, r)

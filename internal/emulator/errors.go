@@ -34,6 +34,7 @@ var errorMessages = map[int]string{
 	63015: "Channel Sandbox can only send messages to phone numbers that have joined the Sandbox",
 	63016: "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.",
 	63018: "Rate limit exceeded for Channel",
+	63019: "Media failed to download",
 	63024: "Invalid message recipient",
 	63049: "Meta chose not to deliver this WhatsApp marketing message",
 }

@@ -30,11 +30,15 @@ type SentMessage struct {
 	ReceivedAt       time.Time         `json:"received_at"`
 	Status           string            `json:"status"`
 	ErrorCode        int               `json:"error_code,omitempty"`
+	// MediaFetches: what the emulator downloaded from each MediaUrl, as
+	// Twilio does before sending (media_fetch.go); set before "sent".
+	MediaFetches []MediaFetch `json:"media_fetches,omitempty"`
 }
 
 func (s SentMessage) clone() SentMessage {
 	s.ContentVariables = maps.Clone(s.ContentVariables)
 	s.MediaURLs = slices.Clone(s.MediaURLs)
+	s.MediaFetches = slices.Clone(s.MediaFetches)
 	return s
 }
 

@@ -71,15 +71,21 @@ func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m do
 	if err != nil {
 		return res, err
 	}
+	var details []byte
+	if m.MessageType != "" || len(m.Extra) > 0 {
+		if details, err = json.Marshal(m.Details()); err != nil {
+			return res, err
+		}
+	}
 	id := m.ID
 	if id == "" {
 		id = uuid.NewString()
 	}
 	rows, err := tx.QueryContext(ctx, `
-		INSERT INTO messages (id, conversation_id, direction, author, body, media, twilio_sid, status, created_at)
-		VALUES ($1, $2, 'inbound', 'customer', $3, $4, $5, 'received', $6)
+		INSERT INTO messages (id, conversation_id, direction, author, body, media, twilio_sid, status, created_at, details)
+		VALUES ($1, $2, 'inbound', 'customer', $3, $4, $5, 'received', $6, $7)
 		ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`,
-		id, conversationID, m.Body, media, m.MessageSID, m.ReceivedAt)
+		id, conversationID, m.Body, media, m.MessageSID, m.ReceivedAt, details)
 	if err != nil {
 		return res, err
 	}

@@ -42,6 +42,8 @@ var customerTables = []customerTable{
 	// What the reports count of the customer's conversations: erased with
 	// them, so an erasure takes them out of the figures too.
 	{"report_facts", `conversation_id IN ` + conversationsOfCustomer},
+	// Files agents sent the customer (their bytes).
+	{"outbound_media", `conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
 	{"routing_inputs", `conversation_id IN ` + conversationsOfCustomer}, // what routing read: number, name, message
 	// The webhook's copy of each message, with the number in its workflow id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -96,6 +97,10 @@ func TestEraseCustomerDeletesEveryRowAboutThemAndNothingElse(t *testing.T) {
 		st.DB().MustExec(`INSERT INTO conversation_events (conversation_id, kind, body, dedupe_key) VALUES ($1, 'system', 'escalated', $2)`, c.ID, c.ID+"/k")
 		st.DB().MustExec(`INSERT INTO routing_inputs (conversation_id, workstream_id, rules_version, routed_at, customer_e164, message_body)
 			VALUES ($1, $2, 1, now(), $3, 'secret words')`, c.ID, uuid.NewString(), c.CustomerE164)
+		if err := st.SaveOutboundMedia(ctx, domain.OutboundMedia{ID: uuid.NewString(), ConversationID: c.ID, Filename: "facture.pdf",
+			ContentType: "application/pdf", Size: 9, SHA256: "x", Data: []byte("%PDF-1.7 "), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
 		st.DB().MustExec(`INSERT INTO contacts (id, e164) VALUES ($1, $2) ON CONFLICT DO NOTHING`, uuid.NewString(), c.CustomerE164)
 		// Idempotency-Key answers: a send's (its route names the
 		// conversation) and a proactive start's (its body names the customer).

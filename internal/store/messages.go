@@ -12,13 +12,20 @@ import (
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
+// messageColumns are read FROM messages (unaliased). replied_id is the
+// transcript id of the message an inbound one quoted or answered with a
+// button (OriginalRepliedMessageSid), in the same conversation.
 const messageColumns = `id, conversation_id, direction, author, body, media, template, twilio_sid,
-	status, error_code, error_message, created_at`
+	status, error_code, error_message, created_at, details,
+	(SELECT r.id::text FROM messages r WHERE r.twilio_sid = messages.details->'extra'->>'OriginalRepliedMessageSid'
+		AND r.conversation_id = messages.conversation_id) AS replied_id`
 
 type messageRow struct {
 	domain.Message
-	MediaJSON    []byte `db:"media"`
-	TemplateJSON []byte `db:"template"`
+	MediaJSON    []byte  `db:"media"`
+	TemplateJSON []byte  `db:"template"`
+	DetailsJSON  []byte  `db:"details"`
+	RepliedID    *string `db:"replied_id"`
 }
 
 func (r messageRow) decode() (domain.Message, error) {
@@ -35,6 +42,17 @@ func (r messageRow) decode() (domain.Message, error) {
 		if err := json.Unmarshal(r.TemplateJSON, m.Template); err != nil {
 			return m, err
 		}
+	}
+	if len(r.DetailsJSON) > 0 {
+		var d domain.InboundDetails
+		if err := json.Unmarshal(r.DetailsJSON, &d); err != nil {
+			return m, err
+		}
+		replied := ""
+		if r.RepliedID != nil {
+			replied = *r.RepliedID
+		}
+		d.Apply(&m, replied)
 	}
 	return m, nil
 }

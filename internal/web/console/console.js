@@ -489,10 +489,37 @@ function messageItem(m) {
     li.append(h("span", { class: "tpl", text: "Template " + m.template.name + " · " + m.template.language +
       (m.template.variables && m.template.variables.length ? " · " + m.template.variables.join(", ") : "") }));
   }
+  richBlocks(m).forEach((el) => li.append(el));
   (m.media || []).forEach((md, i) => li.append(mediaPreview(m, md, i)));
   if (m.body) li.append(h("span", { class: "body", text: m.body }));
   li.append(messageFoot(m));
   return li;
+}
+
+// richBlocks shows what WhatsApp carries beyond text: the quoted message
+// (above the reply), the button or list item tapped, a shared location
+// with a map link, the ad the customer came from.
+function richBlocks(m) {
+  const out = [];
+  const quoted = (id) => S.messages.find((x) => x.id === id);
+  if (m.reply_to) {
+    const q = m.reply_to.message_id && quoted(m.reply_to.message_id);
+    out.push(h("blockquote", { class: "quoted", text: q ? (q.body || "(attachment)") : "(a message not in this conversation)" }));
+  }
+  if (m.button) {
+    const q = m.button.offered_by && quoted(m.button.offered_by);
+    out.push(h("span", { class: "tapped", text: "Tapped “" + m.button.text + "”" + (m.button.payload ? " · " + m.button.payload : "") +
+      (q ? " — on: " + (q.body || "").slice(0, 60) : "") }));
+  }
+  if (m.location) {
+    const l = m.location;
+    const label = [l.name, l.address].filter(Boolean).join(", ") || l.latitude + ", " + l.longitude;
+    out.push(h("a", { class: "location", href: l.map_url, target: "_blank", rel: "noopener noreferrer", text: "📍 " + label + " (map)" }));
+  }
+  if (m.referral) {
+    out.push(h("span", { class: "referral", text: "From the ad: " + (m.referral.headline || m.referral.source_url || "click-to-WhatsApp") }));
+  }
+  return out;
 }
 
 function messageFoot(m) {
@@ -661,9 +688,38 @@ async function loadTemplates() {
   if (S.conv) renderComposer();
 }
 
+// sendFile uploads the chosen file (with the text as its caption) to the
+// media route: multipart, so api()'s JSON does not fit.
+async function sendFile(c, file, text) {
+  const form = new FormData();
+  form.append("file", file);
+  if (text.trim()) form.append("text", text);
+  $("send-btn").disabled = true;
+  $("composer-error").textContent = "";
+  try {
+    const res = await fetch(API + "/conversations/" + c.id + "/media", {
+      method: "POST", cache: "no-store", body: form,
+      headers: { Authorization: "Bearer " + S.token, "Idempotency-Key": crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() },
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new APIError(res.status, data);
+    $("composer-text").value = "";
+    $("composer-file").value = "";
+    $("composer-file-name").textContent = "";
+  } catch (e) {
+    $("composer-error").textContent = e.code === "ATTACHMENTS_DISABLED" ?
+      "This workstream does not let agents send attachments." : "Not sent: " + (e.message || String(e));
+  } finally {
+    $("send-btn").disabled = false;
+    await refreshCurrent();
+  }
+}
+
 async function sendText(ev) {
   if (ev) ev.preventDefault();
   const c = S.conv;
+  const file = $("composer-file").files[0];
+  if (c && file) return sendFile(c, file, $("composer-text").value);
   const text = $("composer-text").value;
   const urls = $("composer-media").value.split(/[\s,]+/).map((u) => u.trim()).filter(Boolean);
   if (!c || (!text.trim() && !urls.length)) return;
@@ -971,6 +1027,10 @@ function init() {
   $("signout").addEventListener("click", () => signOut(""));
   $("presence").addEventListener("change", setPresence);
   $("composer").addEventListener("submit", sendText);
+  $("composer-file").addEventListener("change", () => {
+    const f = $("composer-file").files[0];
+    $("composer-file-name").textContent = f ? f.name + " — Send to upload" : "";
+  });
   $("composer-text").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
