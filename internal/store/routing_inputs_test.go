@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -35,8 +36,16 @@ func TestRoutingInputIsRecordedOnceWithItsConversation(t *testing.T) {
 	in := domain.RoutingInput{
 		ConversationID: conv.ID, WorkstreamID: ws.ID, RulesVersion: 7, RoutedAt: at,
 		Facts: domain.RoutingFacts{CustomerE164: conv.CustomerE164, CustomerCountryCode: "33", ProfileName: "Marie",
-			MessageBody: "ma facture", ChannelE164: "+14155550100"},
+			MessageBody: "ma facture", ChannelE164: "+14155550100", ButtonPayload: "menu_billing"},
 		DefaultQueueID: q.ID, QueueID: q.ID,
+	}
+	// Every fact the rules can read is set, so that one the table does not
+	// keep fails the comparison below (a what-if would replay without it).
+	facts := reflect.ValueOf(in.Facts)
+	for i := range facts.NumField() {
+		if facts.Field(i).IsZero() {
+			t.Fatalf("set RoutingFacts.%s in this test", facts.Type().Field(i).Name)
+		}
 	}
 	conv.RoutingInput = &in
 	if err := st.SaveConversation(ctx, conv); err != nil {
