@@ -28,6 +28,8 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeIdempotencyKeyReused:     http.StatusUnprocessableEntity,
 	domain.CodeIdempotencyKeyInProgress: http.StatusConflict,
 	domain.CodeRateLimited:              http.StatusTooManyRequests,
+	domain.CodeRecipientsInvalid:        http.StatusUnprocessableEntity,
+	domain.CodeOptedOut:                 http.StatusConflict,
 }
 
 type errorBody struct {
@@ -75,7 +77,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 func codeForStatus(status int) domain.Code {
 	for code, st := range httpStatus {
 		if st == status && code != domain.CodeWindowClosed && code != domain.CodeConversationClosed && code != domain.CodeTemplateInvalid &&
-			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress {
+			code != domain.CodeIdempotencyKeyReused && code != domain.CodeIdempotencyKeyInProgress &&
+			code != domain.CodeRecipientsInvalid && code != domain.CodeOptedOut {
 			return code
 		}
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/switchboard/switchboard/internal/domain"
 )
 
 // App builds the Fiber application with every route: this file is the
@@ -22,7 +24,7 @@ import (
 func (s *Server) App() *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
-		BodyLimit:             maxBody,
+		BodyLimit:             maxCampaignBody, // maxBody for every other route (limitBody)
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -32,6 +34,7 @@ func (s *Server) App() *fiber.App {
 		StrictRouting:         true,
 	})
 	app.Use(s.observe) // request id, access log, HTTP metrics (middleware.go)
+	app.Use(s.limitBody)
 
 	// Public: probes, the API description, the console's static files
 	// (the console asks for the agent's token), the customer phone (dev
@@ -138,6 +141,14 @@ func (s *Server) App() *fiber.App {
 	// Customers: erasure (GDPR article 17) and export (article 15).
 	admin.Delete("/customers/:e164", s.eraseCustomer)
 	admin.Get("/customers/:e164/export", s.exportCustomer)
+
+	// Campaigns and opt-outs (issue 20; api/openapi/campaigns.json).
+	admin.Post("/campaigns", s.idempotent, s.createCampaign)
+	admin.Get("/campaigns", s.listCampaigns)
+	admin.Get("/campaigns/:id", s.getCampaign)
+	admin.Post("/campaigns/:id/pause", s.campaignAction([]string{domain.CampaignRunning, domain.CampaignScheduled}, domain.CampaignPaused))
+	admin.Post("/campaigns/:id/resume", s.campaignAction([]string{domain.CampaignPaused}, domain.CampaignRunning))
+	admin.Post("/campaigns/:id/cancel", s.campaignAction([]string{domain.CampaignRunning, domain.CampaignScheduled, domain.CampaignPaused}, domain.CampaignCancelled))
 
 	// Temporal's codec protocol for tools, on the public port: an admin
 	// key. `temporal workflow show --codec-endpoint https://…/codec

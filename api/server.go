@@ -70,6 +70,7 @@ type Deps struct {
 	Webhooks      WebhookStore      // Twilio webhooks (twilio_webhooks.go)
 	Customers     CustomerStore     // erasure and export (customers.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
+	Campaigns     CampaignStore     // campaigns and opt-outs (campaigns.go)
 	Postgres      Pinger            // the default /readyz (health.go)
 }
 
@@ -102,6 +103,7 @@ type Server struct {
 	webhooks        WebhookStore
 	customers       CustomerStore
 	idempotency     IdempotencyStore
+	campaigns       CampaignStore
 	postgres        Pinger
 
 	// SendWait bounds how long a send request waits for Twilio's answer
@@ -132,7 +134,7 @@ func New(d Deps) *Server {
 		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
-		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, postgres: d.Postgres,
+		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, campaigns: d.Campaigns, postgres: d.Postgres,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),
 	}

@@ -179,6 +179,7 @@ func (a *App) API() *api.Server {
 		Webhooks:      st,
 		Customers:     st,
 		Idempotency:   st,
+		Campaigns:     st,
 		Postgres:      st,
 		Distribution:  a.distribution,
 	})
@@ -229,6 +230,21 @@ func (a *App) Activities() *activities.Activities {
 	}
 }
 
+// CampaignActivities builds the campaign sender on the conversations'
+// Twilio client and sender pace (acts).
+func (a *App) CampaignActivities(acts *activities.Activities) *activities.Campaigns {
+	return &activities.Campaigns{
+		Store:             a.Store,
+		Credentials:       acts.Credentials,
+		Twilio:            acts.Twilio,
+		Lookup:            acts.Lookup,
+		Slots:             a.Store,
+		SenderRate:        a.Config.TwilioRatePerSender,
+		StatusCallbackURL: a.Config.StatusCallbackURL,
+		Logger:            a.Logger.With("component", "campaigns"),
+	}
+}
+
 // RunWorker runs the Temporal worker until ctx ends, then stops it: polling
 // ends, running activities get SWITCHBOARD_SHUTDOWN_TIMEOUT to finish.
 func (a *App) RunWorker(ctx context.Context) error {
@@ -247,6 +263,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 		Conversation: acts,
 		Retention:    &retention.Activities{Store: a.Store},
 		Erasure:      &erasure.Activities{Store: a.Store, Temporal: a.Temporal, Namespace: a.Config.TemporalNamespace},
+		Campaigns:    a.CampaignActivities(acts),
 	}, opts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)

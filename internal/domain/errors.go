@@ -35,6 +35,12 @@ const (
 	// CodeRateLimited: the client sent more than its rate limit allows; the
 	// answer's Retry-After says when to try again.
 	CodeRateLimited Code = "RATE_LIMITED"
+	// CodeRecipientsInvalid: a campaign's recipients have bad rows (422,
+	// with a row-by-row report in details.rows).
+	CodeRecipientsInvalid Code = "RECIPIENTS_INVALID"
+	// CodeOptedOut: the customer opted out of messages from this account
+	// (409): a proactive start to them is refused.
+	CodeOptedOut Code = "OPTED_OUT"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status
