@@ -33,6 +33,14 @@ type CampaignStore interface {
 	ApplyCampaignStatus(ctx context.Context, accountID, sid string, status domain.MessageStatus, code int) (store.CampaignStatusUpdate, error)
 	GetNumber(ctx context.Context, id string) (domain.Number, error)
 	GetTemplate(ctx context.Context, id string) (domain.Template, error)
+	AddOptOut(ctx context.Context, o store.OptOut, a store.Audit) (store.OptOut, bool, error)
+	RemoveOptOut(ctx context.Context, accountID, e164 string, a store.Audit) (bool, error)
+	ListOptOuts(ctx context.Context, accountID string, limit int) ([]store.OptOut, error)
+	IsOptedOut(ctx context.Context, accountID, e164 string) (bool, error)
+	SetOptKeywords(ctx context.Context, workstreamID string, ks []store.OptKeyword, a store.Audit) error
+	OptKeywords(ctx context.Context, workstreamID string) ([]store.OptKeyword, error)
+	MatchOptKeyword(ctx context.Context, numberID, body string) (store.OptKeyword, bool, error)
+	RecordCampaignReply(ctx context.Context, numberID, customer string) (id, name string, err error)
 }
 
 // maxCampaignBody caps a campaign's creation (100,000 CSV rows); every

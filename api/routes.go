@@ -149,6 +149,11 @@ func (s *Server) App() *fiber.App {
 	admin.Post("/campaigns/:id/pause", s.campaignAction([]string{domain.CampaignRunning, domain.CampaignScheduled}, domain.CampaignPaused))
 	admin.Post("/campaigns/:id/resume", s.campaignAction([]string{domain.CampaignPaused}, domain.CampaignRunning))
 	admin.Post("/campaigns/:id/cancel", s.campaignAction([]string{domain.CampaignRunning, domain.CampaignScheduled, domain.CampaignPaused}, domain.CampaignCancelled))
+	admin.Get("/opt-outs", s.listOptOuts)
+	admin.Post("/opt-outs", s.addOptOut)
+	admin.Delete("/opt-outs/:e164", s.removeOptOut)
+	admin.Get("/workstreams/:id/opt-out-keywords", s.getOptKeywords)
+	admin.Put("/workstreams/:id/opt-out-keywords", s.putOptKeywords)
 
 	// Temporal's codec protocol for tools, on the public port: an admin
 	// key. `temporal workflow show --codec-endpoint https://…/codec

@@ -71,7 +71,10 @@ type Deps struct {
 	Customers     CustomerStore     // erasure and export (customers.go)
 	Idempotency   IdempotencyStore  // Idempotency-Key (idempotency.go)
 	Campaigns     CampaignStore     // campaigns and opt-outs (campaigns.go)
-	Postgres      Pinger            // the default /readyz (health.go)
+	// OptOutSender answers opt-out and opt-in keywords (opt_out_inbound.go);
+	// nil: not answered.
+	OptOutSender OptOutSender
+	Postgres     Pinger // the default /readyz (health.go)
 }
 
 // Server holds the API's dependencies.
@@ -104,6 +107,7 @@ type Server struct {
 	customers       CustomerStore
 	idempotency     IdempotencyStore
 	campaigns       CampaignStore
+	optOutSender    OptOutSender
 	postgres        Pinger
 
 	// SendWait bounds how long a send request waits for Twilio's answer
@@ -134,7 +138,7 @@ func New(d Deps) *Server {
 		relay: d.Relay, distribution: d.Distribution, events: d.Events, metrics: d.Metrics, ready: d.Ready, codec: d.Codec, sim: d.Simulator,
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
-		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, campaigns: d.Campaigns, postgres: d.Postgres,
+		webhooks: d.Webhooks, customers: d.Customers, idempotency: d.Idempotency, campaigns: d.Campaigns, optOutSender: d.OptOutSender, postgres: d.Postgres,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),
 	}

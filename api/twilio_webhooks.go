@@ -116,6 +116,7 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	if ins.Inserted {
 		msg.InboxID = ins.ID
 		s.relay.Handoff(wfID, msg, ins.OlderPending)
+		s.campaignInbound(c.Params("account_id"), msg)
 	}
 	c.Set(fiber.HeaderContentType, "text/xml")
 	return c.SendString(emptyTwiML)

@@ -180,8 +180,11 @@ func (a *App) API() *api.Server {
 		Customers:     st,
 		Idempotency:   st,
 		Campaigns:     st,
-		Postgres:      st,
-		Distribution:  a.distribution,
+		// Opt-out confirmations keep the senders' shared pace.
+		OptOutSender: twilio.NewClient(twilio.Config{APIBase: a.Config.TwilioAPIBase, Timeout: a.Config.TwilioTimeout,
+			Logger: a.Logger.With("component", "twilio"), RatePerSender: a.Config.TwilioRatePerSender, Slots: a.Store}),
+		Postgres:     st,
+		Distribution: a.distribution,
 	})
 }
 

@@ -40,6 +40,11 @@ var customerTables = []customerTable{
 	{"inbound_inbox", `workflow_id = 'conv:' || number_id::text || ':' || $1`},
 	{"conversations", `customer_e164 = $1`},
 	{"contacts", `e164 = $1`},
+	// Campaigns (docs/campaigns.md): the messages sent to the customer, the
+	// opt-out (with its time and source) and Twilio's verdict on the number.
+	{"campaign_recipients", `to_e164 = $1`},
+	{"opt_outs", `e164 = $1`},
+	{"undeliverable_numbers", `e164 = $1`},
 }
 
 // notCustomerData lists the tables that hold nothing about a customer, each
@@ -57,6 +62,8 @@ var notCustomerData = map[string]string{
 	"audit_log":         "admin changes; an erasure is recorded by a fingerprint of the number, never the number",
 	"goose_db_version":  "migrations",
 	"sender_slots":      "the pace of the business's senders (account and sender number, no customer)",
+	"campaigns":         "the business's campaigns (their recipients are in campaign_recipients)",
+	"opt_out_keywords":  "configuration",
 }
 
 // CustomerDataTables lists the registry's tables (for tests and docs).
