@@ -3,8 +3,8 @@ package api
 import (
 	"errors"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/domain"
 )
