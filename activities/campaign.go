@@ -19,7 +19,7 @@ import (
 type CampaignStore interface {
 	CampaignForSend(ctx context.Context, id string) (domain.CampaignSend, error)
 	NextCampaignRecipient(ctx context.Context, campaignID, accountID string) (domain.DueRecipient, bool, *time.Time, error)
-	ClaimCampaignRecipient(ctx context.Context, campaignID string, seq int) (bool, error)
+	ClaimCampaignRecipient(ctx context.Context, campaignID string, seq int, prev *time.Time) (bool, error)
 	RecipientState(ctx context.Context, campaignID string, seq int) (string, error)
 	FinishCampaignRecipient(ctx context.Context, campaignID string, seq int, o domain.RecipientOutcome) error
 	CampaignSIDOwned(ctx context.Context, sid string) (bool, error)
@@ -175,7 +175,11 @@ func (a *Campaigns) SendCampaignBatch(ctx context.Context, in CampaignBatchInput
 		if err := a.pace(ctx, creds.AccountSID, c, &lastSend); err != nil {
 			return out, err
 		}
-		if ok, err := a.Store.ClaimCampaignRecipient(ctx, c.ID, r.Seq); err != nil || !ok {
+		var prev *time.Time
+		if r.State == domain.RecipientSending {
+			prev = r.ClaimedAt
+		}
+		if ok, err := a.Store.ClaimCampaignRecipient(ctx, c.ID, r.Seq, prev); err != nil || !ok {
 			if err != nil {
 				return out, err
 			}
@@ -280,6 +284,9 @@ func (a *Campaigns) pace(ctx context.Context, account string, c domain.CampaignS
 			if ok {
 				break
 			}
+			// A long wait (agents keeping the sender busy) still beats:
+			// Temporal must not think this sender dead and start another.
+			activity.RecordHeartbeat(ctx, "pacing")
 			if err := sleepCtx(ctx, max(interval/2, 5*time.Millisecond)); err != nil {
 				return err
 			}

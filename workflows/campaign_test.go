@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboard/switchboard/activities"
@@ -19,6 +20,8 @@ import (
 func TestCampaignWaitsPausesAndContinuesAsNew(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded machine (-race, parallel packages) must not pass for a deadlock.
+	env.SetWorkerOptions(sdkworker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	var acts *activities.Campaigns
 	env.RegisterActivity(acts)
 	calls := 0
@@ -56,6 +59,8 @@ func TestCampaignWaitsPausesAndContinuesAsNew(t *testing.T) {
 func TestCampaignEndsWhenDone(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded machine (-race, parallel packages) must not pass for a deadlock.
+	env.SetWorkerOptions(sdkworker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	var acts *activities.Campaigns
 	env.RegisterActivity(acts)
 	env.OnActivity(acts.SendCampaignBatch, mock.Anything, mock.Anything).Return(activities.CampaignBatchOutput{Next: activities.CampaignDone}, nil).Once()

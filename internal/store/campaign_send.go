@@ -60,12 +60,16 @@ func (s *Store) NextCampaignRecipient(ctx context.Context, campaignID, accountID
 	return r, true, nil, err
 }
 
-// ClaimCampaignRecipient marks a pending recipient as being sent to, before
-// the request leaves: a send that dies after this is resolved by looking,
-// never resent blindly. False: it was not pending any more.
-func (s *Store) ClaimCampaignRecipient(ctx context.Context, campaignID string, seq int) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE campaign_recipients SET state = 'sending', claimed_at = now(), updated_at = now()
-		WHERE campaign_id = $1 AND seq = $2 AND state IN ('pending', 'sending')`, campaignID, seq)
+// ClaimCampaignRecipient marks a recipient as being sent to, before the
+// request leaves: a send that dies after this is resolved by looking,
+// never resent blindly. prev is nil for a pending recipient, else the
+// claim being taken over (resolved: Twilio did not create it), compared
+// and set so that two senders never both claim one recipient. False: the
+// recipient was not as expected any more.
+func (s *Store) ClaimCampaignRecipient(ctx context.Context, campaignID string, seq int, prev *time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE campaign_recipients SET state = 'sending', claimed_at = clock_timestamp(), updated_at = now()
+		WHERE campaign_id = $1 AND seq = $2
+		AND (($3::timestamptz IS NULL AND state = 'pending') OR (state = 'sending' AND claimed_at = $3))`, campaignID, seq, prev)
 	if err != nil {
 		return false, err
 	}
