@@ -43,19 +43,6 @@ type CampaignStore interface {
 	RecordCampaignReply(ctx context.Context, numberID, customer string) (id, name string, err error)
 }
 
-// maxCampaignBody caps a campaign's creation (100,000 CSV rows); every
-// other request keeps maxBody (limitBody).
-const maxCampaignBody = 32 << 20
-
-// limitBody applies maxBody to every request but the creation of a
-// campaign (the exact route, not a prefix), whose list may be larger.
-func (s *Server) limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > maxBody && (c.Method() != fiber.MethodPost || c.Path() != "/api/v1/campaigns") {
-		return domain.Errorf(domain.CodeTooLarge, "the request body is larger than %d bytes", maxBody)
-	}
-	return c.Next()
-}
-
 // campaignInput is the JSON body of POST /api/v1/campaigns; a CSV upload
 // gives the same fields as query parameters (or multipart form fields)
 // and the recipients as the file.
@@ -205,7 +192,7 @@ func (s *Server) campaignBody(c *fiber.Ctx) (campaignInput, error) {
 			return in, err
 		}
 		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, maxCampaignBody))
+		data, err := io.ReadAll(io.LimitReader(f, maxBody))
 		if err != nil {
 			return in, err
 		}

@@ -24,7 +24,7 @@ import (
 func (s *Server) App() *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
-		BodyLimit:             maxCampaignBody, // maxBody for every other route (limitBody)
+		BodyLimit:             maxBody,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -34,7 +34,6 @@ func (s *Server) App() *fiber.App {
 		StrictRouting:         true,
 	})
 	app.Use(s.observe) // request id, access log, HTTP metrics (middleware.go)
-	app.Use(s.limitBody)
 
 	// Public: probes, the API description, the console's static files
 	// (the console asks for the agent's token), the customer phone (dev
