@@ -44,7 +44,7 @@ tidy-check:
 ## Temporal server on PostgreSQL (kills, a rolling restart onto a new build),
 ## then every fuzz target for FUZZTIME
 ## (docs/reliability.md)
-LONG_TESTS := TestLoadInboundWebhooks|TestRollingDeployOldAndNewBuildsSideBySide|TestPostgresOutageCostsAHandfulOfEvents|TestChattyCustomerCrossesContinueAsNew|TestReplicasShareTheWorkAndSurviveKills
+LONG_TESTS := TestLoadInboundWebhooks|TestRollingDeployOldAndNewBuildsSideBySide|TestPostgresOutageCostsAHandfulOfEvents|TestChattyCustomerCrossesContinueAsNew|TestReplicasShareTheWorkAndSurviveKills|TestCampaignOf5000SurvivesKill9
 faults: $(BIN)/temporal $(BIN)/temporal-server
 	SWITCHBOARD_LOAD=1 $(GO) test -count=1 -timeout 45m -run '^($(LONG_TESTS))$$' -v ./integration/
 	$(MAKE) fuzz

@@ -87,6 +87,15 @@ func (s *Server) checkStart(ctx context.Context, in startInput, agentID, by, aut
 	if err != nil {
 		return p, err
 	}
+	if s.campaigns != nil {
+		opted, err := s.campaigns.IsOptedOut(ctx, p.number.AccountID, p.customer)
+		if err != nil {
+			return p, err
+		}
+		if opted {
+			return p, domain.Errorf(domain.CodeOptedOut, "the customer opted out of messages from this account; they can opt in again by writing the opt-in keyword, or an admin can remove them from /api/v1/opt-outs")
+		}
+	}
 	if p.template, p.body, err = s.resolveTemplate(ctx, *in.Template); err != nil {
 		return p, err
 	}

@@ -33,6 +33,8 @@ var httpStatus = map[domain.Code]int{
 	domain.CodeRulesInvalid:             http.StatusUnprocessableEntity,
 	domain.CodeUnsendable:               http.StatusUnprocessableEntity,
 	domain.CodeExpired:                  http.StatusGone,
+	domain.CodeRecipientsInvalid:        http.StatusUnprocessableEntity,
+	domain.CodeOptedOut:                 http.StatusConflict,
 }
 
 type errorBody struct {

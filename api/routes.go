@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/web"
 )
 
@@ -207,6 +208,18 @@ func (s *Server) App() *fiber.App {
 	agent.Get("/conversations/:id/customer", s.agentGetCustomer)
 	agent.Patch("/conversations/:id/customer", s.agentPatchCustomer)
 	agent.Get("/conversations/:id/customer/conversations/:other_id/messages", s.agentCustomerTranscript)
+	// Campaigns and opt-outs (issue 20; api/openapi/campaigns.json).
+	admin.Post("/campaigns", s.idempotent, s.createCampaign)
+	admin.Get("/campaigns", s.listCampaigns)
+	admin.Get("/campaigns/:id", s.getCampaign)
+	admin.Post("/campaigns/:id/pause", s.campaignAction([]string{domain.CampaignRunning, domain.CampaignScheduled}, domain.CampaignPaused))
+	admin.Post("/campaigns/:id/resume", s.campaignAction([]string{domain.CampaignPaused}, domain.CampaignRunning))
+	admin.Post("/campaigns/:id/cancel", s.campaignAction([]string{domain.CampaignRunning, domain.CampaignScheduled, domain.CampaignPaused}, domain.CampaignCancelled))
+	admin.Get("/opt-outs", s.listOptOuts)
+	admin.Post("/opt-outs", s.addOptOut)
+	admin.Delete("/opt-outs/:e164", s.removeOptOut)
+	admin.Get("/workstreams/:id/opt-out-keywords", s.getOptKeywords)
+	admin.Put("/workstreams/:id/opt-out-keywords", s.putOptKeywords)
 
 	// Temporal's codec protocol for tools, on the public port: an admin
 	// key. `temporal workflow show --codec-endpoint https://…/codec

@@ -78,6 +78,10 @@ type Deps struct {
 	Media         MediaStore        // agents' files (media_upload.go)
 	Postgres      Pinger            // the default /readyz (health.go)
 	Supervisor    SupervisorStore   // the supervisor's live view and actions (supervisor*.go)
+	Campaigns     CampaignStore     // campaigns and opt-outs (campaigns.go)
+	// OptOutSender answers opt-out and opt-in keywords (opt_out_inbound.go);
+	// nil: not answered.
+	OptOutSender OptOutSender
 }
 
 // Server holds the API's dependencies.
@@ -115,6 +119,8 @@ type Server struct {
 	idempotency     IdempotencyStore
 	agentKit        AgentKitStore
 	media           MediaStore
+	campaigns       CampaignStore
+	optOutSender    OptOutSender
 	postgres        Pinger
 	supervisor      SupervisorStore
 
@@ -150,7 +156,7 @@ func New(d Deps) *Server {
 		accounts: d.Accounts, workstreams: d.Workstreams, queues: d.Queues, slaPolicies: d.SLAPolicies, agents: d.Agents, templates: d.Templates,
 		auditLog: d.Audit, conversations: d.Conversations, agentAPI: d.AgentAPI, agentEventStore: d.AgentEvents,
 		webhooks: d.Webhooks, customers: d.Customers, routingInputs: d.RoutingInputs, reports: d.Reports, transcripts: d.Transcripts, idempotency: d.Idempotency, media: d.Media, postgres: d.Postgres,
-		supervisor: d.Supervisor, agentKit: d.AgentKit,
+		supervisor: d.Supervisor, agentKit: d.AgentKit, campaigns: d.Campaigns, optOutSender: d.OptOutSender,
 		SendWait: 10 * time.Second,
 		limits:   newClientLimits(d.Config, d.Metrics),
 	}

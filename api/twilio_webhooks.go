@@ -117,6 +117,7 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	if ins.Inserted {
 		msg.InboxID = ins.ID
 		s.relay.Handoff(wfID, msg, ins.OlderPending)
+		s.campaignInbound(c.Params("account_id"), msg)
 	}
 	c.Set(fiber.HeaderContentType, "text/xml")
 	return c.SendString(emptyTwiML)
@@ -226,6 +227,9 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 			s.logger.Info("Twilio SID recorded from a status callback", "message_id", mid, "sid", sid)
 		}
 	}
+	if ref := c.Query("campaign_recipient"); ref != "" {
+		return s.campaignStatus(c, accountID, ref, sid, status, code)
+	}
 	up, err := s.webhooks.ApplyStatus(c.UserContext(), accountID, sid, status, code, form.Get("ErrorMessage"))
 	if err != nil {
 		return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
@@ -237,6 +241,26 @@ func (s *Server) statusWebhook(c *fiber.Ctx) error {
 		if err := s.temporal.SignalWorkflow(ctx, up.WorkflowID, "", workflows.SignalDelivery, d); err != nil {
 			s.logger.Warn("telling the conversation about a failed delivery failed", "message_id", up.MessageID, "err", err)
 		}
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// campaignStatus applies the status callback of a campaign message, whose
+// URL names the recipient (activities/campaign.go): the SID is recorded if
+// its sender died before recording it, and the delivery updates the
+// campaign's counts.
+func (s *Server) campaignStatus(c *fiber.Ctx, accountID, ref, sid string, status domain.MessageStatus, code int) error {
+	if campaignID, seq, ok := domain.ParseRecipientRef(ref); ok {
+		linked, err := s.campaigns.LinkCampaignSID(c.UserContext(), accountID, campaignID, seq, sid)
+		if err != nil {
+			return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
+		}
+		if linked {
+			s.logger.Info("campaign message SID recorded from a status callback", "campaign_id", campaignID, "sid", sid)
+		}
+	}
+	if _, err := s.campaigns.ApplyCampaignStatus(c.UserContext(), accountID, sid, status, code); err != nil {
+		return domain.Errorf(domain.CodeUnavailable, "status not stored; retry")
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

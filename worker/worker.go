@@ -22,6 +22,8 @@ type Activities struct {
 	Retention *retention.Activities
 	// Erasure erases a customer (GDPR article 17), started by the API.
 	Erasure *erasure.Activities
+	// Campaigns send campaigns (workflows/campaign.go); nil: not run here.
+	Campaigns *activities.Campaigns
 }
 
 // Registry is what workflows and activities are registered on: a worker,
@@ -38,11 +40,20 @@ func New(c client.Client, taskQueue string, acts Activities, opts sdkworker.Opti
 	Register(w, acts.Conversation)
 	retention.Register(w, acts.Retention)
 	erasure.Register(w, acts.Erasure)
+	if acts.Campaigns != nil {
+		RegisterCampaigns(w, acts.Campaigns)
+	}
 	return w
 }
 
 // Register registers the conversation workflow and its activities.
 func Register(r Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
+	r.RegisterActivity(acts)
+}
+
+// RegisterCampaigns registers the campaign workflow and its activities.
+func RegisterCampaigns(r Registry, acts *activities.Campaigns) {
+	r.RegisterWorkflowWithOptions(workflows.Campaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
 	r.RegisterActivity(acts)
 }

@@ -186,8 +186,12 @@ func (a *App) API() *api.Server {
 		RoutingInputs: st,
 		Idempotency:   st,
 		AgentKit:      st,
-		Postgres:      st,
-		Distribution:  a.distribution,
+		Campaigns:     st,
+		// Opt-out confirmations keep the senders' shared pace.
+		OptOutSender: twilio.NewClient(twilio.Config{APIBase: a.Config.TwilioAPIBase, Timeout: a.Config.TwilioTimeout,
+			Logger: a.Logger.With("component", "twilio"), RatePerSender: a.Config.TwilioRatePerSender, Slots: a.Store}),
+		Postgres:     st,
+		Distribution: a.distribution,
 	})
 }
 
@@ -236,6 +240,21 @@ func (a *App) Activities() *activities.Activities {
 	}
 }
 
+// CampaignActivities builds the campaign sender on the conversations'
+// Twilio client and sender pace (acts).
+func (a *App) CampaignActivities(acts *activities.Activities) *activities.Campaigns {
+	return &activities.Campaigns{
+		Store:             a.Store,
+		Credentials:       acts.Credentials,
+		Twilio:            acts.Twilio,
+		Lookup:            acts.Lookup,
+		Slots:             a.Store,
+		SenderRate:        a.Config.TwilioRatePerSender,
+		StatusCallbackURL: a.Config.StatusCallbackURL,
+		Logger:            a.Logger.With("component", "campaigns"),
+	}
+}
+
 // RunWorker runs the Temporal worker until ctx ends, then stops it: polling
 // ends, running activities get SWITCHBOARD_SHUTDOWN_TIMEOUT to finish.
 func (a *App) RunWorker(ctx context.Context) error {
@@ -254,6 +273,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 		Conversation: acts,
 		Retention:    &retention.Activities{Store: a.Store},
 		Erasure:      &erasure.Activities{Store: a.Store, Temporal: a.Temporal, Namespace: a.Config.TemporalNamespace},
+		Campaigns:    a.CampaignActivities(acts),
 	}, opts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)

@@ -50,6 +50,12 @@ const (
 	CodeUnsendable Code = "UNSENDABLE"
 	// CodeExpired: a signed link whose time is over (410).
 	CodeExpired Code = "EXPIRED"
+	// CodeRecipientsInvalid: a campaign's recipients have bad rows (422,
+	// with a row-by-row report in details.rows).
+	CodeRecipientsInvalid Code = "RECIPIENTS_INVALID"
+	// CodeOptedOut: the customer opted out of messages from this account
+	// (409): a proactive start to them is refused.
+	CodeOptedOut Code = "OPTED_OUT"
 )
 
 // Error is a domain error carrying a Code; the API maps codes to HTTP status

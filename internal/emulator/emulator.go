@@ -95,6 +95,7 @@ type Emulator struct {
 	changed     chan struct{} // closed and replaced whenever messages change
 	failures    []*Failure
 	held        atomic.Int64           // send requests being held (Failure.Delay, HoldAfterAccept)
+	creates     atomic.Int64           // message-create requests received (authenticated)
 	rateLimited atomic.Int64           // sends refused with 429 over a sender's rate
 	sendTimes   map[string][]time.Time // From -> recent accepted send times (rate limit)
 	inbound     []*inboundRecord

@@ -112,6 +112,10 @@ func (e *Emulator) InjectFailure(f Failure) {
 // HoldAfterAccept): tests wait for it before crashing the sender.
 func (e *Emulator) Held() int { return int(e.held.Load()) }
 
+// CreateRequests is how many authenticated message-create requests came
+// in, whatever their answer: the count a duplicate send would raise.
+func (e *Emulator) CreateRequests() int { return int(e.creates.Load()) }
+
 // hold keeps a send request waiting for d. It returns false when the client
 // hung up meanwhile (true when the emulator is closing: answer at once).
 func (e *Emulator) hold(r *http.Request, d time.Duration) bool {

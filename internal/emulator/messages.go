@@ -94,6 +94,7 @@ func (e *Emulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	e.creates.Add(1)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, 20001, "Could not parse the request body")
 		return

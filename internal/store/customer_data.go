@@ -53,6 +53,11 @@ var customerTables = []customerTable{
 	// What each account knows about the customer (display name, CRM id,
 	// attributes, notes).
 	{"customer_profiles", `e164 = $1`},
+	// Campaigns (docs/campaigns.md): the messages sent to the customer, the
+	// opt-out (with its time and source) and Twilio's verdict on the number.
+	{"campaign_recipients", `to_e164 = $1`},
+	{"opt_outs", `e164 = $1`},
+	{"undeliverable_numbers", `e164 = $1`},
 }
 
 // notCustomerData lists the tables that hold nothing about a customer, each
@@ -75,6 +80,8 @@ var notCustomerData = map[string]string{
 	"quick_replies":       "configuration (canned answers; placeholders are filled in when an agent inserts one)",
 	"labels":              "configuration",
 	"routing_rule_labels": "configuration",
+	"campaigns":           "the business's campaigns (their recipients are in campaign_recipients)",
+	"opt_out_keywords":    "configuration",
 }
 
 // CustomerDataTables lists the registry's tables (for tests and docs).

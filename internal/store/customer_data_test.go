@@ -102,6 +102,19 @@ func TestEraseCustomerDeletesEveryRowAboutThemAndNothingElse(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.DB().MustExec(`INSERT INTO contacts (id, e164) VALUES ($1, $2) ON CONFLICT DO NOTHING`, uuid.NewString(), c.CustomerE164)
+		// A campaign's message, an opt-out, Twilio's verdict on the number.
+		_, _, err := st.CreateCampaign(ctx, store.NewCampaign{ID: uuid.NewString(), AccountID: c.AccountID, NumberID: c.NumberID,
+			TemplateID: uuid.NewString(), Name: "c", TemplateName: "t", Language: "fr", Body: "b", RatePerSecond: 1},
+			[]domain.CampaignRecipient{{To: c.CustomerE164}}, store.Audit{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.AddOptOut(ctx, store.OptOut{AccountID: c.AccountID, E164: c.CustomerE164, Source: "admin"}, store.Audit{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.MarkUndeliverable(ctx, c.AccountID, c.CustomerE164, 63024); err != nil {
+			t.Fatal(err)
+		}
 		// Idempotency-Key answers: a send's (its route names the
 		// conversation) and a proactive start's (its body names the customer).
 		for _, row := range [][2]string{

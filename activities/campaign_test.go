@@ -1,0 +1,180 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/emulator"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/store/storetest"
+	"github.com/switchboard/switchboard/internal/twilio"
+)
+
+// campaignRig runs SendCampaignBatch against the Twilio emulator (through
+// the real client) with its rows in PostgreSQL.
+type campaignRig struct {
+	t         *testing.T
+	st        *store.Store
+	emu       *emulator.Emulator
+	acts      *Campaigns
+	accountID string
+	numberID  string
+}
+
+func newCampaignRig(t *testing.T, senderRate float64) *campaignRig {
+	t.Helper()
+	emu := emulator.New(emulator.Config{StatusCallbackDelay: time.Hour})
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	emu.AddAccount(fixedSID, fixedToken)
+	emu.ConfigureSender(fixedSID, ambSender, "")
+	st := storetest.New(t)
+	acc, err := st.CreateAccount(context.Background(), store.NewAccount{Name: "A", AccountSID: fixedSID, AuthTokenEnc: "x",
+		Numbers: []store.NewNumber{{Name: "n", E164: ambSender}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := twilio.NewClient(twilio.Config{APIBase: srv.URL, Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler),
+		RatePerSender: senderRate, Slots: st})
+	return &campaignRig{t: t, st: st, emu: emu, accountID: acc.ID, numberID: acc.Numbers[0].ID,
+		acts: &Campaigns{Store: st, Credentials: fixedCreds{}, Twilio: tw, Slots: st, SenderRate: senderRate,
+			ClaimSettle: 500 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}}
+}
+
+func recipientNumber(i int) string { return fmt.Sprintf("+336100000%02d", i) }
+
+func (r *campaignRig) campaign(n int) string {
+	r.t.Helper()
+	rs := make([]domain.CampaignRecipient, n)
+	for i := range rs {
+		rs[i] = domain.CampaignRecipient{To: recipientNumber(i + 1), Variables: []string{fmt.Sprint("client ", i+1)}}
+	}
+	c, _, err := r.st.CreateCampaign(context.Background(), store.NewCampaign{ID: uuid.NewString(), AccountID: r.accountID,
+		NumberID: r.numberID, TemplateID: uuid.NewString(), Name: "promo", TemplateName: "promo", Language: "fr",
+		Body: "Bonjour {{1}}", RatePerSecond: 50}, rs, store.Audit{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c.ID
+}
+
+func (r *campaignRig) batch(id string) CampaignBatchOutput {
+	r.t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(r.acts)
+	val, err := env.ExecuteActivity(r.acts.SendCampaignBatch, CampaignBatchInput{CampaignID: id, MaxSends: 100, MaxDuration: time.Minute})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var out CampaignBatchOutput
+	if err := val.Get(&out); err != nil {
+		r.t.Fatal(err)
+	}
+	return out
+}
+
+// run runs batches as the workflow does until the campaign is done.
+func (r *campaignRig) run(id string) {
+	r.t.Helper()
+	for range 20 {
+		out := r.batch(id)
+		switch out.Next {
+		case CampaignDone:
+			return
+		case CampaignWait:
+			time.Sleep(time.Until(out.WaitUntil))
+		case CampaignPaused:
+			r.t.Fatal("paused")
+		}
+	}
+	r.t.Fatal("the campaign did not end in 20 batches")
+}
+
+func (r *campaignRig) sentTo(to string) int {
+	n := 0
+	for _, m := range r.emu.Messages() {
+		if m.To == "whatsapp:"+to {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCampaignSendsEachRecipientOnce: opted-out and undeliverable numbers
+// are skipped, a final refusal marks the number, a 500 after Twilio created
+// the message and a dropped request that created nothing are resolved by
+// looking (one message each), and a 429 holds the campaign and then goes on.
+func TestCampaignSendsEachRecipientOnce(t *testing.T) {
+	r := newCampaignRig(t, 0)
+	ctx := context.Background()
+	id := r.campaign(12)
+	db := r.st.DB()
+	if _, err := db.Exec(`INSERT INTO opt_outs (account_id, e164, source) VALUES ($1, $2, 'admin')`, r.accountID, recipientNumber(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.st.MarkUndeliverable(ctx, r.accountID, recipientNumber(3), 63024); err != nil {
+		t.Fatal(err)
+	}
+	r.emu.InjectFailure(emulator.Failure{To: recipientNumber(4), Count: 1, HTTPStatus: 400, ErrorCode: 21211})
+	r.emu.InjectFailure(emulator.Failure{To: recipientNumber(5), Count: 1, HTTPStatus: 500, Accept: true})
+	r.emu.InjectFailure(emulator.Failure{To: recipientNumber(6), Count: 1, Drop: true})
+	r.emu.InjectFailure(emulator.Failure{To: recipientNumber(7), Count: 1, HTTPStatus: 429, ErrorCode: 20429})
+	r.run(id)
+
+	for i := 1; i <= 12; i++ {
+		want := 1
+		if i >= 2 && i <= 4 {
+			want = 0
+		}
+		if got := r.sentTo(recipientNumber(i)); got != want {
+			t.Errorf("recipient %d got %d messages, want %d", i, got, want)
+		}
+	}
+	c, err := r.st.GetCampaign(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := *c.Counts
+	if got.Sent != 9 || got.Failed != 1 || got.FailedBy["21211"] != 1 || got.OptedOut != 1 || got.Skipped != 1 || got.Pending != 0 {
+		t.Fatalf("counts %+v", got)
+	}
+	if c.Status != domain.CampaignCompleted {
+		t.Fatalf("status %s", c.Status)
+	}
+	var marked bool
+	if err := db.Get(&marked, `SELECT EXISTS (SELECT 1 FROM undeliverable_numbers WHERE account_id = $1 AND e164 = $2)`,
+		r.accountID, recipientNumber(4)); err != nil || !marked {
+		t.Fatalf("21211 did not mark the number undeliverable (%v)", err)
+	}
+}
+
+// TestCampaignLetsConversationsGoFirst: with the sender's next second of
+// slots taken by conversations' sends, the campaign waits for a free slot
+// instead of queueing among them.
+func TestCampaignLetsConversationsGoFirst(t *testing.T) {
+	r := newCampaignRig(t, 10)
+	id := r.campaign(1)
+	interval := 100 * time.Millisecond
+	for range 10 {
+		if _, ok, err := r.st.TakeSenderSlot(context.Background(), fixedSID, ambSender, interval, time.Hour); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	start := time.Now()
+	r.run(id)
+	if waited := time.Since(start); waited < 800*time.Millisecond {
+		t.Fatalf("the campaign sent after %v, ahead of the conversations' queued sends (about 1 s)", waited)
+	}
+	if r.sentTo(recipientNumber(1)) != 1 {
+		t.Fatal("not sent")
+	}
+}
