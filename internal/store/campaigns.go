@@ -100,7 +100,7 @@ func (s *Store) CreateCampaign(ctx context.Context, nc NewCampaign, rs []domain.
 		if err != nil {
 			return constraintError(err)
 		}
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("campaign_recipients", "campaign_id", "seq", "to_e164", "variables", "time_zone"))
+		stmt, err := tx.PrepareContext(ctx, `COPY campaign_recipients (campaign_id, seq, to_e164, variables, time_zone) FROM STDIN`)
 		if err != nil {
 			return err
 		}
