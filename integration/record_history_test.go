@@ -73,6 +73,71 @@ func TestRecordConversationHistory(t *testing.T) {
 		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
 		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
 	})
+	writeHistory(ctx, t, out, conv)
+}
+
+// TestRecordServiceLevelsHistory records, when SWITCHBOARD_RECORD_HISTORY
+// names a file, the history of a conversation under a service-level policy
+// (patches service-levels-1 and notes-1): push assignment, the first
+// response warned then breached by the SLA timer with its escalation steps
+// (notify, raise_priority that cannot apply), an agent's internal note,
+// the late reply, the customer's answer starting a next response met in
+// time, close. Without the variable it is skipped; run it alone:
+//
+//	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_service_levels.json \
+//	  go test -count=1 -run TestRecordServiceLevelsHistory ./integration/
+func TestRecordServiceLevelsHistory(t *testing.T) {
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	// The stack encrypts payloads; the replay test knows this key only
+	// (recordedPayloadKey in workflows/replay_test.go: it protects nothing).
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	queue := s.workstreamWith(domain.DistributionPush, nil)
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	s.useSLAPolicy(s.slaPolicy(map[string]any{
+		"name": "Recorded", "first_response": "4s", "next_response": "10m", "warning_percent": 50,
+		"escalations": []map[string]any{
+			{"on": "warning", "action": "raise_priority", "priority": 5},
+			{"on": "breach", "target": "first_response", "action": "notify"},
+		},
+	}))
+	const customer = "+33611500002"
+	s.customerSends(customer, "bonjour")
+	conv := s.openConversation(customer, "the conversation assigned to ada", assignedTo(ada.ID))
+	eventually(t, 30*time.Second, "the first response breached", func() bool {
+		sla := s.slaOf(conv.ID)
+		return sla != nil && sla.FirstResponse != nil && sla.FirstResponse.Status == domain.SLABreached
+	})
+	eventually(t, 20*time.Second, "the escalation step", func() bool {
+		return countEvents(s.conversationEvents(conv.ID), "Escalation (first_response, breach)") == 1
+	})
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/notes", map[string]any{"text": "client pressé"}, http.StatusCreated, nil)
+	s.agentSend(ada.Token, conv.ID, "Pardon pour l'attente.")
+	s.customerSends(customer, "ma commande 12")
+	eventually(t, 20*time.Second, "the next response target", func() bool {
+		sla := s.slaOf(conv.ID)
+		return sla.NextResponse != nil && sla.NextResponse.Status == domain.SLAPending
+	})
+	s.agentSend(ada.Token, conv.ID, "Elle arrive demain.")
+	eventually(t, 20*time.Second, "the next response met", func() bool {
+		return s.slaOf(conv.ID).NextResponse.Status == domain.SLAMet
+	})
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "livraison demain"}, http.StatusAccepted, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "the run to complete", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	writeHistory(ctx, t, out, conv)
+}
+
+// writeHistory writes the conversation's history to out as `temporal
+// workflow show --output json` does.
+func writeHistory(ctx context.Context, t *testing.T, out string, conv domain.Conversation) {
+	t.Helper()
 	root, err := devenv.ProjectRoot()
 	if err != nil {
 		t.Fatal(err)

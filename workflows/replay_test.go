@@ -10,8 +10,9 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
-// recordedPayloadKey encrypted conversation_history_rev1_encrypted.json. A
-// key for this recording only: it protects nothing else.
+// recordedPayloadKey encrypted conversation_history_rev1_encrypted.json and
+// conversation_history_service_levels.json (TestRecordServiceLevelsHistory
+// records with it). A key for these recordings only: it protects nothing else.
 const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 
 // TestReplayRecordedHistories replays histories recorded from real runs
@@ -49,6 +50,16 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // encrypted by the codec. All three replay through the codec, as workers
 // run: it decrypts what it encrypted and reads the older clear payloads
 // as they are.
+//
+// conversation_history_service_levels.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordServiceLevelsHistory
+// ./integration/): markers lifecycle-2, service-levels-1 and notes-1; push
+// assignment under a policy (first response 4s, warning at 50%, next
+// response 10m), the SLA timer firing twice (warning: a raise_priority
+// step that cannot apply to an assigned conversation; breach: a notify
+// step), the agent's internal note (`note` update), the late reply, the
+// customer's answer starting a next-response cycle (its timer started),
+// the agent's reply meeting it (the timer cancelled), close with notes.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -60,6 +71,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_rev1.json",
 		"testdata/conversation_history_lifecycle2.json",
 		"testdata/conversation_history_rev1_encrypted.json",
+		"testdata/conversation_history_service_levels.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
