@@ -171,6 +171,16 @@ func (c *conversation) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSchedule, c.scheduleUpdate, workflow.UpdateHandlerOptions{
+		Validator: c.validateSchedule,
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelScheduled, c.cancelScheduledUpdate, workflow.UpdateHandlerOptions{
+		Validator: c.validateCancelScheduled,
+	}); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateClose, c.closeUpdate, workflow.UpdateHandlerOptions{
 		Validator: c.validateClose,
 	})
@@ -195,6 +205,7 @@ func (c *conversation) run(ctx workflow.Context) error {
 	if c.slaOn {
 		workflow.Go(c.bg, c.keepSLA)
 	}
+	workflow.Go(c.bg, c.keepFollowups)
 
 	for c.closeReq == nil {
 		if err := workflow.Await(ctx, c.hasWork); err != nil {

@@ -31,6 +31,8 @@ type event struct {
 	slaDue time.Time
 	// slaReply is when an agent replied (for the service levels).
 	slaReply time.Time
+	// followupDue is the send_at of a follow-up that came.
+	followupDue time.Time
 }
 
 // closesWindow: Twilio said 63016, by a status callback or by refusing a
@@ -46,7 +48,12 @@ type call struct {
 	transfer *TransferRequest
 	close    *CloseRequest
 	note     *NoteRequest
-	done     bool
+	schedule *ScheduleRequest
+	// cancelScheduled cancels a follow-up.
+	cancelScheduled *CancelScheduledRequest
+	done            bool
+	// scheduled is a follow-up update's answer.
+	scheduled ScheduledMessage
 	// message is a note's answer: the stored note.
 	message domain.Message
 	state   ConversationState
@@ -153,6 +160,9 @@ func (c *conversation) apply(ctx workflow.Context, ev event) {
 		c.slaCheck(ctx)
 	case !ev.slaReply.IsZero():
 		c.slaReplied(ctx, ev.slaReply)
+	case !ev.followupDue.IsZero():
+		c.sendDueFollowups(ctx)
+		c.publish(ctx)
 	}
 }
 
@@ -174,5 +184,9 @@ func (c *conversation) answer(ctx workflow.Context, cl *call) {
 		}
 	case cl.note != nil:
 		cl.message, cl.err = c.writeNote(ctx, *cl.note)
+	case cl.schedule != nil:
+		cl.scheduled, cl.err = c.schedule(ctx, *cl.schedule)
+	case cl.cancelScheduled != nil:
+		cl.scheduled, cl.err = c.cancelScheduled(ctx, *cl.cancelScheduled)
 	}
 }

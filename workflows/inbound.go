@@ -27,6 +27,7 @@ func (c *conversation) handleInbound(ctx workflow.Context, msgs []domain.Inbound
 	if first {
 		c.sendAutomated(ctx, domain.MsgGreeting)
 	}
+	c.followupsCustomerWrote(ctx)
 	if refusedMedia {
 		c.sendAutomated(ctx, domain.MsgAttachmentRefused)
 	}

@@ -25,6 +25,8 @@ const (
 	UpdateTransfer           = "transfer"
 	UpdateClose              = "close"
 	UpdateNote               = "note"
+	UpdateSchedule           = "schedule"         // a follow-up (followups.go)
+	UpdateCancelScheduled    = "cancel_scheduled" // cancels one
 )
 
 // CurrentRevision is what starters put in ConversationInput.Revision: the

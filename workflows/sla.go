@@ -183,19 +183,27 @@ func (c *conversation) slaDeadline() time.Time {
 // nothing due; one that moves earlier (a new next-response cycle) replaces
 // the timer. It tells the main loop, which changes the targets.
 func (c *conversation) keepSLA(ctx workflow.Context) {
+	c.keepLazyTimer(ctx, c.slaNext, func(at time.Time) { c.events = append(c.events, event{slaDue: at}) })
+}
+
+// keepLazyTimer runs one timer for the moment next says, until the
+// conversation closes: a moment that moves later costs one wake-up that
+// finds nothing due, one that moves earlier replaces the timer. When it
+// comes, due tells the main loop (which moves next on).
+func (c *conversation) keepLazyTimer(ctx workflow.Context, next func() time.Time, due func(time.Time)) {
 	for {
-		_ = workflow.Await(ctx, func() bool { return !c.slaNext().IsZero() || c.st.State == StateClosed })
+		_ = workflow.Await(ctx, func() bool { return !next().IsZero() || c.st.State == StateClosed })
 		if c.st.State == StateClosed {
 			return
 		}
-		at := c.slaNext()
+		at := next()
 		if d := at.Sub(workflow.Now(ctx)); d > 0 {
 			tctx, cancel := workflow.WithCancel(ctx)
 			fired := false
 			timer := workflow.NewTimer(tctx, d)
 			workflow.Go(tctx, func(ctx workflow.Context) { fired = timer.Get(ctx, nil) == nil })
 			_ = workflow.Await(ctx, func() bool {
-				n := c.slaNext()
+				n := next()
 				return fired || c.st.State == StateClosed || (!n.IsZero() && n.Before(at))
 			})
 			if !fired {
@@ -203,8 +211,8 @@ func (c *conversation) keepSLA(ctx workflow.Context) {
 			}
 			continue
 		}
-		c.events = append(c.events, event{slaDue: at})
-		_ = workflow.Await(ctx, func() bool { return !c.slaNext().Equal(at) || c.st.State == StateClosed })
+		due(at)
+		_ = workflow.Await(ctx, func() bool { return !next().Equal(at) || c.st.State == StateClosed })
 	}
 }
 
@@ -328,10 +336,16 @@ func (c *conversation) raisePriority(ctx workflow.Context, by int) error {
 // saveNote saves the conversation with a transcript event (and tells the
 // agent ev when set), once per key.
 func (c *conversation) saveNote(ctx workflow.Context, ev, key, note string) {
+	c.saveTranscriptEvent(ctx, ev, "sla/"+key, note)
+}
+
+// saveTranscriptEvent saves the conversation with a system event of the
+// transcript (and tells the agent ev when set), once per key.
+func (c *conversation) saveTranscriptEvent(ctx workflow.Context, ev, key, note string) {
 	r := c.record()
 	r.Event = ev
 	r.Note = note
-	r.NoteKey = c.st.ConversationID + "/sla/" + key
+	r.NoteKey = c.st.ConversationID + "/" + key
 	c.st.EventSeq++
 	r.EventKey = c.st.ConversationID + "/" + strconv.Itoa(c.st.EventSeq) + "/" + ev + "/" + c.st.AgentID
 	if err := durably(ctx, a.SaveConversation, r, nil); err != nil {

@@ -115,6 +115,9 @@ type ConversationState struct {
 	// SLASteps are the escalation steps taken, so that each runs once
 	// across continue-as-new.
 	SLASteps []string `json:"sla_steps,omitempty"`
+	// Scheduled are the conversation's follow-ups (PatchFollowups), done
+	// ones included, carried across continue-as-new.
+	Scheduled []ScheduledMessage `json:"scheduled,omitempty"`
 }
 
 // SendRequest is the payload of the `send` update.
