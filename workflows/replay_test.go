@@ -47,7 +47,7 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // dev` with SWITCHBOARD_PAYLOAD_KEY=recordedPayloadKey): the same journey
 // (bot twice, handoff, push assignment, two agent replies around the
 // customer's answer, close by the agent, survey 5) with every payload
-// encrypted by the codec. All three replay through the codec, as workers
+// encrypted by the codec. All of them replay through the codec, as workers
 // run: it decrypts what it encrypted and reads the older clear payloads
 // as they are.
 //
