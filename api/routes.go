@@ -33,6 +33,12 @@ func (s *Server) App() *fiber.App {
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
 		StrictRouting:         true,
+		// Values read from the request (params, headers, the body) are
+		// copies, not views into a buffer Fiber reuses once the handler
+		// returns: work handed to a goroutine (the relay's handoff, the
+		// campaign and opt-out follow-up of a webhook) reads them later, and
+		// a view there was a data race the race detector caught.
+		Immutable: true,
 		// Multipart bodies are parsed by the upload handler, in memory,
 		// within the route's limit (never pre-parsed into temporary files).
 		DisablePreParseMultipartForm: true,
@@ -85,6 +91,11 @@ func (s *Server) App() *fiber.App {
 	agent.Post("/conversations/:id/notes", s.agentNote) // internal notes (supervisor_actions.go)
 	agent.Get("/conversations/:id/media/:message_id/:index", s.agentMedia)
 	agent.Get("/templates", s.agentTemplates)
+	// Scheduled follow-ups (issue 18; api/openapi/followups.json): kept and
+	// sent by the conversation workflow.
+	agent.Post("/conversations/:id/scheduled-messages", s.idempotent, s.agentScheduleMessage)
+	agent.Get("/conversations/:id/scheduled-messages", s.agentListScheduled)
+	agent.Delete("/conversations/:id/scheduled-messages/:schedule_id", s.agentCancelScheduled)
 	agent.Get("/events", s.agentEvents) // Server-Sent Events (agent_events.go)
 
 	// Supervisors (api/openapi/supervisor.json): a supervisor's agent token
