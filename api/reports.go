@@ -82,11 +82,15 @@ func (s *Server) conversationsReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sc, err := supervisorScope(c)
+	if err != nil {
+		return err
+	}
 	groupBy := c.Query("group_by", store.GroupByDay)
 	if !slices.Contains(store.GroupBys, groupBy) {
 		return invalid("group_by must be one of %s, got %q", strings.Join(store.GroupBys, ", "), groupBy)
 	}
-	figs, err := s.reports.ConversationReport(c.UserContext(), store.ReportQuery{From: from, To: to, GroupBy: groupBy})
+	figs, err := s.reports.ConversationReport(c.UserContext(), store.ReportQuery{From: from, To: to, GroupBy: groupBy, QueueIDs: sc.StoreQueues()})
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,11 @@ func (s *Server) agentsReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	figs, err := s.reports.AgentReport(c.UserContext(), store.ReportQuery{From: from, To: to})
+	sc, err := supervisorScope(c)
+	if err != nil {
+		return err
+	}
+	figs, err := s.reports.AgentReport(c.UserContext(), store.ReportQuery{From: from, To: to, QueueIDs: sc.StoreQueues()})
 	if err != nil {
 		return err
 	}

@@ -18,15 +18,20 @@ import (
 // TranscriptStore streams exports (internal/store/transcripts.go);
 // transcripts are read through ConversationStore.
 type TranscriptStore interface {
-	ExportClosed(ctx context.Context, from, to time.Time, sink store.ExportSink) error
+	ExportClosed(ctx context.Context, from, to time.Time, queues []string, sink store.ExportSink) error
 }
 
 var transcriptColumns = []string{"created_at", "direction", "author", "body", "media_urls", "template", "status", "error_code", "twilio_sid", "message_id"}
 
 // conversationTranscript answers a conversation's transcript as JSON,
-// CSV (one line per message) or plain text, as Accept asks.
+// CSV (one line per message) or plain text, as Accept asks. A
+// supervisor's request for a conversation outside its queues is 404.
 func (s *Server) conversationTranscript(c *fiber.Ctx) error {
-	conv, msgs, err := s.conversationWithMessages(c)
+	conv, _, err := s.supervisorConversation(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.conversations.ListMessages(c.UserContext(), conv.ID)
 	if err != nil {
 		return err
 	}
@@ -83,7 +88,7 @@ func templateName(t *domain.TemplateUse) string {
 }
 
 // exportConversations streams, as NDJSON, the conversations closed in
-// [from, to), each line {"conversation": {...}, "messages": [...]}. The
+// [from, to) (a supervisor's: those of its queues), each line {"conversation": {...}, "messages": [...]}. The
 // store reads a page of conversations at a time and messages row by row,
 // and each conversation is flushed to the client as soon as it is
 // written: memory does not grow with the export.
@@ -92,6 +97,11 @@ func (s *Server) exportConversations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sc, err := supervisorScope(c)
+	if err != nil {
+		return err
+	}
+	queues := sc.StoreQueues()
 	c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	c.Set("X-Accel-Buffering", "no")
 	if c.Method() == fiber.MethodHead {
@@ -107,7 +117,7 @@ func (s *Server) exportConversations(c *fiber.Ctx) error {
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		sink.w = w
 		start := time.Now()
-		err := transcripts.ExportClosed(ctx, from, to, sink)
+		err := transcripts.ExportClosed(ctx, from, to, queues, sink)
 		if err == nil {
 			err = sink.flush()
 		}
