@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,10 +22,11 @@ type TranscriptStore interface {
 	ExportClosed(ctx context.Context, from, to time.Time, queues []string, sink store.ExportSink) error
 }
 
-var transcriptColumns = []string{"created_at", "direction", "author", "body", "media_urls", "template", "status", "error_code", "twilio_sid", "message_id"}
+var transcriptColumns = []string{"created_at", "direction", "author", "body", "media_urls", "template", "status", "error_code", "twilio_sid", "message_id", "note"}
 
 // conversationTranscript answers a conversation's transcript as JSON,
-// CSV (one line per message) or plain text, as Accept asks. A
+// CSV (one line per message) or plain text, as Accept asks; internal
+// notes are marked in each (note: true, the note column, "[note]"). A
 // supervisor's request for a conversation outside its queues is 404.
 func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 	conv, _, err := s.supervisorConversation(c)
@@ -44,7 +46,8 @@ func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 				code = itoa(*m.ErrorCode)
 			}
 			return []string{m.CreatedAt.UTC().Format(time.RFC3339Nano), m.Direction, m.Author, m.Body,
-				strings.Join(mediaURLs(m.Media), " "), templateName(m.Template), string(m.Status), code, str(m.TwilioSID), m.ID}
+				strings.Join(mediaURLs(m.Media), " "), templateName(m.Template), string(m.Status), code, str(m.TwilioSID), m.ID,
+				strconv.FormatBool(m.Note)}
 		})
 	case fiber.MIMETextPlain:
 		var b strings.Builder
@@ -54,7 +57,11 @@ func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 		}
 		b.WriteString("\n\n")
 		for _, m := range msgs {
-			fmt.Fprintf(&b, "%s %s: %s", m.CreatedAt.UTC().Format(time.RFC3339), m.Author, m.Body)
+			marker := ""
+			if m.Note { // an internal note: never sent to the customer
+				marker = " [note]"
+			}
+			fmt.Fprintf(&b, "%s%s %s: %s", m.CreatedAt.UTC().Format(time.RFC3339), marker, m.Author, m.Body)
 			for _, u := range mediaURLs(m.Media) {
 				fmt.Fprintf(&b, " [media %s]", u)
 			}

@@ -1,9 +1,11 @@
 package integration
 
 import (
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,6 +220,27 @@ func (s *stack) supervisorReadsReports(conv domain.Conversation, queue string, s
 	s.agentDo(sup.Token, http.MethodGet, transcript, nil, http.StatusOK, &got)
 	if got.Conversation.ID != conv.ID || countNotes(got.Messages) != 2 {
 		t.Fatalf("sue's transcript: %+v", got)
+	}
+	// The notes are marked in every format.
+	if text := s.getWith(sup.Token, transcript, "text/plain"); !strings.Contains(text, " [note] agent:"+plain.ID+": client VIP, secret-agent-note") ||
+		!strings.Contains(text, " [note] agent:"+sup.ID+": propose le remboursement") || strings.Count(text, "[note]") != 2 {
+		t.Fatalf("plain transcript:\n%s", text)
+	}
+	rows, err := csv.NewReader(strings.NewReader(s.getWith(sup.Token, transcript, "text/csv"))).ReadAll()
+	if err != nil || len(rows) != 1+len(got.Messages) || rows[0][len(rows[0])-1] != "note" {
+		t.Fatalf("csv transcript: %v %v", err, rows)
+	}
+	notes := 0
+	for i, r := range rows[1:] {
+		if want := strconv.FormatBool(got.Messages[i].Note); r[len(r)-1] != want || (want == "true") != (r[1] == domain.Internal) {
+			t.Fatalf("csv row %v: note column, want %s", r, want)
+		}
+		if r[len(r)-1] == "true" {
+			notes++
+		}
+	}
+	if notes != 2 {
+		t.Fatalf("csv transcript: %d notes: %v", notes, rows)
 	}
 	s.agentError(far.Token, http.MethodGet, transcript, nil, http.StatusNotFound, domain.CodeNotFound)
 	for _, path := range []string{transcript, "/api/v1/reports/agents?" + span, "/api/v1/exports/conversations?" + span} {
