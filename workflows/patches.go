@@ -24,6 +24,10 @@ const (
 	// notes): storing a note is a local activity older workers do not
 	// issue. While it is dormant the update answers UNAVAILABLE.
 	PatchNotes = "notes-1"
+	// PatchSLASupervisors: an escalation's notify step also tells the
+	// queue's supervisors (the save that records the step asks the store
+	// for a supervisor event); older workers only told the agent.
+	PatchSLASupervisors = "sla-supervisors-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -31,7 +35,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchSLASupervisors}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

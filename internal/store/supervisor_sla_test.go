@@ -85,3 +85,48 @@ func TestSupervisorOverviewServiceLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestSLANotifyReachesTheQueueSupervisors: the save that records a notify
+// step puts one sla_notify event on the supervisor stream of the
+// conversation's queue, however often it is retried; other queues' streams
+// and saves of other transcript events get none.
+func TestSLANotifyReachesTheQueueSupervisors(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	qa, qb := insertQueue(t, st, "billing"), insertQueue(t, st, "sales")
+	c := newConversation(t, st)
+	if _, err := st.DB().Exec(`UPDATE conversations SET queue_id = $2 WHERE id = $1`, c.ID, qa); err != nil {
+		t.Fatal(err)
+	}
+	start, err := st.LatestSupervisorEventID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warning := c
+	warning.Note, warning.NoteKey = "Service level: first_response is about to be missed", c.ID+"/sla/warn"
+	notify := c
+	notify.Note, notify.NoteKey, notify.NotifySupervisors = "Escalation (first_response, breach): the queue's supervisors notified (no agent)", c.ID+"/sla/notify", true
+	for _, r := range []domain.ConversationRecord{warning, notify, notify, warning} {
+		if err := st.SaveConversation(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(queues []string) (n int) {
+		evs, err := st.SupervisorEventsAfter(ctx, queues, start, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Type == "sla_notify" {
+				if e.ConversationID == nil || *e.ConversationID != c.ID || !strings.Contains(string(e.Payload), "supervisors notified") {
+					t.Errorf("event: %+v", e)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	if mine, theirs, all := count([]string{qa}), count([]string{qb}), count(nil); mine != 1 || theirs != 0 || all != 1 {
+		t.Fatalf("sla_notify events: queue %d, other queue %d, admin %d; want 1, 0, 1", mine, theirs, all)
+	}
+}
