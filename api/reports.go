@@ -58,6 +58,8 @@ func wantsCSV(c *fiber.Ctx) bool {
 type conversationReportRow struct {
 	Group map[string]*string `json:"group"`
 	store.ConversationFigures
+	SLAMet      map[string]int `json:"sla_met"`
+	SLABreached map[string]int `json:"sla_breached"`
 }
 
 // groupKeys names, per grouping, the group's fields: its id, then its name.
@@ -74,7 +76,9 @@ var groupKeys = map[string][2]string{
 var conversationFigureColumns = []string{"offered", "handled", "abandoned", "bot_resolved",
 	"wait_seconds_p50", "wait_seconds_p90", "first_response_seconds_p50", "first_response_seconds_p90",
 	"handle_seconds_p50", "handle_seconds_p90", "csat_avg", "csat_responses", "csat_response_rate",
-	"messages_in", "messages_out", "templates_sent", "window_expiries", "failed_sends"}
+	"messages_in", "messages_out", "templates_sent", "window_expiries", "failed_sends",
+	"sla_met_first_response", "sla_met_next_response", "sla_met_resolution",
+	"sla_breached_first_response", "sla_breached_next_response", "sla_breached_resolution"}
 
 // conversationsReport answers the conversations report, grouped.
 func (s *Server) conversationsReport(c *fiber.Ctx) error {
@@ -82,11 +86,15 @@ func (s *Server) conversationsReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sc, err := supervisorScope(c)
+	if err != nil {
+		return err
+	}
 	groupBy := c.Query("group_by", store.GroupByDay)
 	if !slices.Contains(store.GroupBys, groupBy) {
 		return invalid("group_by must be one of %s, got %q", strings.Join(store.GroupBys, ", "), groupBy)
 	}
-	figs, err := s.reports.ConversationReport(c.UserContext(), store.ReportQuery{From: from, To: to, GroupBy: groupBy})
+	figs, err := s.reports.ConversationReport(c.UserContext(), store.ReportQuery{From: from, To: to, GroupBy: groupBy, QueueIDs: sc.StoreQueues()})
 	if err != nil {
 		return err
 	}
@@ -97,7 +105,7 @@ func (s *Server) conversationsReport(c *fiber.Ctx) error {
 		if keys[1] != "" {
 			g[keys[1]] = f.GroupName
 		}
-		rows[i] = conversationReportRow{Group: g, ConversationFigures: f}
+		rows[i] = conversationReportRow{Group: g, ConversationFigures: f, SLAMet: f.SLAMet(), SLABreached: f.SLABreached()}
 	}
 	if !wantsCSV(c) {
 		return c.JSON(fiber.Map{"data": rows})
@@ -116,7 +124,9 @@ func (s *Server) conversationsReport(c *fiber.Ctx) error {
 		return append(line, itoa(f.Offered), itoa(f.Handled), itoa(f.Abandoned), itoa(f.BotResolved),
 			num(f.WaitSecondsP50), num(f.WaitSecondsP90), num(f.FirstResponseSecondsP50), num(f.FirstResponseSecondsP90),
 			num(f.HandleSecondsP50), num(f.HandleSecondsP90), num(f.CSATAvg), itoa(f.CSATResponses), num(f.CSATResponseRate),
-			itoa(f.MessagesIn), itoa(f.MessagesOut), itoa(f.TemplatesSent), itoa(f.WindowExpiries), itoa(f.FailedSends))
+			itoa(f.MessagesIn), itoa(f.MessagesOut), itoa(f.TemplatesSent), itoa(f.WindowExpiries), itoa(f.FailedSends),
+			itoa(f.SLAMetFirstResponse), itoa(f.SLAMetNextResponse), itoa(f.SLAMetResolution),
+			itoa(f.SLABreachedFirstResponse), itoa(f.SLABreachedNextResponse), itoa(f.SLABreachedResolution))
 	})
 }
 
@@ -136,7 +146,11 @@ func (s *Server) agentsReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	figs, err := s.reports.AgentReport(c.UserContext(), store.ReportQuery{From: from, To: to})
+	sc, err := supervisorScope(c)
+	if err != nil {
+		return err
+	}
+	figs, err := s.reports.AgentReport(c.UserContext(), store.ReportQuery{From: from, To: to, QueueIDs: sc.StoreQueues()})
 	if err != nil {
 		return err
 	}

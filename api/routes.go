@@ -116,6 +116,16 @@ func (s *Server) App() *fiber.App {
 	agent.Post("/conversations/:id/media", s.idempotent, s.agentSendMedia)
 	app.Get("/media/:id/:expires/:signature", s.publicMedia)
 
+	// Reports and exports (issue 17; api/openapi/reports.json,
+	// docs/supervisor-reports.md): computed from the report facts each
+	// transition writes. A supervisor's token (its queues) or an admin key
+	// (everything), requireSupervisor.
+	reports := protect(app, "/api/v1", s.requireSupervisor)
+	reports.Get("/reports/conversations", s.conversationsReport)
+	reports.Get("/reports/agents", s.agentsReport)
+	reports.Get("/conversations/:id/transcript", s.conversationTranscript)
+	reports.Get("/exports/conversations", s.exportConversations) // NDJSON stream
+
 	// The admin API: an admin key.
 	admin := protect(app, "/api/v1", s.requireAdmin)
 	admin.Post("/whatsapp-accounts", s.createAccount)
@@ -190,14 +200,6 @@ func (s *Server) App() *fiber.App {
 	// Customers: erasure (GDPR article 17) and export (article 15).
 	admin.Delete("/customers/:e164", s.eraseCustomer)
 	admin.Get("/customers/:e164/export", s.exportCustomer)
-
-	// Reports and exports (issue 17; api/openapi/reports.json,
-	// docs/supervisor-reports.md): computed from the report facts each
-	// transition writes.
-	admin.Get("/reports/conversations", s.conversationsReport)
-	admin.Get("/reports/agents", s.agentsReport)
-	admin.Get("/conversations/:id/transcript", s.conversationTranscript)
-	admin.Get("/exports/conversations", s.exportConversations) // NDJSON stream
 
 	// Agent productivity: quick replies, labels, customer profiles and
 	// history (api/openapi/agentkit.json).

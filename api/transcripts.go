@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,15 +19,21 @@ import (
 // TranscriptStore streams exports (internal/store/transcripts.go);
 // transcripts are read through ConversationStore.
 type TranscriptStore interface {
-	ExportClosed(ctx context.Context, from, to time.Time, sink store.ExportSink) error
+	ExportClosed(ctx context.Context, from, to time.Time, queues []string, sink store.ExportSink) error
 }
 
-var transcriptColumns = []string{"created_at", "direction", "author", "body", "media_urls", "template", "status", "error_code", "twilio_sid", "message_id"}
+var transcriptColumns = []string{"created_at", "direction", "author", "body", "media_urls", "template", "status", "error_code", "twilio_sid", "message_id", "note"}
 
 // conversationTranscript answers a conversation's transcript as JSON,
-// CSV (one line per message) or plain text, as Accept asks.
+// CSV (one line per message) or plain text, as Accept asks; internal
+// notes are marked in each (note: true, the note column, "[note]"). A
+// supervisor's request for a conversation outside its queues is 404.
 func (s *Server) conversationTranscript(c *fiber.Ctx) error {
-	conv, msgs, err := s.conversationWithMessages(c)
+	conv, _, err := s.supervisorConversation(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.conversations.ListMessages(c.UserContext(), conv.ID)
 	if err != nil {
 		return err
 	}
@@ -39,7 +46,8 @@ func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 				code = itoa(*m.ErrorCode)
 			}
 			return []string{m.CreatedAt.UTC().Format(time.RFC3339Nano), m.Direction, m.Author, m.Body,
-				strings.Join(mediaURLs(m.Media), " "), templateName(m.Template), string(m.Status), code, str(m.TwilioSID), m.ID}
+				strings.Join(mediaURLs(m.Media), " "), templateName(m.Template), string(m.Status), code, str(m.TwilioSID), m.ID,
+				strconv.FormatBool(m.Note)}
 		})
 	case fiber.MIMETextPlain:
 		var b strings.Builder
@@ -49,7 +57,11 @@ func (s *Server) conversationTranscript(c *fiber.Ctx) error {
 		}
 		b.WriteString("\n\n")
 		for _, m := range msgs {
-			fmt.Fprintf(&b, "%s %s: %s", m.CreatedAt.UTC().Format(time.RFC3339), m.Author, m.Body)
+			marker := ""
+			if m.Note { // an internal note: never sent to the customer
+				marker = " [note]"
+			}
+			fmt.Fprintf(&b, "%s%s %s: %s", m.CreatedAt.UTC().Format(time.RFC3339), marker, m.Author, m.Body)
 			for _, u := range mediaURLs(m.Media) {
 				fmt.Fprintf(&b, " [media %s]", u)
 			}
@@ -83,7 +95,7 @@ func templateName(t *domain.TemplateUse) string {
 }
 
 // exportConversations streams, as NDJSON, the conversations closed in
-// [from, to), each line {"conversation": {...}, "messages": [...]}. The
+// [from, to) (a supervisor's: those of its queues), each line {"conversation": {...}, "messages": [...]}. The
 // store reads a page of conversations at a time and messages row by row,
 // and each conversation is flushed to the client as soon as it is
 // written: memory does not grow with the export.
@@ -92,6 +104,11 @@ func (s *Server) exportConversations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sc, err := supervisorScope(c)
+	if err != nil {
+		return err
+	}
+	queues := sc.StoreQueues()
 	c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	c.Set("X-Accel-Buffering", "no")
 	if c.Method() == fiber.MethodHead {
@@ -107,7 +124,7 @@ func (s *Server) exportConversations(c *fiber.Ctx) error {
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		sink.w = w
 		start := time.Now()
-		err := transcripts.ExportClosed(ctx, from, to, sink)
+		err := transcripts.ExportClosed(ctx, from, to, queues, sink)
 		if err == nil {
 			err = sink.flush()
 		}

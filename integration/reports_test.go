@@ -207,8 +207,14 @@ func mustJSON(v any) string {
 // (status 200 and that content type required).
 func (s *stack) getAs(path, accept string) string {
 	s.t.Helper()
+	return s.getWith(s.cfg.AdminKey, path, accept)
+}
+
+// getWith is getAs with another bearer token (a supervisor's).
+func (s *stack) getWith(token, path, accept string) string {
+	s.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.apiURL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminKey)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", accept)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

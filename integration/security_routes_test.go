@@ -26,6 +26,10 @@ import (
 // TestAgentSendsAFileTwilioFetches).
 var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/supervisor|/supervisor/|/supervisor/:asset|/sim|/sim/\*|/media/:id/:expires/:signature)$`)
 
+// supervisorReportRoutes are the reports, transcript and export: a
+// supervisor's token (its queues) or an admin key, like /api/v1/supervisor/.
+var supervisorReportRoutes = regexp.MustCompile(`^/api/v1/(reports/[a-z]+|conversations/:id/transcript|exports/conversations)$`)
+
 // securityAgentToken creates an agent through the admin API and returns its
 // token.
 func (s *stack) securityAgentToken(t *testing.T) string {
@@ -99,7 +103,7 @@ func TestEveryRouteRequiresItsCredentials(t *testing.T) {
 		switch {
 		case r.Path == "/api/v1/agent" || strings.HasPrefix(r.Path, "/api/v1/agent/"):
 			own, other = agentToken, s.cfg.AdminKey
-		case strings.HasPrefix(r.Path, "/api/v1/supervisor/"):
+		case strings.HasPrefix(r.Path, "/api/v1/supervisor/"), supervisorReportRoutes.MatchString(r.Path):
 			// A supervisor's token or an admin key; a plain agent's token
 			// is known but not allowed: 403.
 			own, other, forbidden = s.cfg.AdminKey, "", agentToken

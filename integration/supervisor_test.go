@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"encoding/csv"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +168,98 @@ func TestSupervisorWatchesAndStepsIn(t *testing.T) {
 
 	// Fred supervises the other queue: nothing of this reached his stream.
 	farStream.quiet(500 * time.Millisecond)
+
+	s.supervisorReadsReports(conv, queue, sup, far, ada)
+}
+
+// supervisorReadsReports: the reports, the transcript and the export answer
+// a supervisor for its queues only (sup supervises queue, where conv was
+// handled; far another queue), the admin key for everything, a plain
+// agent 403.
+func (s *stack) supervisorReadsReports(conv domain.Conversation, queue string, sup, far, plain domain.Agent) {
+	t := s.t
+	t.Helper()
+	span := "from=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)) +
+		"&to=" + url.QueryEscape(time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	type report struct {
+		Data []struct {
+			Group   map[string]*string `json:"group"`
+			Offered int                `json:"offered"`
+			AgentID string             `json:"agent_id"`
+		} `json:"data"`
+	}
+	var mine, theirs, all report
+	s.agentDo(sup.Token, http.MethodGet, "/api/v1/reports/conversations?group_by=queue&"+span, nil, http.StatusOK, &mine)
+	s.agentDo(far.Token, http.MethodGet, "/api/v1/reports/conversations?group_by=queue&"+span, nil, http.StatusOK, &theirs)
+	s.admin(http.MethodGet, "/api/v1/reports/conversations?group_by=queue&"+span, nil, http.StatusOK, &all)
+	if len(mine.Data) != 1 || str(mine.Data[0].Group["queue_id"]) != queue || mine.Data[0].Offered != 1 || len(theirs.Data) != 0 || len(all.Data) != 1 {
+		t.Fatalf("conversations report: sue %+v, fred %+v, admin %+v", mine, theirs, all)
+	}
+	s.agentDo(sup.Token, http.MethodGet, "/api/v1/reports/agents?"+span, nil, http.StatusOK, &mine)
+	s.agentDo(far.Token, http.MethodGet, "/api/v1/reports/agents?"+span, nil, http.StatusOK, &theirs)
+	s.admin(http.MethodGet, "/api/v1/reports/agents?"+span, nil, http.StatusOK, &all)
+	agents := func(r report) []string {
+		var ids []string
+		for _, a := range r.Data {
+			ids = append(ids, a.AgentID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	want := []string{sup.ID, plain.ID}
+	slices.Sort(want)
+	if !slices.Equal(agents(mine), want) || slices.Contains(agents(theirs), plain.ID) || len(all.Data) != 4 {
+		t.Fatalf("agents report: sue %v (want %v), fred %v, admin %d agents", agents(mine), want, agents(theirs), len(all.Data))
+	}
+
+	transcript := "/api/v1/conversations/" + conv.ID + "/transcript"
+	var got struct {
+		Conversation domain.Conversation `json:"conversation"`
+		Messages     []domain.Message    `json:"messages"`
+	}
+	s.agentDo(sup.Token, http.MethodGet, transcript, nil, http.StatusOK, &got)
+	if got.Conversation.ID != conv.ID || countNotes(got.Messages) != 2 {
+		t.Fatalf("sue's transcript: %+v", got)
+	}
+	// The notes are marked in every format.
+	if text := s.getWith(sup.Token, transcript, "text/plain"); !strings.Contains(text, " [note] agent:"+plain.ID+": client VIP, secret-agent-note") ||
+		!strings.Contains(text, " [note] agent:"+sup.ID+": propose le remboursement") || strings.Count(text, "[note]") != 2 {
+		t.Fatalf("plain transcript:\n%s", text)
+	}
+	rows, err := csv.NewReader(strings.NewReader(s.getWith(sup.Token, transcript, "text/csv"))).ReadAll()
+	if err != nil || len(rows) != 1+len(got.Messages) || rows[0][len(rows[0])-1] != "note" {
+		t.Fatalf("csv transcript: %v %v", err, rows)
+	}
+	notes := 0
+	for i, r := range rows[1:] {
+		if want := strconv.FormatBool(got.Messages[i].Note); r[len(r)-1] != want || (want == "true") != (r[1] == domain.Internal) {
+			t.Fatalf("csv row %v: note column, want %s", r, want)
+		}
+		if r[len(r)-1] == "true" {
+			notes++
+		}
+	}
+	if notes != 2 {
+		t.Fatalf("csv transcript: %d notes: %v", notes, rows)
+	}
+	s.agentError(far.Token, http.MethodGet, transcript, nil, http.StatusNotFound, domain.CodeNotFound)
+	for _, path := range []string{transcript, "/api/v1/reports/agents?" + span, "/api/v1/exports/conversations?" + span} {
+		s.agentError(plain.Token, http.MethodGet, path, nil, http.StatusForbidden, domain.CodeForbidden)
+	}
+
+	if export := s.getWith(sup.Token, "/api/v1/exports/conversations?"+span, "application/x-ndjson"); strings.Count(export, "\n") != 1 || !strings.Contains(export, conv.ID) {
+		t.Fatalf("sue's export: %q", export)
+	}
+	if export := s.getWith(far.Token, "/api/v1/exports/conversations?"+span, "application/x-ndjson"); export != "" {
+		t.Fatalf("fred's export: %q", export)
+	}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 func countNotes(msgs []domain.Message) int {

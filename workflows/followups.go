@@ -219,7 +219,7 @@ func (c *conversation) sendDueFollowups(ctx workflow.Context) {
 		default:
 			c.finishFollowup(ctx, f, FollowupSkippedWindowClosed, "the 24-hour window is closed and there is no fallback template")
 			c.saveTranscriptEvent(ctx, domain.EventFollowupSkipped, "followup/"+f.ScheduleID,
-				"Scheduled follow-up not sent: the 24-hour window is closed and it has no fallback template")
+				"Scheduled follow-up not sent: the 24-hour window is closed and it has no fallback template", false)
 			continue
 		}
 		req.MessageID = c.newMessageID()

@@ -28,6 +28,10 @@ const (
 	// `cancel_scheduled` updates and their lazy timer (followups.go). While
 	// it is dormant the updates answer UNAVAILABLE.
 	PatchFollowups = "followups-1"
+	// PatchSLASupervisors: an escalation's notify step also tells the
+	// queue's supervisors (the save that records the step asks the store
+	// for a supervisor event); older workers only told the agent.
+	PatchSLASupervisors = "sla-supervisors-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -35,7 +39,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

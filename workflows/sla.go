@@ -253,7 +253,7 @@ func (c *conversation) slaEscalate(ctx workflow.Context, name string, t *domain.
 		ev, what = domain.EventSLABreach, " was missed"
 	}
 	cycle := name + "/" + strconv.FormatInt(t.StartedAt.UnixMilli(), 10) + "/" + on
-	c.saveNote(ctx, ev, cycle, "Service level: "+name+what+" (due "+t.DueAt.UTC().Format(time.RFC3339)+")")
+	c.saveNote(ctx, ev, cycle, "Service level: "+name+what+" (due "+t.DueAt.UTC().Format(time.RFC3339)+")", false)
 	p := c.slaPolicy()
 	if p == nil {
 		return
@@ -264,8 +264,14 @@ func (c *conversation) slaEscalate(ctx workflow.Context, name string, t *domain.
 			continue
 		}
 		c.st.SLASteps = append(c.st.SLASteps, key)
-		if note := c.slaStep(ctx, step); note != "" {
-			c.saveNote(ctx, "", key, "Escalation ("+name+", "+on+"): "+note)
+		supervisors := step.Action == domain.SLANotify &&
+			workflow.GetVersion(ctx, PatchSLASupervisors, workflow.DefaultVersion, 1) == 1
+		note := c.slaStep(ctx, step)
+		if supervisors {
+			note = c.notifyAll()
+		}
+		if note != "" {
+			c.saveNote(ctx, "", key, "Escalation ("+name+", "+on+"): "+note, supervisors)
 		}
 	}
 }
@@ -308,6 +314,17 @@ func (c *conversation) slaStep(ctx workflow.Context, step domain.SLAEscalation) 
 	return ""
 }
 
+// notifyAll says what a notify step does once the queue's supervisors
+// are told too (PatchSLASupervisors): the save that records it carries
+// NotifySupervisors, and the agent, when there is one, hears of the breach
+// or warning itself (slaEscalate).
+func (c *conversation) notifyAll() string {
+	if c.st.AgentID == "" {
+		return "the queue's supervisors notified (no agent)"
+	}
+	return "agent " + c.st.AgentID + " and the queue's supervisors notified"
+}
+
 // raisePriority raises the conversation's priority in its queue, keeping
 // its place in line (the dispatcher refreshes a waiting conversation).
 func (c *conversation) raisePriority(ctx workflow.Context, by int) error {
@@ -334,17 +351,19 @@ func (c *conversation) raisePriority(ctx workflow.Context, by int) error {
 }
 
 // saveNote saves the conversation with a transcript event (and tells the
-// agent ev when set), once per key.
-func (c *conversation) saveNote(ctx workflow.Context, ev, key, note string) {
-	c.saveTranscriptEvent(ctx, ev, "sla/"+key, note)
+// agent ev when set, the queue's supervisors when asked), once per key.
+func (c *conversation) saveNote(ctx workflow.Context, ev, key, note string, supervisors bool) {
+	c.saveTranscriptEvent(ctx, ev, "sla/"+key, note, supervisors)
 }
 
 // saveTranscriptEvent saves the conversation with a system event of the
-// transcript (and tells the agent ev when set), once per key.
-func (c *conversation) saveTranscriptEvent(ctx workflow.Context, ev, key, note string) {
+// transcript (and tells the agent ev when set, the queue's supervisors
+// when asked), once per key.
+func (c *conversation) saveTranscriptEvent(ctx workflow.Context, ev, key, note string, supervisors bool) {
 	r := c.record()
 	r.Event = ev
 	r.Note = note
+	r.NotifySupervisors = supervisors
 	r.NoteKey = c.st.ConversationID + "/" + key
 	c.st.EventSeq++
 	r.EventKey = c.st.ConversationID + "/" + strconv.Itoa(c.st.EventSeq) + "/" + ev + "/" + c.st.AgentID

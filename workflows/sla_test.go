@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -254,11 +255,19 @@ func TestBreachDuringContinueAsNewEscalatesOnce(t *testing.T) {
 	}
 	notes := w.notes()
 	for _, want := range []string{"Escalation (first_response, warning): priority raised to 5", "Escalation (next_response, breach): moved to queue " + queueVIP,
-		"Escalation (next_response, breach): agent " + agentA + " notified", "Escalation (next_response, breach): automated message sent to the customer"} {
+		"Escalation (next_response, breach): agent " + agentA + " and the queue's supervisors notified", "Escalation (next_response, breach): automated message sent to the customer"} {
 		if n := countOf(notes, want); n != 1 {
 			t.Errorf("transcript has %q %d times: %v", want, n, notes)
 		}
 	}
+	// Only the notify steps' saves ask for the supervisors' notice.
+	w.mu.Lock()
+	for _, r := range w.saves {
+		if notify := strings.Contains(r.Note, "supervisors notified"); r.NotifySupervisors != notify {
+			t.Errorf("save %q: NotifySupervisors %v", r.Note, r.NotifySupervisors)
+		}
+	}
+	w.mu.Unlock()
 	w.checkNoErrorLogs()
 }
 

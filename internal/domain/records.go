@@ -33,6 +33,9 @@ type ConversationRecord struct {
 	// routed this conversation (recorded once; the what-if simulator
 	// replays it).
 	RoutingInput *RoutingInput
+	// NotifySupervisors: the Note is an escalation's notify step, told
+	// to the supervisors of the conversation's queue (once, with the Note).
+	NotifySupervisors bool
 	// Event, when set, is told to the conversation's agent (EventAssignment,
 	// EventWindowWarning, EventWindowClosed, EventConversationClosed).
 	Event string

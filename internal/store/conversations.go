@@ -196,9 +196,20 @@ func upsertConversation(ctx context.Context, tx *sqlx.Tx, c domain.ConversationR
 		return err
 	}
 	if c.Note != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO conversation_events (conversation_id, kind, body, dedupe_key)
-			VALUES ($1, 'system', $2, $3) ON CONFLICT (dedupe_key) DO NOTHING`, c.ID, c.Note, c.NoteKey); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO conversation_events (conversation_id, kind, body, dedupe_key)
+			VALUES ($1, 'system', $2, $3) ON CONFLICT (dedupe_key) DO NOTHING`, c.ID, c.Note, c.NoteKey)
+		if err != nil {
 			return fmt.Errorf("transcript event: %w", err)
+		}
+		// A notify step tells the queue's supervisors, once: a retried
+		// save finds its transcript event already there.
+		if n, _ := res.RowsAffected(); n == 1 && c.NotifySupervisors {
+			if _, err := tx.ExecContext(ctx, `SELECT supervisor_event(
+				ARRAY(SELECT queue_id FROM conversations WHERE id = $1 AND queue_id IS NOT NULL), $1, agent_id, 'sla_notify',
+				jsonb_build_object('note', $2::text, 'state', state, 'queue_id', queue_id, 'agent_id', agent_id))
+				FROM conversations WHERE id = $1`, c.ID, c.Note); err != nil {
+				return fmt.Errorf("supervisor notice: %w", err)
+			}
 		}
 	}
 	if err := applyRoutingLabels(ctx, tx, c.ID, prevRuleID, c.Routing); err != nil {

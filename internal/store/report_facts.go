@@ -28,6 +28,8 @@ const (
 	FactTemplateSent  = "template_sent"     // an approved template sent (key: message id)
 	FactWindowExpired = "window_expired"    // the session became template_only (key: the workflow's event key)
 	FactSendFailed    = "send_failed"       // Twilio refused or failed a message (key: message id)
+	FactSLAMet        = "sla_met"           // a service-level target met in time (key: target/started; detail: target)
+	FactSLABreached   = "sla_breached"      // a service-level target missed (key: target/started; detail: target)
 )
 
 // Fact is one report fact of a conversation.
@@ -76,6 +78,33 @@ func conversationFacts(ctx context.Context, tx *sqlx.Tx, c domain.ConversationRe
 	}
 	for _, f := range facts {
 		f.At = at
+		if err := AddFact(ctx, tx, c.ID, f); err != nil {
+			return err
+		}
+	}
+	return slaFacts(ctx, tx, c)
+}
+
+// slaFacts records each service-level target that ended, met or breached:
+// once per target and cycle (a next-response cycle is named by its start).
+func slaFacts(ctx context.Context, tx *sqlx.Tx, c domain.ConversationRecord) error {
+	if c.SLA == nil {
+		return nil
+	}
+	for i, t := range c.SLA.Targets() {
+		if t == nil || (t.Status != domain.SLAMet && t.Status != domain.SLABreached) {
+			continue
+		}
+		name := domain.SLATargets[i]
+		f := Fact{Kind: FactSLABreached, Key: name + "/" + t.StartedAt.UTC().Format(time.RFC3339Nano), Detail: name}
+		at := t.DueAt
+		if t.Status == domain.SLAMet {
+			f.Kind = FactSLAMet
+			if t.MetAt != nil {
+				at = *t.MetAt
+			}
+		}
+		f.At = &at
 		if err := AddFact(ctx, tx, c.ID, f); err != nil {
 			return err
 		}

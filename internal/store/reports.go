@@ -55,6 +55,24 @@ type ConversationFigures struct {
 	TemplatesSent           int      `db:"templates_sent" json:"templates_sent"`
 	WindowExpiries          int      `db:"window_expiries" json:"window_expiries"`
 	FailedSends             int      `db:"failed_sends" json:"failed_sends"`
+	// Service-level targets that ended in the group's conversations, by
+	// target (each next-response cycle counts).
+	SLAMetFirstResponse      int `db:"sla_met_first_response" json:"-"`
+	SLAMetNextResponse       int `db:"sla_met_next_response" json:"-"`
+	SLAMetResolution         int `db:"sla_met_resolution" json:"-"`
+	SLABreachedFirstResponse int `db:"sla_breached_first_response" json:"-"`
+	SLABreachedNextResponse  int `db:"sla_breached_next_response" json:"-"`
+	SLABreachedResolution    int `db:"sla_breached_resolution" json:"-"`
+}
+
+// SLAMet is the met targets by name, for the JSON answer.
+func (f ConversationFigures) SLAMet() map[string]int {
+	return map[string]int{domain.SLAFirstResponse: f.SLAMetFirstResponse, domain.SLANextResponse: f.SLAMetNextResponse, domain.SLAResolution: f.SLAMetResolution}
+}
+
+// SLABreached is the breached targets by name, for the JSON answer.
+func (f ConversationFigures) SLABreached() map[string]int {
+	return map[string]int{domain.SLAFirstResponse: f.SLABreachedFirstResponse, domain.SLANextResponse: f.SLABreachedNextResponse, domain.SLAResolution: f.SLABreachedResolution}
 }
 
 // perConversation folds each conversation's report facts into one row:
@@ -80,7 +98,13 @@ const perConversation = `
 			count(*) FILTER (WHERE f.kind = 'message_out') AS messages_out,
 			count(*) FILTER (WHERE f.kind = 'template_sent') AS templates_sent,
 			count(*) FILTER (WHERE f.kind = 'window_expired') AS window_expiries,
-			count(*) FILTER (WHERE f.kind = 'send_failed') AS failed_sends
+			count(*) FILTER (WHERE f.kind = 'send_failed') AS failed_sends,
+			count(*) FILTER (WHERE f.kind = 'sla_met' AND f.detail = 'first_response') AS sla_met_first_response,
+			count(*) FILTER (WHERE f.kind = 'sla_met' AND f.detail = 'next_response') AS sla_met_next_response,
+			count(*) FILTER (WHERE f.kind = 'sla_met' AND f.detail = 'resolution') AS sla_met_resolution,
+			count(*) FILTER (WHERE f.kind = 'sla_breached' AND f.detail = 'first_response') AS sla_breached_first_response,
+			count(*) FILTER (WHERE f.kind = 'sla_breached' AND f.detail = 'next_response') AS sla_breached_next_response,
+			count(*) FILTER (WHERE f.kind = 'sla_breached' AND f.detail = 'resolution') AS sla_breached_resolution
 		FROM cand JOIN conversations c ON c.id = cand.id
 		LEFT JOIN report_facts f ON f.conversation_id = c.id
 		GROUP BY c.id
@@ -136,7 +160,13 @@ func (s *Store) ConversationReport(ctx context.Context, q ReportQuery) ([]Conver
 		COALESCE(sum(messages_out), 0) AS messages_out,
 		COALESCE(sum(templates_sent), 0) AS templates_sent,
 		COALESCE(sum(window_expiries), 0) AS window_expiries,
-		COALESCE(sum(failed_sends), 0) AS failed_sends
+		COALESCE(sum(failed_sends), 0) AS failed_sends,
+		COALESCE(sum(sla_met_first_response), 0) AS sla_met_first_response,
+		COALESCE(sum(sla_met_next_response), 0) AS sla_met_next_response,
+		COALESCE(sum(sla_met_resolution), 0) AS sla_met_resolution,
+		COALESCE(sum(sla_breached_first_response), 0) AS sla_breached_first_response,
+		COALESCE(sum(sla_breached_next_response), 0) AS sla_breached_next_response,
+		COALESCE(sum(sla_breached_resolution), 0) AS sla_breached_resolution
 	FROM measured GROUP BY group_id ORDER BY group_id COLLATE "C" NULLS LAST`
 	out := []ConversationFigures{}
 	err := s.db.SelectContext(ctx, &out, query, q.From, q.To, scopeArray(q.QueueIDs))

@@ -36,6 +36,7 @@ type scriptConv struct {
 	replies    []time.Duration // agent messages (the agent holding it then)
 	templates  []time.Duration // agent template messages
 	inbound    []time.Duration // further customer messages
+	notes      []time.Duration // internal notes (the holder's, else the admin's)
 	failFirst  bool            // the first reply is refused by Twilio
 	failStatus bool            // the first template fails later (status callback)
 	expireAt   time.Duration   // the window closes (0: never)
@@ -202,6 +203,17 @@ func (f *dayFixture) script(i int, c scriptConv) {
 				return err
 			}
 			return nil
+		})
+	}
+	for n, d := range c.notes {
+		noteID := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "%s/note/%d", id, n)).String()
+		f.at(c.start.Add(d), "note", func() error {
+			author := domain.AuthorAdmin
+			if a := holder(d); a != "" && d >= c.assignedAt {
+				author = domain.AgentAuthor(f.agents[a])
+			}
+			_, err := f.st.CreateNote(f.ctx, domain.Message{ID: noteID, ConversationID: id, Author: author, Body: "note"})
+			return err
 		})
 	}
 	for n, d := range c.replies {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -28,9 +29,9 @@ type QueueOverview struct {
 	OldestQueuedAt    *time.Time `json:"oldest_queued_at" db:"oldest_queued_at"`
 	OldestWaitSeconds int64      `json:"oldest_wait_seconds" db:"-"`
 	Assigned          int        `json:"assigned" db:"assigned"`
-	// ServiceLevelBreaches counts the queue's open conversations past a
-	// service-level deadline: 0 until service-level policies exist.
-	ServiceLevelBreaches int `json:"service_level_breaches" db:"-"`
+	// ServiceLevelBreaches counts the queue's open conversations with a
+	// breached service-level target (docs/service-levels.md).
+	ServiceLevelBreaches int `json:"service_level_breaches" db:"service_level_breaches"`
 }
 
 // AgentOverview is one agent of the supervisor's live view.
@@ -53,7 +54,14 @@ const (
 	RiskWaiting       = "waiting_too_long"
 	RiskWindowClosing = "window_closing"
 	RiskNoAgentReply  = "no_agent_reply"
+	RiskSLAWarned     = "sla_warned"   // a service-level target is about to be missed
+	RiskSLABreached   = "sla_breached" // a service-level target was missed
 )
+
+// slaBreached is true for a conversation (c) with a breached target: the
+// sla column holds each target as an object with its status.
+const slaBreached = `EXISTS (SELECT 1 FROM jsonb_each(COALESCE(c.sla, '{}')) t
+	WHERE jsonb_typeof(t.value) = 'object' AND t.value->>'status' = 'breached')`
 
 // AtRisk is an open conversation a supervisor should look at, and why.
 type AtRisk struct {
@@ -67,6 +75,8 @@ type AtRisk struct {
 	WindowExpires  *time.Time `json:"window_expires_at" db:"window_expires_at"`
 	// Detail says it in words: "waiting 12m0s (threshold 5m0s)".
 	Detail string `json:"detail" db:"-"`
+	// targets are the service-level targets of an sla_ reason.
+	Targets pq.StringArray `json:"-" db:"targets"`
 }
 
 // RiskThresholds decide what is at risk.
@@ -111,9 +121,10 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 		SELECT q.id, q.name,
 			count(c.id) FILTER (WHERE c.state = 'queued') AS waiting,
 			min(c.queued_at) FILTER (WHERE c.state = 'queued') AS oldest_queued_at,
-			count(c.id) FILTER (WHERE c.state = 'assigned') AS assigned
+			count(c.id) FILTER (WHERE c.state = 'assigned') AS assigned,
+			count(c.id) FILTER (WHERE `+slaBreached+`) AS service_level_breaches
 		FROM queues q
-		LEFT JOIN conversations c ON c.queue_id = q.id AND c.state IN ('queued', 'assigned')
+		LEFT JOIN conversations c ON c.queue_id = q.id AND c.state <> 'closed'
 		WHERE ($1::uuid[] IS NULL OR q.id = ANY($1))
 		GROUP BY q.id, q.name ORDER BY q.name`, scope); err != nil {
 		return o, err
@@ -155,15 +166,25 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 			SELECT o.* FROM open o WHERE o.last_inbound_at IS NOT NULL AND NOT EXISTS (
 				SELECT 1 FROM messages m WHERE m.conversation_id = o.id AND m.direction = 'outbound'
 				AND m.created_at > o.last_inbound_at)
+		), sla AS (
+			-- Each warned or breached target, since its warning or due time.
+			SELECT o.id, o.state, o.queue_id, o.agent_id, o.profile_name, o.window_expires_at, t.key AS target,
+				t.value->>'status' AS status,
+				(CASE WHEN t.value->>'status' = 'breached' THEN t.value->>'due_at' ELSE t.value->>'warn_at' END)::timestamptz AS at
+			FROM open o, jsonb_each(COALESCE(o.sla, '{}')) t
+			WHERE jsonb_typeof(t.value) = 'object' AND t.value->>'status' IN ('warned', 'breached')
 		)
-		SELECT id, 'waiting_too_long' AS reason, state, queue_id, agent_id, profile_name, queued_at AS since, window_expires_at
+		SELECT id, 'waiting_too_long' AS reason, state, queue_id, agent_id, profile_name, queued_at AS since, window_expires_at, NULL::text[] AS targets
 			FROM open WHERE state = 'queued' AND queued_at < now() - make_interval(secs => $2)
 		UNION ALL
-		SELECT id, 'window_closing', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at
+		SELECT id, 'window_closing', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at, NULL
 			FROM unanswered WHERE mode = 'session' AND window_expires_at > now() AND window_expires_at < now() + make_interval(secs => $3)
 		UNION ALL
-		SELECT id, 'no_agent_reply', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at
+		SELECT id, 'no_agent_reply', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at, NULL
 			FROM unanswered WHERE state = 'assigned' AND last_inbound_at < now() - make_interval(secs => $4)
+		UNION ALL
+		SELECT id, 'sla_' || status, state, queue_id, agent_id, profile_name, min(at), window_expires_at, array_agg(target ORDER BY target)
+			FROM sla GROUP BY id, status, state, queue_id, agent_id, profile_name, window_expires_at
 		ORDER BY since, id`, scope, interval(th.Waiting), interval(th.WindowClosing), interval(th.NoAgentReply)); err != nil {
 		return o, err
 	}
@@ -191,6 +212,10 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 			r.Detail = "window closes in " + r.WindowExpires.Sub(o.At).Round(time.Second).String() + ", the customer's last message unanswered"
 		case RiskNoAgentReply:
 			r.Detail = "no agent reply for " + since.String() + " (threshold " + th.NoAgentReply.String() + ")"
+		case RiskSLAWarned:
+			r.Detail = "service level " + strings.Join(r.Targets, ", ") + " about to be missed (warned " + since.String() + " ago)"
+		case RiskSLABreached:
+			r.Detail = "service level " + strings.Join(r.Targets, ", ") + " missed " + since.String() + " ago"
 		}
 	}
 	return o, nil

@@ -23,19 +23,20 @@ type ExportSink interface {
 // holds one page of conversations and one message at a time.
 var exportPage = 100
 
-// ExportClosed streams the conversations closed in [from, to), oldest
-// close first, each with its messages, into sink. Conversations are read a
+// ExportClosed streams the conversations closed in [from, to) whose queue
+// is one of queues (nil: every conversation), oldest close first, each with its messages, into sink. Conversations are read a
 // page at a time (keyset on closed_at, id) and messages row by row, so the
 // memory used does not grow with the export.
-func (s *Store) ExportClosed(ctx context.Context, from, to time.Time, sink ExportSink) error {
+func (s *Store) ExportClosed(ctx context.Context, from, to time.Time, queues []string, sink ExportSink) error {
 	var after *domain.Conversation
 	for {
 		page := []domain.Conversation{}
 		q := `SELECT ` + conversationColumns + ` FROM conversations
-			WHERE state = 'closed' AND closed_at >= $1 AND closed_at < $2`
-		args := []any{from, to}
+			WHERE state = 'closed' AND closed_at >= $1 AND closed_at < $2
+				AND ($3::uuid[] IS NULL OR queue_id = ANY($3::uuid[]))`
+		args := []any{from, to, scopeArray(queues)}
 		if after != nil {
-			q += ` AND (closed_at, id) > ($3, $4)`
+			q += ` AND (closed_at, id) > ($4, $5)`
 			args = append(args, *after.ClosedAt, after.ID)
 		}
 		q += ` ORDER BY closed_at, id LIMIT ` + strconv.Itoa(exportPage)

@@ -59,12 +59,15 @@ func TestExportClosedPages(t *testing.T) {
 		if i == 4 {
 			c.closeAt = 0 // still open: not exported
 		}
+		if i == 5 {
+			c.queue = "support" // outside a sales supervisor's scope
+		}
 		f.script(i, c)
 	}
 	f.play()
 	defer store.SetExportPage(store.SetExportPage(2))
 	sink := &collectSink{t: t, msgs: map[string][]string{}}
-	if err := f.st.ExportClosed(f.ctx, day, day.Add(24*time.Hour), sink); err != nil {
+	if err := f.st.ExportClosed(f.ctx, day, day.Add(24*time.Hour), nil, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(sink.convs) != 6 || sink.open {
@@ -91,5 +94,25 @@ func TestExportClosedPages(t *testing.T) {
 		if !slices.Equal(ids, sink.msgs[c.ID]) || len(ids) == 0 || string(a) != string(b) {
 			t.Errorf("conversation %s: exported %v, transcript %v", c.ID, sink.msgs[c.ID], ids)
 		}
+	}
+	// A queue scope exports only the conversations of those queues.
+	for queue, want := range map[string]int{"sales": 5, "support": 1} {
+		scoped := &collectSink{t: t, msgs: map[string][]string{}}
+		if err := f.st.ExportClosed(f.ctx, day, day.Add(24*time.Hour), []string{f.queues[queue]}, scoped); err != nil {
+			t.Fatal(err)
+		}
+		if len(scoped.convs) != want {
+			t.Errorf("export scoped to %s: %d conversations, want %d", queue, len(scoped.convs), want)
+		}
+		for _, c := range scoped.convs {
+			if c.QueueID == nil || *c.QueueID != f.queues[queue] {
+				t.Errorf("export scoped to %s has conversation %s of queue %v", queue, c.ID, c.QueueID)
+			}
+		}
+	}
+	// A supervisor of no queue exports nothing.
+	none := &collectSink{t: t, msgs: map[string][]string{}}
+	if err := f.st.ExportClosed(f.ctx, day, day.Add(24*time.Hour), []string{}, none); err != nil || len(none.convs) != 0 {
+		t.Fatalf("export scoped to no queue: %d conversations, %v", len(none.convs), err)
 	}
 }

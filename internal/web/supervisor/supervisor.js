@@ -170,7 +170,7 @@ function render() {
 }
 
 function reasonText(r) {
-  return { waiting_too_long: "Waiting too long", window_closing: "Window closing", no_agent_reply: "No agent reply" }[r] || r;
+  return { waiting_too_long: "Waiting too long", window_closing: "Window closing", no_agent_reply: "No agent reply", sla_warned: "Service level warned", sla_breached: "Service level missed" }[r] || r;
 }
 
 // ---------- a conversation ----------
