@@ -103,7 +103,7 @@ func TestServiceLevelsThroughTheStack(t *testing.T) {
 	eventually(t, 20*time.Second, "the breach event and its escalation step", func() bool {
 		evs := s.conversationEvents(conv.ID)
 		return countEvents(evs, "Service level: first_response was missed") == 1 &&
-			countEvents(evs, "Escalation (first_response, breach): agent "+ada.ID+" notified") == 1
+			countEvents(evs, "Escalation (first_response, breach): agent "+ada.ID+" and the queue's supervisors notified") == 1
 	})
 	eventually(t, 10*time.Second, "sla_breach for ada", func() bool {
 		return s.agentEventCount(ada.ID, conv.ID, domain.EventSLABreach) == 1
