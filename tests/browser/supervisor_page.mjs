@@ -94,6 +94,9 @@ try {
   await page.keyboard.press("Enter");
   await page.waitForFunction((t) => [...document.querySelectorAll("#transcript .msg.note")].some((li) => li.textContent.includes(t)), NOTE);
   await page.waitForSelector(".plot svg rect");
+  // The daily plots come from the reports API (a supervisor's scope).
+  await page.waitForSelector("#plot-csat svg");
+  await page.waitForSelector("#plot-sl svg");
   await page.screenshot({ path: path.join(OUT, "supervisor.png"), fullPage: true });
   step("note");
   await page.click("#close-btn");

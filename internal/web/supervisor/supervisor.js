@@ -97,6 +97,8 @@ async function signIn(token) {
   render();
   startStream();
   S.timer = setInterval(() => scheduleRefresh(0), 10000);
+  refreshDaily();
+  S.dailyTimer = setInterval(refreshDaily, 5 * 60 * 1000);
   return true;
 }
 
@@ -104,6 +106,7 @@ function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   if (S.stream) S.stream.abort();
   clearInterval(S.timer);
+  clearInterval(S.dailyTimer);
   S.token = ""; S.overview = null; S.current = null;
   $("app-view").hidden = true;
   $("me-bar").hidden = true;
@@ -315,6 +318,42 @@ function plots() {
   barChart($("plot-waits"), histogram(o.distributions.waiting_seconds), "Current waits");
   barChart($("plot-handle"), histogram(o.distributions.handle_seconds), "Queue to close times");
   barChart($("plot-load"), o.agents.map((a) => ({ label: a.name, value: a.load })), "Load per agent");
+}
+
+// ---------- daily plots: the last 14 days from the reports API ----------
+
+// refreshDaily plots CSAT and the first-response service level per day,
+// from the same figures as the reports (a supervisor's queues only). Days
+// are the workstreams' own; groups of one day in several zones are merged.
+async function refreshDaily() {
+  const to = new Date();
+  const from = new Date(to.getTime() - 14 * 86400000);
+  let rep;
+  try {
+    rep = await api("GET", "/api/v1/reports/conversations?group_by=day&from=" + encodeURIComponent(from.toISOString()) +
+      "&to=" + encodeURIComponent(to.toISOString()));
+  } catch (e) {
+    return; // the live view goes on; the plots stay as they were
+  }
+  const days = new Map();
+  for (const r of (rep && rep.data) || []) {
+    const day = (r.group && r.group.day) || "";
+    const d = days.get(day) || { csatSum: 0, csatN: 0, met: 0, breached: 0 };
+    if (r.csat_avg != null && r.csat_responses) {
+      d.csatSum += r.csat_avg * r.csat_responses;
+      d.csatN += r.csat_responses;
+    }
+    d.met += (r.sla_met && r.sla_met.first_response) || 0;
+    d.breached += (r.sla_breached && r.sla_breached.first_response) || 0;
+    days.set(day, d);
+  }
+  const sorted = [...days.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  barChart($("plot-csat"), sorted.map(([day, d]) => ({
+    label: day.slice(5), value: d.csatN ? Math.round((d.csatSum / d.csatN) * 10) / 10 : 0,
+  })), "CSAT average per day");
+  barChart($("plot-sl"), sorted.map(([day, d]) => ({
+    label: day.slice(5), value: d.met + d.breached ? Math.round((100 * d.met) / (d.met + d.breached)) : 0,
+  })), "First responses within their service level, per day (%)");
 }
 
 // ---------- live events ----------
