@@ -94,7 +94,7 @@ $(BIN)/temporal:
 # when a test or `switchboard dev --temporal=server` needs them.
 $(BIN)/temporal-server $(BIN)/temporal-sql-tool &:
 	@echo "building Temporal server $(TEMPORAL_SERVER_VERSION) and temporal-sql-tool into bin/ (first time only, about 6 minutes on 2 cores, 20 s to a minute with a warm Go build cache)..."
-	@set -e; tmp=$$(mktemp -d "$(BIN)/.go-install-XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
+	@set -e; mkdir -p $(BIN); tmp=$$(mktemp -d "$(BIN)/.go-install-XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
 	GOBIN="$$tmp" $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) \
 		go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION); \
 	mv "$$tmp/server" $(BIN)/temporal-server; mv "$$tmp/sql" $(BIN)/temporal-sql-tool

@@ -96,6 +96,10 @@ type goInstallTarget struct{ pkg, built, name string }
 // and a line every 30 s, then renames each binary into place so a
 // half-written binary is never visible.
 func goInstall(ctx context.Context, binDir string, out io.Writer, what, expect string, targets []goInstallTarget) error {
+	// A fresh checkout has no bin/ yet.
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return err
+	}
 	gobin, err := os.MkdirTemp(binDir, ".go-install-")
 	if err != nil {
 		return err
