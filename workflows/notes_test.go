@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/testsuite"
+
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/workflows"
 )
@@ -85,6 +87,77 @@ func TestNotesAreStoredNeverSent(t *testing.T) {
 	}
 	if last := w.saves[len(w.saves)-1]; last.CloseReason != "closed_by_supervisor" || last.ClosedBy != "supervisor:s1" {
 		t.Errorf("closed as %+v", last)
+	}
+	w.checkNoErrorLogs()
+}
+
+// Notes arriving in the same task as messages and sends, with
+// continue-as-new forced after each step: every note answered, stored
+// once, never handed to Twilio, and the count carried across runs.
+func TestNotesAcrossContinueAsNew(t *testing.T) {
+	workflows.ForceContinueAsNew(true)
+	defer workflows.ForceContinueAsNew(false)
+	w := newWorld(t)
+	w.assignOnEnqueue = agentA
+	var outcomes []*outcome
+	var last workflows.ConversationState
+	runs, err := w.chain(w.input(), 20, func(env *testsuite.TestWorkflowEnvironment, run int) {
+		env.RegisterDelayedCallback(func() {
+			switch run {
+			case 0:
+				env.SignalWorkflow(workflows.SignalInbound, customerMessage("SM1", "hello", env.Now()))
+			case 1:
+				outcomes = append(outcomes,
+					update(env, workflows.UpdateNote, workflows.NoteRequest{NoteID: "n-1", Author: "agent:" + agentA, Text: "first"}),
+					update(env, workflows.UpdateSend, workflows.SendRequest{MessageID: "r-1", Author: "agent:" + agentA, Text: "reply"}))
+				env.SignalWorkflow(workflows.SignalInbound, customerMessage("SM2", "again", env.Now()))
+			case 2:
+				env.SignalWorkflow(workflows.SignalInbound, customerMessage("SM3", "and again", env.Now()))
+				outcomes = append(outcomes,
+					update(env, workflows.UpdateNote, workflows.NoteRequest{NoteID: "n-2", Author: "supervisor:s1", Text: "second"}),
+					// n-1 redelivered after continue-as-new: answered, stored once.
+					update(env, workflows.UpdateNote, workflows.NoteRequest{NoteID: "n-1", Author: "agent:" + agentA, Text: "first"}))
+			case 3:
+				if v, err := env.QueryWorkflow(workflows.QueryState); err == nil {
+					_ = v.Get(&last)
+				}
+				env.SignalWorkflow(workflows.SignalClose, workflows.CloseRequest{Reason: "done", By: "operator"})
+			}
+		}, time.Second)
+	})
+	if err != nil {
+		t.Fatalf("after %d runs: %v", runs, err)
+	}
+	if runs < 4 {
+		t.Fatalf("only %d runs: continue-as-new was not forced", runs)
+	}
+	for i, o := range outcomes {
+		if !o.done || o.err != nil {
+			t.Errorf("update %d: done %v, err %v", i, o.done, o.err)
+		}
+	}
+	notes := map[string]int{}
+	for id, m := range w.messages {
+		if m.Note {
+			notes[id]++
+		}
+	}
+	if len(notes) != 2 || notes["n-1"] != 1 || notes["n-2"] != 1 {
+		t.Errorf("note rows %v, want n-1 and n-2 once each", notes)
+	}
+	for _, id := range []string{"n-1", "n-2"} {
+		if slices.Contains(w.sent, id) {
+			t.Errorf("note %s was handed to Twilio: %v", id, w.sent)
+		}
+	}
+	if w.countSent("r-1") != 1 {
+		t.Errorf("the reply was handed to Twilio %d times", w.countSent("r-1"))
+	}
+	if last.NoteCount != 3 || last.LastNoteBy != "agent:"+agentA {
+		t.Errorf("state after the notes: %d notes, last by %q (continue-as-new dropped the count?)", last.NoteCount, last.LastNoteBy)
+	}
+	if !slices.Equal(w.inbound, []string{"SM1", "SM2", "SM3"}) {
+		t.Errorf("recorded %v", w.inbound)
 	}
 	w.checkNoErrorLogs()
 }
