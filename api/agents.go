@@ -98,11 +98,7 @@ func (s *Server) listAgents(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAgent(c *fiber.Ctx) error {
-	a, err := s.agents.GetAgent(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(a)
+	return fetched(c, s.agents.GetAgent)
 }
 
 func (s *Server) updateAgent(c *fiber.Ctx) error {

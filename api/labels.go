@@ -56,19 +56,11 @@ func (s *Server) createLabel(c *fiber.Ctx) error {
 
 // listLabels serves the admin list and the agents' (the console's picker).
 func (s *Server) listLabels(c *fiber.Ctx) error {
-	ls, err := s.agentKit.ListLabels(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": ls})
+	return listed(c, s.agentKit.ListLabels)
 }
 
 func (s *Server) getLabel(c *fiber.Ctx) error {
-	l, err := s.agentKit.GetLabel(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
+	return fetched(c, s.agentKit.GetLabel)
 }
 
 func (s *Server) updateLabel(c *fiber.Ctx) error {
@@ -87,10 +79,7 @@ func (s *Server) updateLabel(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteLabel(c *fiber.Ctx) error {
-	if err := s.agentKit.DeleteLabel(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleted(c, s.agentKit.DeleteLabel)
 }
 
 type conversationLabelInput struct {

@@ -64,19 +64,11 @@ func (s *Server) createQueue(c *fiber.Ctx) error {
 }
 
 func (s *Server) listQueues(c *fiber.Ctx) error {
-	qs, err := s.queues.ListQueues(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": qs})
+	return listed(c, s.queues.ListQueues)
 }
 
 func (s *Server) getQueue(c *fiber.Ctx) error {
-	q, err := s.queues.GetQueue(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(q)
+	return fetched(c, s.queues.GetQueue)
 }
 
 func (s *Server) updateQueue(c *fiber.Ctx) error {
@@ -95,8 +87,5 @@ func (s *Server) updateQueue(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteQueue(c *fiber.Ctx) error {
-	if err := s.queues.DeleteQueue(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleted(c, s.queues.DeleteQueue)
 }

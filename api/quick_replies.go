@@ -96,19 +96,11 @@ func (s *Server) createQuickReply(c *fiber.Ctx) error {
 }
 
 func (s *Server) listQuickReplies(c *fiber.Ctx) error {
-	qs, err := s.agentKit.ListQuickReplies(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": qs})
+	return listed(c, s.agentKit.ListQuickReplies)
 }
 
 func (s *Server) getQuickReply(c *fiber.Ctx) error {
-	q, err := s.agentKit.GetQuickReply(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(q)
+	return fetched(c, s.agentKit.GetQuickReply)
 }
 
 // patchQuickReply merges the body onto the quick reply (patch.go's rules)
@@ -146,10 +138,7 @@ func (s *Server) patchQuickReply(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteQuickReply(c *fiber.Ctx) error {
-	if err := s.agentKit.DeleteQuickReply(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleted(c, s.agentKit.DeleteQuickReply)
 }
 
 // agentQuickReply is a quick reply as an agent gets it: with ?conversation_id=,

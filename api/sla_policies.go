@@ -68,19 +68,11 @@ func (s *Server) createSLAPolicy(c *fiber.Ctx) error {
 }
 
 func (s *Server) listSLAPolicies(c *fiber.Ctx) error {
-	ps, err := s.slaPolicies.ListSLAPolicies(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": ps})
+	return listed(c, s.slaPolicies.ListSLAPolicies)
 }
 
 func (s *Server) getSLAPolicy(c *fiber.Ctx) error {
-	p, err := s.slaPolicies.GetSLAPolicy(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return fetched(c, s.slaPolicies.GetSLAPolicy)
 }
 
 // patchSLAPolicy changes the fields present (see patch.go).
@@ -117,10 +109,7 @@ func (s *Server) patchSLAPolicy(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteSLAPolicy(c *fiber.Ctx) error {
-	if err := s.slaPolicies.DeleteSLAPolicy(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleted(c, s.slaPolicies.DeleteSLAPolicy)
 }
 
 // listConversationEvents lists the system events of a conversation's

@@ -63,19 +63,11 @@ func (s *Server) createTemplate(c *fiber.Ctx) error {
 }
 
 func (s *Server) listTemplates(c *fiber.Ctx) error {
-	ts, err := s.templates.ListTemplates(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": ts})
+	return listed(c, s.templates.ListTemplates)
 }
 
 func (s *Server) getTemplate(c *fiber.Ctx) error {
-	t, err := s.templates.GetTemplate(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(t)
+	return fetched(c, s.templates.GetTemplate)
 }
 
 func (s *Server) updateTemplate(c *fiber.Ctx) error {

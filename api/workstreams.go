@@ -103,19 +103,11 @@ func (s *Server) createWorkstream(c *fiber.Ctx) error {
 }
 
 func (s *Server) listWorkstreams(c *fiber.Ctx) error {
-	ws, err := s.workstreams.ListWorkstreams(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": ws})
+	return listed(c, s.workstreams.ListWorkstreams)
 }
 
 func (s *Server) getWorkstream(c *fiber.Ctx) error {
-	w, err := s.workstreams.GetWorkstream(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(w)
+	return fetched(c, s.workstreams.GetWorkstream)
 }
 
 // patchWorkstream changes the fields present (see patch.go); replace (PUT)
@@ -169,8 +161,5 @@ func (s *Server) writeWorkstream(c *fiber.Ctx, patch bool) error {
 }
 
 func (s *Server) deleteWorkstream(c *fiber.Ctx) error {
-	if err := s.workstreams.DeleteWorkstream(c.UserContext(), c.Params("id"), s.audit(c)); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.deleted(c, s.workstreams.DeleteWorkstream)
 }
