@@ -149,7 +149,7 @@ func (a *Campaigns) SendCampaignBatch(ctx context.Context, in CampaignBatchInput
 			continue
 		}
 		if r.State == domain.RecipientPending {
-			if at := c.Quiet.NextSendable(now, r.TimeZone); at.After(now) {
+			if at := c.Quiet.NextSendable(now, domain.RecipientZone(r.TimeZone, r.To)); at.After(now) {
 				if err := a.Store.FinishCampaignRecipient(ctx, c.ID, r.Seq, domain.RecipientOutcome{State: domain.RecipientPending, NotBefore: &at}); err != nil {
 					return out, err
 				}

@@ -178,3 +178,52 @@ func TestCampaignLetsConversationsGoFirst(t *testing.T) {
 		t.Fatal("not sent")
 	}
 }
+
+// TestQuietHoursAreTheRecipientsOwn: quiet hours around the present hour
+// in Paris (and not in UTC, the quiet hours' own zone) hold the French
+// recipient, whose zone comes from the number's calling code, until they
+// end, while the Japanese recipient (in Tokyo it is 7 or 8 hours later)
+// is sent to at once.
+func TestQuietHoursAreTheRecipientsOwn(t *testing.T) {
+	r := newCampaignRig(t, 0)
+	ctx := context.Background()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(paris)
+	start, end := now.Add(-30*time.Minute), now.Add(30*time.Minute)
+	q := &domain.QuietHours{Start: start.Format("15:04"), End: end.Format("15:04"), TimeZone: "UTC"}
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	french, japanese := "+33612345601", "+81312345602"
+	rs := []domain.CampaignRecipient{{To: french, Variables: []string{"Ada"}}, {To: japanese, Variables: []string{"Kenji"}}}
+	c, _, err := r.st.CreateCampaign(ctx, store.NewCampaign{ID: uuid.NewString(), AccountID: r.accountID,
+		NumberID: r.numberID, TemplateID: uuid.NewString(), Name: "zones", TemplateName: "promo", Language: "fr",
+		Body: "Bonjour {{1}}", RatePerSecond: 50, QuietHours: q}, rs, store.Audit{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := r.batch(c.ID)
+	if r.sentTo(japanese) != 1 || r.sentTo(french) != 0 {
+		t.Fatalf("sent to Tokyo %d, to Paris %d: want 1 and 0", r.sentTo(japanese), r.sentTo(french))
+	}
+	wantEnd := time.Date(end.Year(), end.Month(), end.Day(), end.Hour(), end.Minute(), 0, 0, paris)
+	if out.Next != CampaignWait || !out.WaitUntil.Equal(wantEnd) {
+		t.Fatalf("batch %+v, want to wait until %v (the end of the quiet hours in Paris)", out, wantEnd)
+	}
+	var notBefore time.Time
+	if err := r.st.DB().Get(&notBefore, `SELECT not_before FROM campaign_recipients WHERE campaign_id = $1 AND to_e164 = $2 AND state = 'pending'`,
+		c.ID, french); err != nil {
+		t.Fatal(err)
+	}
+	if !notBefore.Equal(wantEnd) {
+		t.Fatalf("the French recipient is deferred to %v, want %v", notBefore, wantEnd)
+	}
+	// A zone given in the list wins over the number's: a French number
+	// said to be in Tokyo is not quiet now.
+	if z := domain.RecipientZone("Asia/Tokyo", french); z != "Asia/Tokyo" {
+		t.Fatalf("the list's zone lost to the number's: %s", z)
+	}
+}

@@ -67,13 +67,25 @@ type CampaignRecipient struct {
 	To        string   `json:"to"`
 	Variables []string `json:"variables"`
 	// TimeZone is the recipient's IANA zone for quiet hours; empty: the
-	// quiet hours' own zone.
+	// zone of the number's calling code (ZoneForNumber), else the quiet
+	// hours' own zone.
 	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// RecipientZone is the zone a recipient's quiet hours are read in: the
+// list's time_zone when it gives one, else the zone of the number's
+// calling code, else "" (the quiet hours' own zone).
+func RecipientZone(listZone, e164 string) string {
+	if listZone != "" {
+		return listZone
+	}
+	zone, _ := ZoneForNumber(e164)
+	return zone
 }
 
 // QuietHours are the hours of the recipient's day when nothing is sent:
 // from Start to End ("21:00" to "08:00" spans midnight), in the
-// recipient's time zone, else TimeZone.
+// recipient's time zone (RecipientZone), else TimeZone.
 type QuietHours struct {
 	Start    string `json:"start"`
 	End      string `json:"end"`
