@@ -19,6 +19,7 @@ import (
 type CampaignStore interface {
 	CampaignForSend(ctx context.Context, id string) (domain.CampaignSend, error)
 	NextCampaignRecipient(ctx context.Context, campaignID, accountID string) (domain.DueRecipient, bool, *time.Time, error)
+	InFlightCampaignRecipients(ctx context.Context, campaignID string) ([]domain.DueRecipient, error)
 	ClaimCampaignRecipient(ctx context.Context, campaignID string, seq int, prev *time.Time) (bool, error)
 	RecipientState(ctx context.Context, campaignID string, seq int) (string, error)
 	FinishCampaignRecipient(ctx context.Context, campaignID string, seq int, o domain.RecipientOutcome) error
@@ -119,7 +120,13 @@ func (a *Campaigns) SendCampaignBatch(ctx context.Context, in CampaignBatchInput
 		case domain.CampaignPaused:
 			out.Next = CampaignPaused
 			return out, nil
-		case domain.CampaignCancelled, domain.CampaignCompleted:
+		case domain.CampaignCancelled:
+			out.Next = CampaignDone
+			if err := a.settleCancelled(ctx, c); err != nil {
+				return out, err
+			}
+			return out, a.Store.EndCampaign(ctx, c.ID)
+		case domain.CampaignCompleted:
 			out.Next = CampaignDone
 			return out, a.Store.EndCampaign(ctx, c.ID)
 		case domain.CampaignScheduled:
@@ -196,6 +203,40 @@ func (a *Campaigns) SendCampaignBatch(ctx context.Context, in CampaignBatchInput
 		out.Sent++
 	}
 	return out, nil
+}
+
+// settleCancelled gives every recipient of a cancelled campaign whose send
+// is in flight (claimed, never finished: an ambiguous failure, a worker
+// that died) its outcome before the campaign ends: sent when Twilio
+// created the message (the status callback or the lookup says so), else
+// skipped with reason cancelled. Nothing is sent any more; the pending
+// ones are skipped by EndCampaign. No recipient is left sending.
+func (a *Campaigns) settleCancelled(ctx context.Context, c domain.CampaignSend) error {
+	rs, err := a.Store.InFlightCampaignRecipients(ctx, c.ID)
+	if err != nil || len(rs) == 0 {
+		return err
+	}
+	creds, err := a.Credentials.Credentials(ctx, c.AccountID)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			return temporal.NewNonRetryableApplicationError("account is gone", ErrTypeConfig, err)
+		}
+		return err
+	}
+	for _, r := range rs {
+		done, err := a.resolveClaim(ctx, c, r, creds)
+		if err != nil {
+			return err
+		}
+		if done {
+			continue
+		}
+		o := domain.RecipientOutcome{State: domain.RecipientSkipped, Reason: "cancelled"}
+		if err := a.Store.FinishCampaignRecipient(ctx, c.ID, r.Seq, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *Campaigns) skip(ctx context.Context, campaignID string, r domain.DueRecipient) error {

@@ -227,3 +227,84 @@ func TestQuietHoursAreTheRecipientsOwn(t *testing.T) {
 		t.Fatalf("the list's zone lost to the number's: %s", z)
 	}
 }
+
+// TestCancelSettlesSendsInFlight: a campaign cancelled while a send is in
+// flight (Twilio created the message but its answer never came back) and
+// another recipient's claim was left by a dead worker (nothing created)
+// ends with every recipient settled: the first sent (found on Twilio),
+// the others skipped with reason cancelled, none pending or sending, and
+// nothing sent after the cancel.
+func TestCancelSettlesSendsInFlight(t *testing.T) {
+	r := newCampaignRig(t, 0)
+	ctx := context.Background()
+	id := r.campaign(4)
+	db := r.st.DB()
+	r.emu.InjectFailure(emulator.Failure{To: recipientNumber(1), Count: 1, HoldAfterAccept: 3 * time.Second})
+	if _, err := db.Exec(`UPDATE campaign_recipients SET state = 'sending', claimed_at = now() WHERE campaign_id = $1 AND seq = 2`, id); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan CampaignBatchOutput, 1)
+	go func() { done <- r.batch(id) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var state string
+		if err := db.Get(&state, `SELECT state FROM campaign_recipients WHERE campaign_id = $1 AND seq = 1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if state == domain.RecipientSending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first recipient was never claimed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := r.st.SetCampaignStatus(ctx, id, []string{domain.CampaignRunning}, domain.CampaignCancelled, store.Audit{}); err != nil {
+		t.Fatal(err)
+	}
+	var out CampaignBatchOutput
+	select {
+	case out = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the batch did not end")
+	}
+	if out.Next != CampaignDone {
+		t.Fatalf("batch %+v, want done", out)
+	}
+	type row struct {
+		Seq    int     `db:"seq"`
+		State  string  `db:"state"`
+		Reason *string `db:"skip_reason"`
+		SID    *string `db:"twilio_sid"`
+	}
+	var rows []row
+	if err := db.Select(&rows, `SELECT seq, state, skip_reason, twilio_sid FROM campaign_recipients WHERE campaign_id = $1 ORDER BY seq`, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range rows {
+		switch {
+		case w.Seq == 1:
+			if w.State != domain.RecipientSent || w.SID == nil {
+				t.Errorf("recipient 1 (created on Twilio): %s, sid %v; want sent with its SID", w.State, w.SID)
+			}
+		case w.State != domain.RecipientSkipped || w.Reason == nil || *w.Reason != "cancelled":
+			t.Errorf("recipient %d: %s (%v), want skipped: cancelled", w.Seq, w.State, w.Reason)
+		}
+	}
+	for i := 1; i <= 4; i++ {
+		want := 0
+		if i == 1 {
+			want = 1
+		}
+		if got := r.sentTo(recipientNumber(i)); got != want {
+			t.Errorf("recipient %d got %d messages, want %d", i, got, want)
+		}
+	}
+	c, err := r.st.GetCampaign(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *c.Counts; got.Sent != 1 || got.Skipped != 3 || got.Pending != 0 || c.Status != domain.CampaignCancelled {
+		t.Fatalf("status %s, counts %+v", c.Status, got)
+	}
+}

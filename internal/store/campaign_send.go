@@ -60,6 +60,25 @@ func (s *Store) NextCampaignRecipient(ctx context.Context, campaignID, accountID
 	return r, true, nil, err
 }
 
+// InFlightCampaignRecipients returns a campaign's recipients whose send
+// was claimed and never finished (state sending), in list order: a
+// cancelled campaign resolves each before it ends.
+func (s *Store) InFlightCampaignRecipients(ctx context.Context, campaignID string) ([]domain.DueRecipient, error) {
+	var rs []domain.DueRecipient
+	err := s.db.SelectContext(ctx, &rs, `
+		SELECT seq, to_e164, variables, time_zone, state, claimed_at, '' AS skip
+		FROM campaign_recipients WHERE campaign_id = $1 AND state = 'sending' ORDER BY seq`, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if err := json.Unmarshal([]byte(rs[i].VarsJSON), &rs[i].Variables); err != nil {
+			return nil, err
+		}
+	}
+	return rs, nil
+}
+
 // ClaimCampaignRecipient marks a recipient as being sent to, before the
 // request leaves: a send that dies after this is resolved by looking,
 // never resent blindly. prev is nil for a pending recipient, else the
