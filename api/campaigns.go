@@ -41,6 +41,7 @@ type CampaignStore interface {
 	OptKeywords(ctx context.Context, workstreamID string) ([]store.OptKeyword, error)
 	MatchOptKeyword(ctx context.Context, numberID, body string) (store.OptKeyword, bool, error)
 	RecordCampaignReply(ctx context.Context, numberID, customer string) (id, name string, err error)
+	CampaignReplyLink(ctx context.Context, numberID, customer string) (*domain.CampaignLink, error)
 }
 
 // campaignInput is the JSON body of POST /api/v1/campaigns; a CSV upload

@@ -14,6 +14,23 @@ type OptOutSender interface {
 	Send(ctx context.Context, req twilio.SendRequest) (twilio.SendResult, error)
 }
 
+// linkCampaign attaches to a customer's message the campaign message it
+// may answer (the last one sent from the number to the customer within
+// domain.CampaignReplyWindow, not yet in a transcript), before the message
+// is stored in the inbox: a conversation it opens starts with that
+// message and names the campaign. A failed lookup only loses the link.
+func (s *Server) linkCampaign(ctx context.Context, msg *domain.InboundMessage) {
+	if s.campaigns == nil {
+		return
+	}
+	l, err := s.campaigns.CampaignReplyLink(ctx, msg.NumberID, msg.From)
+	if err != nil {
+		s.logger.Warn("looking up the campaign a message answers failed", "customer", domain.Mask(msg.From), "err", err)
+		return
+	}
+	msg.Campaign = l
+}
+
 // campaignInbound runs, behind the webhook's answer, what a customer
 // message means for campaigns: a reply to a campaign's message is counted
 // (replied), and a message that is an opt-out or opt-in keyword of the

@@ -105,6 +105,7 @@ func (s *Server) inboundWebhook(c *fiber.Ctx) error {
 	msg.NumberID = *target.NumberID
 	msg.ReceivedAt = time.Now().UTC()
 	wfID := workflows.ConversationID(msg.NumberID, msg.From)
+	s.linkCampaign(c.UserContext(), &msg)
 
 	ins, err := s.webhooks.InsertInbound(c.UserContext(), wfID, msg)
 	if err != nil {

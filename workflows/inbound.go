@@ -86,6 +86,7 @@ func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.Inbound
 
 	var results []domain.InboundResult
 	in := activities.RecordInboundInput{Conversation: c.record(), Messages: fresh}
+	in.Conversation.Campaign = c.campaignOpening(fresh)
 	if err := durably(ctx, a.RecordInbound, in, &results); err != nil {
 		c.logger.Error("recording inbound messages was refused", "error", err)
 		return nil, false
@@ -101,6 +102,27 @@ func (c *conversation) recordInbound(ctx workflow.Context, msgs []domain.Inbound
 		c.st.LastActivityAt = now
 	}
 	return added, refusedMedia
+}
+
+// campaignOpening is the campaign message a conversation the customer
+// opens answers: that of its first message that has one (the webhook
+// found it: domain.CampaignLink), taken when the conversation has no
+// message yet (a proactive start or an earlier message came first: the
+// transcript does not start with the campaign). It names the campaign on
+// the conversation; the store copies the message into the transcript.
+// Recorded with the messages: no command of its own. Histories from
+// before the link carry none and take nothing.
+func (c *conversation) campaignOpening(fresh []domain.InboundMessage) *domain.CampaignLink {
+	if c.st.InboundCount > 0 || c.st.OutboundCount > 0 || c.st.CampaignID != "" {
+		return nil
+	}
+	for _, m := range fresh {
+		if l := m.Campaign; l != nil && l.CampaignID != "" {
+			c.st.CampaignID, c.st.CampaignName = l.CampaignID, l.CampaignName
+			return l
+		}
+	}
+	return nil
 }
 
 // unseen drops the messages this conversation has just seen, and repeats

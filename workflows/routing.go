@@ -34,6 +34,9 @@ func (c *conversation) route(ctx workflow.Context, m domain.InboundMessage) {
 		// Only rules that test message.button_payload read it: histories
 		// recorded before the field existed route exactly as they did.
 		ButtonPayload: m.ButtonPayload(),
+		// Likewise campaign.id: "" for conversations that did not open as
+		// a campaign reply, and for every history from before it.
+		CampaignID: c.st.CampaignID,
 	}
 	d := domain.Route(c.settings.Rules, facts, def)
 	// Recorded with the next save, so that a what-if can replay it.

@@ -110,6 +110,11 @@ type ConversationState struct {
 	// EventSeq counts the events told to agents, so that each has a key
 	// that stays the same when the activity recording it runs twice.
 	EventSeq int `json:"event_seq,omitempty"`
+	// CampaignID and CampaignName name the campaign whose message the
+	// customer answered when they opened the conversation (routing rules
+	// may test campaign.id).
+	CampaignID   string `json:"campaign_id,omitempty"`
+	CampaignName string `json:"campaign_name,omitempty"`
 	// SLA is the conversation's service levels (PatchServiceLevels).
 	SLA *domain.ConversationSLA `json:"sla,omitempty"`
 	// SLASteps are the escalation steps taken, so that each runs once

@@ -92,6 +92,25 @@ type QuietHours struct {
 	TimeZone string `json:"time_zone"`
 }
 
+// CampaignReplyWindow is how long after a campaign message a customer's
+// message to the same number counts as its reply (counted replied, and a
+// conversation it opens starts with the campaign's message).
+const CampaignReplyWindow = 7 * 24 * time.Hour
+
+// CampaignLink is the campaign message a customer's message answers: the
+// last one sent from the number to that customer within
+// CampaignReplyWindow and not yet copied into a conversation.
+type CampaignLink struct {
+	CampaignID   string        `json:"campaign_id"`
+	CampaignName string        `json:"campaign_name"`
+	Seq          int           `json:"seq"`
+	SID          string        `json:"sid"`
+	Body         string        `json:"body"` // rendered with the recipient's variables
+	Template     *TemplateUse  `json:"template,omitempty"`
+	Status       MessageStatus `json:"status"` // its delivery as last reported
+	SentAt       time.Time     `json:"sent_at"`
+}
+
 // RowError is what is wrong with one recipient (row counts from 1: the
 // first recipient, or the CSV line after the header).
 type RowError struct {

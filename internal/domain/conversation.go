@@ -56,8 +56,12 @@ type Conversation struct {
 	ClosedBy        *string          `json:"closed_by,omitempty" db:"closed_by"`
 	CloseNotes      *string          `json:"close_notes,omitempty" db:"close_notes"`
 	Labels          LabelRefs        `json:"labels" db:"labels"`
-	CreatedAt       time.Time        `json:"created_at" db:"created_at"`
-	ClosedAt        *time.Time       `json:"closed_at" db:"closed_at"`
+	// CampaignID and CampaignName name the campaign whose message the
+	// customer answered when the conversation opened (nil: none).
+	CampaignID   *string    `json:"campaign_id" db:"campaign_id"`
+	CampaignName *string    `json:"campaign_name" db:"campaign_name"`
+	CreatedAt    time.Time  `json:"created_at" db:"created_at"`
+	ClosedAt     *time.Time `json:"closed_at" db:"closed_at"`
 }
 
 // ConversationWorkflowID is the one workflow per (number, customer).

@@ -17,6 +17,9 @@ const (
 	AuthorBot      = "bot"
 	AuthorSystem   = "system"
 	AuthorAdmin    = "admin"
+	// AuthorCampaign is a campaign's message copied into the conversation
+	// its recipient's reply opened.
+	AuthorCampaign = "campaign"
 )
 
 // MessageStatus is the delivery state of a message.
@@ -126,4 +129,8 @@ type InboundMessage struct {
 	Media       []Media           `json:"media,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"` // ButtonText, Latitude, Referral*, ...
 	ReceivedAt  time.Time         `json:"received_at"`
+	// Campaign is the campaign message this one may answer (found by the
+	// webhook: CampaignLink); a conversation this message opens starts
+	// with it.
+	Campaign *CampaignLink `json:"campaign,omitempty"`
 }

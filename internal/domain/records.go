@@ -33,6 +33,10 @@ type ConversationRecord struct {
 	// routed this conversation (recorded once; the what-if simulator
 	// replays it).
 	RoutingInput *RoutingInput
+	// Campaign, set on the record that opens a conversation answering a
+	// campaign message, names the campaign on the conversation and copies
+	// the campaign's message into its transcript, first (once).
+	Campaign *CampaignLink
 	// NotifySupervisors: the Note is an escalation's notify step, told
 	// to the supervisors of the conversation's queue (once, with the Note).
 	NotifySupervisors bool

@@ -18,6 +18,7 @@ type RoutingFacts struct {
 	MessageBody         string
 	ChannelE164         string
 	ButtonPayload       string // the tapped button's or list item's payload, "" for typed messages
+	CampaignID          string // the campaign the conversation answers, "" for none (campaign.id)
 }
 
 // RoutingDecision is the outcome of Route, kept on the conversation and shown
@@ -125,6 +126,8 @@ func conditionHolds(c *Condition, f *RoutingFacts, res *routeRegexps) bool {
 		fact, textField = f.MessageBody, true
 	case FieldMessageButtonPayload:
 		fact = f.ButtonPayload
+	case FieldCampaignID:
+		fact = f.CampaignID
 	default:
 		return false
 	}

@@ -17,7 +17,7 @@ const (
 
 // ConditionFields and ConditionOps are what a routing condition may test.
 var (
-	ConditionFields = []string{FieldCustomerE164, FieldCustomerCountryCode, FieldCustomerProfileName, FieldMessageBody, FieldChannelE164, FieldMessageButtonPayload}
+	ConditionFields = []string{FieldCustomerE164, FieldCustomerCountryCode, FieldCustomerProfileName, FieldMessageBody, FieldChannelE164, FieldMessageButtonPayload, FieldCampaignID}
 	ConditionOps    = []string{OpEq, OpNeq, OpPrefix, OpContains, OpMatches}
 )
 
@@ -77,6 +77,11 @@ func normalizeCondition(c *Condition) error {
 		c.Value = strings.TrimPrefix(strings.TrimSpace(c.Value), "+")
 		if !digitsRE.MatchString(c.Value) {
 			return Errorf(CodeInvalid, "customer.country_code values are 1 to 3 digits, such as 33 or 1")
+		}
+	case FieldCampaignID:
+		// Campaign ids are UUIDs, stored lower-case.
+		if c.Op == OpEq || c.Op == OpNeq {
+			c.Value = strings.ToLower(strings.TrimSpace(c.Value))
 		}
 	case FieldCustomerE164, FieldChannelE164:
 		switch c.Op {

@@ -102,6 +102,10 @@ const (
 	// the customer tapped (Twilio's ButtonPayload): compared exactly, it is
 	// an id, not text typed by a person.
 	FieldMessageButtonPayload = "message.button_payload"
+	// FieldCampaignID is the campaign whose message the customer answered
+	// when the conversation opened (CampaignLink): compared exactly, "" when
+	// the conversation did not start as a campaign reply.
+	FieldCampaignID = "campaign.id"
 
 	OpEq       = "eq"
 	OpNeq      = "neq"

@@ -231,8 +231,13 @@ func (s *Store) ApplyCampaignStatus(ctx context.Context, accountID, sid string, 
 		if cur.Delivery.Valid && oldRank >= newRank {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE campaign_recipients SET delivery = $3, updated_at = now()
-			WHERE campaign_id = $1 AND seq = $2 AND state = 'sent'`, cur.CampaignID, cur.Seq, string(status))
+		if _, err = tx.ExecContext(ctx, `UPDATE campaign_recipients SET delivery = $3, updated_at = now()
+			WHERE campaign_id = $1 AND seq = $2 AND state = 'sent'`, cur.CampaignID, cur.Seq, string(status)); err != nil {
+			return err
+		}
+		// Its copy in a reply's transcript follows.
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET status = $2, updated_at = now()
+			WHERE twilio_sid = $1 AND author = $3`, sid, string(status), domain.AuthorCampaign)
 		return err
 	})
 	return up, err
@@ -250,22 +255,82 @@ func markUndeliverable(ctx context.Context, db sqlx.ExecerContext, accountID, e1
 }
 
 // RecordCampaignReply marks the latest campaign message sent from number
-// to customer in the last 30 days as replied, once, and returns its
-// campaign's id and name ("" when the customer got none).
+// to customer within domain.CampaignReplyWindow as replied, once, and
+// returns its campaign's id and name ("" when the customer got none).
 func (s *Store) RecordCampaignReply(ctx context.Context, numberID, customer string) (id, name string, err error) {
 	err = s.db.QueryRowContext(ctx, `
 		WITH last AS (
 			SELECT r.campaign_id, r.seq FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
-			WHERE r.to_e164 = $2 AND r.state = 'sent' AND c.number_id = $1 AND r.sent_at > now() - interval '30 days'
+			WHERE r.to_e164 = $2 AND r.state = 'sent' AND c.number_id = $1 AND r.sent_at > now() - $3::interval
 			ORDER BY r.sent_at DESC LIMIT 1)
 		UPDATE campaign_recipients r SET replied_at = coalesce(r.replied_at, now()), updated_at = now()
 		FROM last, campaigns c
 		WHERE r.campaign_id = last.campaign_id AND r.seq = last.seq AND c.id = r.campaign_id
-		RETURNING c.id, c.name`, numberID, customer).Scan(&id, &name)
+		RETURNING c.id, c.name`, numberID, customer, replyWindow()).Scan(&id, &name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil
 	}
 	return id, name, err
+}
+
+// replyWindow is domain.CampaignReplyWindow as a PostgreSQL interval.
+func replyWindow() string {
+	return strconv.FormatInt(int64(domain.CampaignReplyWindow/time.Second), 10) + " seconds"
+}
+
+// CampaignReplyLink returns the campaign message a customer's message to
+// number answers: the last one sent from that number to that customer
+// within domain.CampaignReplyWindow, unless it is in a conversation's
+// transcript already (an earlier reply opened that conversation). nil:
+// none.
+func (s *Store) CampaignReplyLink(ctx context.Context, numberID, customer string) (*domain.CampaignLink, error) {
+	if !validUUID(numberID) {
+		return nil, nil
+	}
+	var row struct {
+		CampaignID   string     `db:"campaign_id"`
+		Name         string     `db:"name"`
+		Seq          int        `db:"seq"`
+		SID          string     `db:"twilio_sid"`
+		VarsJSON     string     `db:"variables"`
+		Body         string     `db:"body"`
+		TemplateName string     `db:"template_name"`
+		Language     string     `db:"language"`
+		ContentSID   string     `db:"content_sid"`
+		Delivery     string     `db:"delivery"`
+		SentAt       *time.Time `db:"sent_at"`
+	}
+	err := s.db.GetContext(ctx, &row, `
+		WITH last AS (
+			SELECT r.campaign_id, c.name, r.seq, r.twilio_sid, r.variables::text AS variables, c.body,
+				c.template_name, c.language, c.content_sid, coalesce(r.delivery, 'sent') AS delivery, r.sent_at
+			FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+			WHERE r.to_e164 = $2 AND r.state = 'sent' AND c.number_id = $1 AND r.twilio_sid IS NOT NULL
+			AND r.sent_at > now() - $3::interval
+			ORDER BY r.sent_at DESC LIMIT 1)
+		SELECT * FROM last WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.twilio_sid = last.twilio_sid)`,
+		numberID, customer, replyWindow())
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var vars []string
+	if err := json.Unmarshal([]byte(row.VarsJSON), &vars); err != nil {
+		return nil, err
+	}
+	body, err := domain.RenderTemplate(row.Body, vars)
+	if err != nil {
+		body = row.Body
+	}
+	l := &domain.CampaignLink{CampaignID: row.CampaignID, CampaignName: row.Name, Seq: row.Seq, SID: row.SID, Body: body,
+		Template: &domain.TemplateUse{Name: row.TemplateName, Language: row.Language, Variables: vars, ContentSID: row.ContentSID},
+		Status:   domain.MessageStatus(row.Delivery)}
+	if row.SentAt != nil {
+		l.SentAt = row.SentAt.UTC()
+	}
+	return l, nil
 }
 
 // RecipientState returns a recipient's state.

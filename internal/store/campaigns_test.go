@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -111,4 +113,105 @@ func hex32(c string) string {
 		s += c
 	}
 	return s
+}
+
+// TestCampaignReplyLinkFindsTheLastCampaignMessage: a customer's message
+// answers the last campaign message sent to them from that number within
+// domain.CampaignReplyWindow (rendered, with its template and delivery),
+// never one sent from another number, one older than the window, a failed
+// one, or one already copied into a conversation's transcript.
+func TestCampaignReplyLinkFindsTheLastCampaignMessage(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	acc, err := st.CreateAccount(ctx, store.NewAccount{Name: "A", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthTokenEnc: "x",
+		Numbers: []store.NewNumber{{Name: "n", E164: "+14155550100"}, {Name: "m", E164: "+14155550101"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	num, other := acc.Numbers[0], acc.Numbers[1]
+	a, b := "+33612340001", "+33612340002"
+	newCampaign := func(name string) domain.Campaign {
+		t.Helper()
+		c, _, err := st.CreateCampaign(ctx, store.NewCampaign{ID: uuid.NewString(), AccountID: acc.ID, NumberID: num.ID,
+			TemplateID: uuid.NewString(), Name: name, TemplateName: "promo", Language: "fr", Body: "Bonjour {{1}}", RatePerSecond: 1},
+			[]domain.CampaignRecipient{{To: a, Variables: []string{"Ada"}}, {To: b, Variables: []string{"Bob"}}}, store.Audit{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	older, newer := newCampaign("winter"), newCampaign("spring")
+	finish := func(c domain.Campaign, seq int, sid string, state string, ago time.Duration) {
+		t.Helper()
+		if err := st.FinishCampaignRecipient(ctx, c.ID, seq, domain.RecipientOutcome{State: state, SID: sid, Delivery: domain.StatusSent}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`UPDATE campaign_recipients SET sent_at = now() - $3::interval WHERE campaign_id = $1 AND seq = $2`,
+			c.ID, seq, fmt.Sprintf("%d seconds", int(ago.Seconds()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish(older, 1, "SM"+hex32("1"), domain.RecipientSent, 3*24*time.Hour)
+	finish(newer, 1, "SM"+hex32("2"), domain.RecipientSent, time.Hour)
+	finish(older, 2, "SM"+hex32("3"), domain.RecipientSent, domain.CampaignReplyWindow+time.Hour)
+	finish(newer, 2, "SM"+hex32("4"), domain.RecipientFailed, time.Hour)
+	if up, err := st.ApplyCampaignStatus(ctx, acc.ID, "SM"+hex32("2"), domain.StatusRead, 0); err != nil || !up.Known {
+		t.Fatal(up, err)
+	}
+
+	l, err := st.CampaignReplyLink(ctx, num.ID, a)
+	if err != nil || l == nil {
+		t.Fatal(l, err)
+	}
+	if l.CampaignID != newer.ID || l.CampaignName != "spring" || l.Seq != 1 || l.SID != "SM"+hex32("2") || l.Body != "Bonjour Ada" ||
+		l.Status != domain.StatusRead || l.Template == nil || l.Template.Name != "promo" || len(l.Template.Variables) != 1 ||
+		time.Since(l.SentAt) < 59*time.Minute || time.Since(l.SentAt) > 61*time.Minute {
+		t.Fatalf("link %+v", *l)
+	}
+	for _, c := range []struct{ number, to, why string }{
+		{other.ID, a, "another number"}, {num.ID, b, "older than the window, or failed"}, {num.ID, "+33612340003", "no campaign message"},
+	} {
+		if l, err := st.CampaignReplyLink(ctx, c.number, c.to); err != nil || l != nil {
+			t.Errorf("%s: link %+v (%v)", c.why, l, err)
+		}
+	}
+
+	// Copied into the transcript of the conversation the reply opened:
+	// the link is not found again.
+	conv := domain.ConversationRecord{ID: uuid.NewString(), WorkflowID: "conv:x", AccountID: acc.ID, NumberID: num.ID,
+		CustomerE164: a, State: domain.StateQueued, Mode: domain.ModeSession, Campaign: l}
+	reply := domain.InboundMessage{MessageSID: "SM" + hex32("9"), AccountID: acc.ID, NumberID: num.ID, From: a, To: num.E164,
+		Body: "oui", ReceivedAt: time.Now()}
+	for range 2 { // a retried write copies nothing twice
+		if _, err := st.RecordInbound(ctx, conv, []domain.InboundMessage{reply}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := st.ListMessages(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[0].Author != domain.AuthorCampaign || msgs[0].Body != "Bonjour Ada" || msgs[1].Body != "oui" {
+		t.Fatalf("transcript %+v", msgs)
+	}
+	got, err := st.GetConversation(ctx, conv.ID)
+	if err != nil || got.CampaignID == nil || *got.CampaignID != newer.ID || got.CampaignName == nil || *got.CampaignName != "spring" {
+		t.Fatalf("conversation %+v (%v)", got, err)
+	}
+	if l, err := st.CampaignReplyLink(ctx, num.ID, a); err != nil || l != nil {
+		t.Fatalf("a campaign message already in a transcript was linked again: %+v (%v)", l, err)
+	}
+	// A delivery status after the copy moves the copy too.
+	if _, err := st.DB().Exec(`UPDATE campaign_recipients SET delivery = 'delivered' WHERE twilio_sid = $1`, "SM"+hex32("2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE messages SET status = 'delivered' WHERE twilio_sid = $1`, "SM"+hex32("2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApplyCampaignStatus(ctx, acc.ID, "SM"+hex32("2"), domain.StatusRead, 0); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := st.ListMessages(ctx, conv.ID); msgs[0].Status != domain.StatusRead {
+		t.Fatalf("the copy's status is %s after a read callback", msgs[0].Status)
+	}
 }

@@ -17,7 +17,8 @@ import (
 
 const conversationColumns = `id, workflow_id, account_id, number_id, customer_e164, profile_name,
 	workstream_id, queue_id, agent_id, state, mode, window_expires_at, routing, survey_score, bot_note,
-	sla, close_reason, closed_by, close_notes, created_at, closed_at, conversation_labels_json(id) AS labels`
+	sla, close_reason, closed_by, close_notes, created_at, closed_at, conversation_labels_json(id) AS labels,
+	campaign_id, campaign_name`
 
 // RecordInbound attaches inbound messages to their conversation, creating the
 // conversation and contact when needed, and marks their inbox rows
@@ -35,6 +36,11 @@ func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecor
 		}
 		if err := upsertConversation(ctx, tx, conv, s.stamp()); err != nil {
 			return err
+		}
+		if conv.Campaign != nil {
+			if err := recordCampaignOpening(ctx, tx, conv.ID, *conv.Campaign); err != nil {
+				return err
+			}
 		}
 		sids := make([]string, 0, len(msgs))
 		for _, m := range msgs {
@@ -63,6 +69,40 @@ func (s *Store) RecordInbound(ctx context.Context, conv domain.ConversationRecor
 		return err
 	})
 	return out, err
+}
+
+// recordCampaignOpening names the campaign on a conversation that a reply
+// to its message opened and copies that message into the transcript,
+// dated when it was sent (before the reply: the transcript starts with
+// it), with its delivery status and SID. Once: a retried write, or a
+// campaign message already in a transcript, changes nothing.
+func recordCampaignOpening(ctx context.Context, tx *sqlx.Tx, conversationID string, l domain.CampaignLink) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET campaign_id = $2, campaign_name = $3
+		WHERE id = $1 AND campaign_id IS NULL`, conversationID, l.CampaignID, l.CampaignName); err != nil {
+		return fmt.Errorf("name the campaign: %w", err)
+	}
+	var tmpl []byte
+	if l.Template != nil {
+		var err error
+		if tmpl, err = json.Marshal(l.Template); err != nil {
+			return err
+		}
+	}
+	status := l.Status
+	if status == "" {
+		status = domain.StatusSent
+	}
+	// The id derives from the SID: the same campaign message is one row.
+	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte("switchboard:campaign-message:"+l.SID)).String()
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO messages (id, conversation_id, direction, author, body, template, twilio_sid, status, created_at, updated_at)
+		VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $8)
+		ON CONFLICT DO NOTHING`,
+		id, conversationID, domain.AuthorCampaign, l.Body, tmpl, l.SID, string(status), l.SentAt)
+	if err != nil {
+		return fmt.Errorf("copy the campaign message: %w", err)
+	}
+	return nil
 }
 
 func insertInbound(ctx context.Context, tx *sqlx.Tx, conversationID string, m domain.InboundMessage) (domain.InboundResult, error) {

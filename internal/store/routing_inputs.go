@@ -19,12 +19,12 @@ func recordRoutingInput(ctx context.Context, tx *sqlx.Tx, conversationID string,
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO routing_inputs (conversation_id, workstream_id, rules_version, routed_at,
 			customer_e164, customer_country_code, profile_name, message_body, channel_e164,
-			default_queue_id, rule_id, rule_name, queue_id, button_payload)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			default_queue_id, rule_id, rule_name, queue_id, button_payload, campaign_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (conversation_id) DO NOTHING`,
 		conversationID, in.WorkstreamID, in.RulesVersion, in.RoutedAt,
 		f.CustomerE164, f.CustomerCountryCode, f.ProfileName, f.MessageBody, f.ChannelE164,
-		nullUUID(in.DefaultQueueID), nullUUID(in.RuleID), in.RuleName, nullUUID(in.QueueID), f.ButtonPayload)
+		nullUUID(in.DefaultQueueID), nullUUID(in.RuleID), in.RuleName, nullUUID(in.QueueID), f.ButtonPayload, f.CampaignID)
 	return err
 }
 
@@ -38,6 +38,7 @@ type routingInputRow struct {
 	ProfileName         string    `db:"profile_name"`
 	MessageBody         string    `db:"message_body"`
 	ButtonPayload       string    `db:"button_payload"`
+	CampaignID          string    `db:"campaign_id"`
 	ChannelE164         string    `db:"channel_e164"`
 	DefaultQueueID      string    `db:"default_queue_id"`
 	RuleID              string    `db:"rule_id"`
@@ -52,6 +53,7 @@ func (r routingInputRow) input() domain.RoutingInput {
 		Facts: domain.RoutingFacts{
 			CustomerE164: r.CustomerE164, CustomerCountryCode: r.CustomerCountryCode,
 			ProfileName: r.ProfileName, MessageBody: r.MessageBody, ChannelE164: r.ChannelE164, ButtonPayload: r.ButtonPayload,
+			CampaignID: r.CampaignID,
 		},
 		DefaultQueueID: r.DefaultQueueID, RuleID: r.RuleID, RuleName: r.RuleName, QueueID: r.QueueID,
 	}
@@ -78,7 +80,7 @@ func (s *Store) EachRoutingInput(ctx context.Context, workstreamID string, from,
 				customer_e164, customer_country_code, profile_name, message_body, channel_e164,
 				COALESCE(default_queue_id::text, '') AS default_queue_id,
 				COALESCE(rule_id::text, '') AS rule_id, rule_name,
-				COALESCE(queue_id::text, '') AS queue_id, button_payload
+				COALESCE(queue_id::text, '') AS queue_id, button_payload, campaign_id
 			FROM routing_inputs
 			WHERE workstream_id = $1 AND routed_at < $2
 				AND (routed_at, conversation_id) > ($3, $4::uuid)

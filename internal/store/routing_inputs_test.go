@@ -36,7 +36,8 @@ func TestRoutingInputIsRecordedOnceWithItsConversation(t *testing.T) {
 	in := domain.RoutingInput{
 		ConversationID: conv.ID, WorkstreamID: ws.ID, RulesVersion: 7, RoutedAt: at,
 		Facts: domain.RoutingFacts{CustomerE164: conv.CustomerE164, CustomerCountryCode: "33", ProfileName: "Marie",
-			MessageBody: "ma facture", ChannelE164: "+14155550100", ButtonPayload: "menu_billing"},
+			MessageBody: "ma facture", ChannelE164: "+14155550100", ButtonPayload: "menu_billing",
+			CampaignID: uuid.NewString()},
 		DefaultQueueID: q.ID, QueueID: q.ID,
 	}
 	// Every fact the rules can read is set, so that one the table does not
