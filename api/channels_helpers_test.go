@@ -150,5 +150,5 @@ func storeDeps(cfg config.Config, st *store.Store, box *secret.Box, logger *slog
 	return api.Deps{Config: cfg, Logger: logger, Box: box, Tokens: tokens,
 		Accounts: st, Workstreams: st, Queues: st, SLAPolicies: st, Agents: st, Templates: st, Audit: st,
 		Conversations: st, AgentAPI: st, AgentEvents: st, Webhooks: st, Customers: st, RoutingInputs: st,
-		Idempotency: st, Postgres: st, Distribution: distribution.New(st, nil, logger)}
+		Idempotency: st, Postgres: st, Reports: st, Distribution: distribution.New(st, nil, logger)}
 }

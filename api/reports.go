@@ -19,6 +19,7 @@ import (
 type ReportStore interface {
 	ConversationReport(ctx context.Context, q store.ReportQuery) ([]store.ConversationFigures, error)
 	AgentReport(ctx context.Context, q store.ReportQuery) ([]store.AgentFigures, error)
+	QueueActivity(ctx context.Context, q store.QueueActivityQuery) ([]store.QueueActivity, error)
 }
 
 // maxReportSpan bounds a report's interval: a year of facts is read in

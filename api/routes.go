@@ -123,6 +123,7 @@ func (s *Server) App() *fiber.App {
 	reports := protect(app, "/api/v1", s.requireSupervisor)
 	reports.Get("/reports/conversations", s.conversationsReport)
 	reports.Get("/reports/agents", s.agentsReport)
+	reports.Get("/reports/queue-activity", s.queueActivityReport)
 	reports.Get("/conversations/:id/transcript", s.conversationTranscript)
 	reports.Get("/exports/conversations", s.exportConversations) // NDJSON stream
 

@@ -28,7 +28,7 @@ var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|s
 
 // supervisorReportRoutes are the reports, transcript and export: a
 // supervisor's token (its queues) or an admin key, like /api/v1/supervisor/.
-var supervisorReportRoutes = regexp.MustCompile(`^/api/v1/(reports/[a-z]+|conversations/:id/transcript|exports/conversations)$`)
+var supervisorReportRoutes = regexp.MustCompile(`^/api/v1/(reports/[a-z-]+|conversations/:id/transcript|exports/conversations)$`)
 
 // securityAgentToken creates an agent through the admin API and returns its
 // token.

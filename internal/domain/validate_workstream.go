@@ -58,6 +58,9 @@ func NormalizeWorkstream(w *Workstream) error {
 	if err := ValidateOperatingHours(w.OperatingHours); err != nil {
 		return err
 	}
+	if err := ValidateSupervision(w.Supervision); err != nil {
+		return err
+	}
 	return normalizeBot(w.Bot)
 }
 

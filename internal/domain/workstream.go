@@ -44,6 +44,7 @@ type Workstream struct {
 	OperatingHours          *OperatingHours              `json:"operating_hours"` // nil = always open
 	Bot                     *Bot                         `json:"bot"`
 	SLAPolicyID             *string                      `json:"sla_policy_id"` // nil = no service levels
+	Supervision             *Supervision                 `json:"supervision"`   // nil = the global at-risk thresholds
 	Version                 int                          `json:"version"`       // bumped on every change
 	CreatedAt               time.Time                    `json:"created_at"`
 	UpdatedAt               time.Time                    `json:"updated_at"`

@@ -77,9 +77,14 @@ type AtRisk struct {
 	Detail string `json:"detail" db:"-"`
 	// targets are the service-level targets of an sla_ reason.
 	Targets pq.StringArray `json:"-" db:"targets"`
+	// thresholdMS is the threshold a waiting_too_long or no_agent_reply
+	// conversation crossed: its workstream's, else the global one.
+	ThresholdMS *int64 `json:"-" db:"threshold_ms"`
 }
 
-// RiskThresholds decide what is at risk.
+// RiskThresholds decide what is at risk. Waiting and NoAgentReply are the
+// global defaults: a conversation whose workstream has its own supervision
+// thresholds (domain.Supervision) is measured against those.
 type RiskThresholds struct {
 	// Waiting: queued longer than this.
 	Waiting time.Duration
@@ -156,8 +161,11 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 	// (an agent's, the bot's or an automated one) follows it.
 	if err := s.db.SelectContext(ctx, &o.AtRisk, `
 		WITH open AS (
-			SELECT c.*, last_in.at AS last_inbound_at
+			SELECT c.*, last_in.at AS last_inbound_at,
+				COALESCE(ws.supervision_wait_threshold_ms, ($2::float8 * 1000)::bigint) AS wait_ms,
+				COALESCE(ws.supervision_no_reply_after_ms, ($4::float8 * 1000)::bigint) AS no_reply_ms
 			FROM conversations c
+			LEFT JOIN workstreams ws ON ws.id = c.workstream_id
 			LEFT JOIN LATERAL (SELECT max(m.created_at) AS at FROM messages m
 				WHERE m.conversation_id = c.id AND m.direction = 'inbound') last_in ON true
 			WHERE c.state IN ('bot', 'queued', 'assigned')
@@ -174,16 +182,17 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 			FROM open o, jsonb_each(COALESCE(o.sla, '{}')) t
 			WHERE jsonb_typeof(t.value) = 'object' AND t.value->>'status' IN ('warned', 'breached')
 		)
-		SELECT id, 'waiting_too_long' AS reason, state, queue_id, agent_id, profile_name, queued_at AS since, window_expires_at, NULL::text[] AS targets
-			FROM open WHERE state = 'queued' AND queued_at < now() - make_interval(secs => $2)
+		SELECT id, 'waiting_too_long' AS reason, state, queue_id, agent_id, profile_name, queued_at AS since, window_expires_at,
+				NULL::text[] AS targets, wait_ms AS threshold_ms
+			FROM open WHERE state = 'queued' AND queued_at < now() - make_interval(secs => wait_ms / 1000.0)
 		UNION ALL
-		SELECT id, 'window_closing', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at, NULL
+		SELECT id, 'window_closing', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at, NULL, NULL
 			FROM unanswered WHERE mode = 'session' AND window_expires_at > now() AND window_expires_at < now() + make_interval(secs => $3)
 		UNION ALL
-		SELECT id, 'no_agent_reply', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at, NULL
-			FROM unanswered WHERE state = 'assigned' AND last_inbound_at < now() - make_interval(secs => $4)
+		SELECT id, 'no_agent_reply', state, queue_id, agent_id, profile_name, last_inbound_at, window_expires_at, NULL, no_reply_ms
+			FROM unanswered WHERE state = 'assigned' AND last_inbound_at < now() - make_interval(secs => no_reply_ms / 1000.0)
 		UNION ALL
-		SELECT id, 'sla_' || status, state, queue_id, agent_id, profile_name, min(at), window_expires_at, array_agg(target ORDER BY target)
+		SELECT id, 'sla_' || status, state, queue_id, agent_id, profile_name, min(at), window_expires_at, array_agg(target ORDER BY target), NULL
 			FROM sla GROUP BY id, status, state, queue_id, agent_id, profile_name, window_expires_at
 		ORDER BY since, id`, scope, interval(th.Waiting), interval(th.WindowClosing), interval(th.NoAgentReply)); err != nil {
 		return o, err
@@ -207,11 +216,11 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 		since := o.At.Sub(r.Since).Round(time.Second)
 		switch r.Reason {
 		case RiskWaiting:
-			r.Detail = "waiting " + since.String() + " (threshold " + th.Waiting.String() + ")"
+			r.Detail = "waiting " + since.String() + " (threshold " + r.threshold(th.Waiting).String() + ")"
 		case RiskWindowClosing:
 			r.Detail = "window closes in " + r.WindowExpires.Sub(o.At).Round(time.Second).String() + ", the customer's last message unanswered"
 		case RiskNoAgentReply:
-			r.Detail = "no agent reply for " + since.String() + " (threshold " + th.NoAgentReply.String() + ")"
+			r.Detail = "no agent reply for " + since.String() + " (threshold " + r.threshold(th.NoAgentReply).String() + ")"
 		case RiskSLAWarned:
 			r.Detail = "service level " + strings.Join(r.Targets, ", ") + " about to be missed (warned " + since.String() + " ago)"
 		case RiskSLABreached:
@@ -219,6 +228,14 @@ func (s *Store) SupervisorOverview(ctx context.Context, queues []string, th Risk
 		}
 	}
 	return o, nil
+}
+
+// threshold is the threshold the conversation crossed, else def.
+func (r AtRisk) threshold(def time.Duration) time.Duration {
+	if r.ThresholdMS == nil {
+		return def
+	}
+	return time.Duration(*r.ThresholdMS) * time.Millisecond
 }
 
 // interval is a Go duration in seconds, for make_interval.
