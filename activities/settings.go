@@ -13,6 +13,7 @@ type SettingsStore interface {
 	GetWorkstream(ctx context.Context, id string) (domain.Workstream, error)
 	ListRoutingRules(ctx context.Context, workstreamID string) ([]domain.RoutingRule, error)
 	GetSLAPolicy(ctx context.Context, id string) (domain.SLAPolicy, error)
+	GetTemplate(ctx context.Context, id string) (domain.Template, error)
 }
 
 // ConversationSettings is the snapshot of its workstream a conversation
@@ -67,4 +68,45 @@ func (a *Activities) LoadSettings(ctx context.Context, numberID string) (Convers
 		out.SLAPolicies = append(out.SLAPolicies, p)
 	}
 	return out, nil
+}
+
+// SurveyTemplateInput names the survey's template and the customer's
+// language.
+type SurveyTemplateInput struct {
+	TemplateID string
+	Language   string
+}
+
+// SurveyTemplate is the survey as a template message, or why there is
+// none (Template nil): the template was deleted, lost its approval or
+// takes variables since the workstream named it.
+type SurveyTemplate struct {
+	Template *domain.TemplateUse `json:",omitempty"`
+	Body     string              `json:",omitempty"`
+	Skipped  string              `json:",omitempty"`
+}
+
+// LoadSurveyTemplate reads the survey's template as it is now, in the
+// customer's language or the template's default (local activity): the
+// conversation sends it when it closes after the 24-hour window did.
+func (a *Activities) LoadSurveyTemplate(ctx context.Context, in SurveyTemplateInput) (SurveyTemplate, error) {
+	t, err := a.Settings.GetTemplate(ctx, in.TemplateID)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return SurveyTemplate{Skipped: "the survey template was deleted"}, nil
+	}
+	if err != nil {
+		return SurveyTemplate{}, finalError(err)
+	}
+	v, ok := t.Variant(in.Language)
+	switch {
+	case !ok:
+		return SurveyTemplate{Skipped: "the survey template has no variant for " + in.Language + " nor its default language"}, nil
+	case !v.Usable():
+		return SurveyTemplate{Skipped: "the survey template in " + v.Language + " is not approved (" + v.ApprovalStatus + ")"}, nil
+	}
+	body, err := domain.RenderTemplate(v.Body, nil)
+	if err != nil {
+		return SurveyTemplate{Skipped: "the survey template takes variables"}, nil
+	}
+	return SurveyTemplate{Template: &domain.TemplateUse{Name: t.Name, Language: v.Language, ContentSID: v.ContentSID}, Body: body}, nil
 }

@@ -136,9 +136,15 @@ func (s *Server) agentCustomerTranscript(c *fiber.Ctx) error {
 }
 
 // searchCustomers finds customers by name (WhatsApp's or the business's),
-// external id or digits of their number, most recently seen first.
+// external id or digits of their number, most recently seen first. An
+// admin key searches everything; a supervisor, the customers of the
+// conversations of its queues (requireSupervisor).
 func (s *Server) searchCustomers(c *fiber.Ctx) error {
 	limit, err := queryLimit(c)
+	if err != nil {
+		return err
+	}
+	sc, err := supervisorScope(c)
 	if err != nil {
 		return err
 	}
@@ -146,7 +152,7 @@ func (s *Server) searchCustomers(c *fiber.Ctx) error {
 	if utf8.RuneCountInString(q) > domain.MaxProfileField {
 		return invalid("q: at most %d characters", domain.MaxProfileField)
 	}
-	page, err := s.agentKit.SearchCustomers(c.UserContext(), store.CustomerSearch{Query: q, Limit: limit, Cursor: c.Query("cursor")})
+	page, err := s.agentKit.SearchCustomers(c.UserContext(), store.CustomerSearch{Query: q, Limit: limit, Cursor: c.Query("cursor"), QueueIDs: sc.StoreQueues()})
 	if err != nil {
 		return err
 	}

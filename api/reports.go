@@ -95,7 +95,11 @@ func (s *Server) conversationsReport(c *fiber.Ctx) error {
 	if !slices.Contains(store.GroupBys, groupBy) {
 		return invalid("group_by must be one of %s, got %q", strings.Join(store.GroupBys, ", "), groupBy)
 	}
-	figs, err := s.reports.ConversationReport(c.UserContext(), store.ReportQuery{From: from, To: to, GroupBy: groupBy, QueueIDs: sc.StoreQueues()})
+	labelID, err := s.labelFilter(c)
+	if err != nil {
+		return err
+	}
+	figs, err := s.reports.ConversationReport(c.UserContext(), store.ReportQuery{From: from, To: to, GroupBy: groupBy, QueueIDs: sc.StoreQueues(), LabelID: labelID})
 	if err != nil {
 		return err
 	}

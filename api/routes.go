@@ -126,6 +126,7 @@ func (s *Server) App() *fiber.App {
 	reports.Get("/reports/queue-activity", s.queueActivityReport)
 	reports.Get("/conversations/:id/transcript", s.conversationTranscript)
 	reports.Get("/exports/conversations", s.exportConversations) // NDJSON stream
+	reports.Get("/customers", s.searchCustomers)                 // contact search (customer_profiles.go)
 
 	// The admin API: an admin key.
 	admin := protect(app, "/api/v1", s.requireAdmin)
@@ -214,7 +215,6 @@ func (s *Server) App() *fiber.App {
 	admin.Get("/labels/:id", s.getLabel)
 	admin.Patch("/labels/:id", s.updateLabel)
 	admin.Delete("/labels/:id", s.deleteLabel)
-	admin.Get("/customers", s.searchCustomers)
 	agent.Get("/quick-replies", s.agentQuickReplies)
 	agent.Get("/labels", s.listLabels)
 	agent.Post("/conversations/:id/labels", s.agentAddLabel)

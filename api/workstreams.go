@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,6 +25,7 @@ type WorkstreamStore interface {
 	UpdateRoutingRule(ctx context.Context, workstreamID, ruleID string, r domain.RoutingRule, a store.Audit) (domain.RoutingRule, error)
 	ReorderRoutingRules(ctx context.Context, workstreamID string, ids []string, a store.Audit) ([]domain.RoutingRule, error)
 	DeleteRoutingRule(ctx context.Context, workstreamID, ruleID string, a store.Audit) error
+	GetTemplate(ctx context.Context, id string) (domain.Template, error)
 }
 
 // workstreamInput is the body of POST, PUT and (merged) PATCH: the
@@ -84,7 +86,44 @@ func (in workstreamInput) workstream() (domain.Workstream, error) {
 	if w.SLAPolicyID, err = optionalID("sla_policy_id", in.SLAPolicyID); err != nil {
 		return w, err
 	}
+	if sv := w.Survey; sv != nil && sv.TemplateID != nil {
+		if strings.TrimSpace(*sv.TemplateID) == "" {
+			sv.TemplateID = nil
+		} else if sv.TemplateID, err = optionalID("survey.template_id", sv.TemplateID); err != nil {
+			return w, err
+		}
+	}
 	return w, domain.NormalizeWorkstream(&w)
+}
+
+// checkSurveyTemplate checks the survey's template (sent when the window
+// has closed by the time the conversation closes): it exists, and its
+// variant in the workstream's language (or its default) is approved by
+// WhatsApp and takes no variables (nothing would fill them). Templates
+// are the deployment's, not an account's: there is no owner to compare.
+func (s *Server) checkSurveyTemplate(ctx context.Context, w domain.Workstream) error {
+	if w.Survey == nil || w.Survey.TemplateID == nil {
+		return nil
+	}
+	id := *w.Survey.TemplateID
+	t, err := s.workstreams.GetTemplate(ctx, id)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return domain.Errorf(domain.CodeTemplateInvalid, "survey.template_id: there is no template %s", id)
+	}
+	if err != nil {
+		return err
+	}
+	v, ok := t.Variant(w.Language)
+	if !ok {
+		return domain.Errorf(domain.CodeTemplateInvalid, "survey.template_id: template %q has no variant for %s or its default language (languages: %s)", t.Name, w.Language, strings.Join(t.Languages(), ", "))
+	}
+	if !v.Usable() {
+		return domain.Errorf(domain.CodeTemplateInvalid, "survey.template_id: template %q in %s is not approved by WhatsApp (status %s)", t.Name, v.Language, v.ApprovalStatus)
+	}
+	if _, err := domain.RenderTemplate(v.Body, nil); err != nil {
+		return domain.Errorf(domain.CodeTemplateInvalid, "survey.template_id: template %q (%s) must take no variables: %s", t.Name, v.Language, err.(*domain.Error).Message)
+	}
+	return nil
 }
 
 func (s *Server) createWorkstream(c *fiber.Ctx) error {
@@ -94,6 +133,9 @@ func (s *Server) createWorkstream(c *fiber.Ctx) error {
 	}
 	w, err := in.workstream()
 	if err != nil {
+		return err
+	}
+	if err := s.checkSurveyTemplate(c.UserContext(), w); err != nil {
 		return err
 	}
 	created, err := s.workstreams.CreateWorkstream(c.UserContext(), w, s.audit(c))
@@ -152,6 +194,9 @@ func (s *Server) writeWorkstream(c *fiber.Ctx, patch bool) error {
 	}
 	w, err := in.workstream()
 	if err != nil {
+		return err
+	}
+	if err := s.checkSurveyTemplate(c.UserContext(), w); err != nil {
 		return err
 	}
 	updated, err := s.workstreams.UpdateWorkstream(c.UserContext(), id, ifVersion, w, s.audit(c))

@@ -142,3 +142,41 @@ func TestWorkstreamValidationAPI(t *testing.T) {
 		t.Fatalf("a refused workstream was stored: %+v", lst.Data)
 	}
 }
+
+// TestWorkstreamSurveyTemplate: survey.template_id must name a template
+// whose variant for the workstream's language (or default) is approved
+// and takes no variables; it is kept, and null removes it.
+func TestWorkstreamSurveyTemplate(t *testing.T) {
+	t.Parallel()
+	a := newChanAPI(t)
+	template := func(name, body, status string) string {
+		var tpl domain.Template
+		a.do(http.MethodPost, "/api/v1/templates", map[string]any{"name": name, "category": "utility", "default_language": "fr-FR",
+			"variants": []map[string]any{{"language": "fr-FR", "body": body, "approval_status": status}}}, http.StatusCreated, &tpl)
+		return tpl.ID
+	}
+	good := template("csat_fr", "Une note de 1 à 5 pour notre échange ?", "approved")
+	pending := template("csat_pending", "Une note de 1 à 5 ?", "pending")
+	vars := template("csat_vars", "{{1}}, une note de 1 à 5 ?", "approved")
+	withTemplate := func(id any) map[string]any {
+		return map[string]any{"name": "Survey", "language": "fr-FR",
+			"survey": map[string]any{"enabled": true, "question": map[string]string{"fr-FR": "Une note ?"}, "timeout": "10m", "template_id": id}}
+	}
+	a.fails(http.MethodPost, "/api/v1/workstreams", withTemplate(uuid.NewString()), http.StatusUnprocessableEntity, "survey.template_id", "there is no template")
+	a.fails(http.MethodPost, "/api/v1/workstreams", withTemplate("nope"), http.StatusBadRequest, "survey.template_id")
+	a.fails(http.MethodPost, "/api/v1/workstreams", withTemplate(pending), http.StatusUnprocessableEntity, "not approved")
+	a.fails(http.MethodPost, "/api/v1/workstreams", withTemplate(vars), http.StatusUnprocessableEntity, "no variables")
+
+	var ws domain.Workstream
+	a.do(http.MethodPost, "/api/v1/workstreams", withTemplate(good), http.StatusCreated, &ws)
+	if ws.Survey == nil || ws.Survey.TemplateID == nil || *ws.Survey.TemplateID != good {
+		t.Fatalf("created %+v", ws.Survey)
+	}
+	// PATCH replaces the survey whole (patch.go).
+	a.fails(http.MethodPatch, "/api/v1/workstreams/"+ws.ID, map[string]any{"survey": withTemplate(pending)["survey"]}, http.StatusUnprocessableEntity, "not approved")
+	var got domain.Workstream
+	a.do(http.MethodPatch, "/api/v1/workstreams/"+ws.ID, map[string]any{"survey": withTemplate(nil)["survey"]}, http.StatusOK, &got)
+	if got.Survey == nil || got.Survey.TemplateID != nil || !got.Survey.Enabled {
+		t.Fatalf("template removed: %+v", got.Survey)
+	}
+}

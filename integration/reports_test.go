@@ -37,6 +37,9 @@ func TestReportsThroughTheStack(t *testing.T) {
 	s.customerSends(customerTwo, "Allô ?")
 	abandoned := s.openConversation(customerTwo, "the second conversation waiting", waitingInQueue)
 	s.agentSend(ada.Token, handled.ID, "Je regarde.")
+	var vip domain.Label
+	s.admin(http.MethodPost, "/api/v1/labels", map[string]any{"name": "VIP", "color": "#aa0000"}, http.StatusCreated, &vip)
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+handled.ID+"/labels", map[string]any{"label_id": vip.ID}, http.StatusOK, nil)
 	closed := func(id string) {
 		eventually(t, 30*time.Second, "conversation closed", func() bool {
 			var c domain.Conversation
@@ -117,8 +120,20 @@ func TestReportsThroughTheStack(t *testing.T) {
 		t.Fatalf("csv lines: %v", lines)
 	}
 
+	// label= (an id or a name): only the labelled conversation counts.
+	for _, label := range []string{"VIP", vip.ID} {
+		lq := url.Values{"from": q["from"], "to": q["to"], "group_by": q["group_by"], "label": {label}}
+		var lrep struct{ Data []reportRow }
+		s.admin(http.MethodGet, "/api/v1/reports/conversations?"+lq.Encode(), nil, http.StatusOK, &lrep)
+		if len(lrep.Data) != 1 || lrep.Data[0].Offered != 1 || lrep.Data[0].Handled != 1 || lrep.Data[0].Abandoned != 0 ||
+			!sameSeconds(lrep.Data[0].WaitSecondsP50, secs(wait)) {
+			t.Fatalf("label=%s: %s", label, mustJSON(lrep.Data))
+		}
+	}
+
 	// Bad parameters are 400 with a message that says what is wrong.
 	for query, want := range map[string]string{
+		"from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&label=nobody": "no label is named",
 		"to=2026-01-02T00:00:00Z":                                            "from is required",
 		"from=yesterday&to=2026-01-02T00:00:00Z":                             "from must be an RFC 3339 instant",
 		"from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z":                  "from must be before to",

@@ -26,9 +26,10 @@ import (
 // TestAgentSendsAFileTwilioFetches).
 var publicRoutes = regexp.MustCompile(`^(/twilio/whatsapp/:account_id/(inbound|status)|/healthz|/readyz|/openapi\.json|/console|/console/|/console/:asset|/supervisor|/supervisor/|/supervisor/:asset|/sim|/sim/\*|/media/:id/:expires/:signature)$`)
 
-// supervisorReportRoutes are the reports, transcript and export: a
-// supervisor's token (its queues) or an admin key, like /api/v1/supervisor/.
-var supervisorReportRoutes = regexp.MustCompile(`^/api/v1/(reports/[a-z-]+|conversations/:id/transcript|exports/conversations)$`)
+// supervisorReportRoutes are the reports, transcript, export and contact
+// search: a supervisor's token (its queues) or an admin key, like
+// /api/v1/supervisor/.
+var supervisorReportRoutes = regexp.MustCompile(`^/api/v1/(reports/[a-z-]+|conversations/:id/transcript|exports/conversations|customers)$`)
 
 // securityAgentToken creates an agent through the admin API and returns its
 // token.

@@ -271,3 +271,45 @@ func countNotes(msgs []domain.Message) int {
 	}
 	return n
 }
+
+// TestSupervisorSearchesCustomersOfItsQueues: GET /api/v1/customers?q=
+// answers a supervisor with the customers of its queues' conversations,
+// the admin key with everyone, and a plain agent with 403.
+func TestSupervisorSearchesCustomersOfItsQueues(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, temporalAddr)
+	queue := s.workstreamWith(domain.DistributionPush, nil)
+	var other domain.Queue
+	s.admin(http.MethodPost, "/api/v1/queues", map[string]any{"name": "elsewhere"}, http.StatusCreated, &other)
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	sup := s.newAgent("sue", domain.PresenceOffline, 2, queue)
+	far := s.newAgent("fred", domain.PresenceOffline, 1, other.ID)
+	for _, a := range []domain.Agent{sup, far} {
+		s.admin(http.MethodPatch, "/api/v1/agents/"+a.ID, map[string]any{"role": "supervisor"}, http.StatusOK, nil)
+	}
+	s.customerSends(customerOne, "Bonjour")
+	conv := s.openConversation(customerOne, "the conversation assigned to ada", assignedTo(ada.ID))
+
+	type hits struct {
+		Data []struct {
+			E164             string `json:"e164"`
+			Conversations    int    `json:"conversations"`
+			LastConversation string `json:"last_conversation_id"`
+		} `json:"data"`
+	}
+	q := "/api/v1/customers?q=" + url.QueryEscape(customerOne[3:])
+	var mine, theirs, all hits
+	s.agentDo(sup.Token, http.MethodGet, q, nil, http.StatusOK, &mine)
+	if len(mine.Data) != 1 || mine.Data[0].E164 != customerOne || mine.Data[0].Conversations != 1 || mine.Data[0].LastConversation != conv.ID {
+		t.Fatalf("the supervisor of the queue: %+v", mine)
+	}
+	s.agentDo(far.Token, http.MethodGet, q, nil, http.StatusOK, &theirs)
+	if len(theirs.Data) != 0 {
+		t.Fatalf("the supervisor of another queue found: %+v", theirs)
+	}
+	s.admin(http.MethodGet, q, nil, http.StatusOK, &all)
+	if len(all.Data) != 1 || all.Data[0].E164 != customerOne {
+		t.Fatalf("the admin key: %+v", all)
+	}
+	s.agentError(ada.Token, http.MethodGet, q, nil, http.StatusForbidden, domain.CodeForbidden)
+}

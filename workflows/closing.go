@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/switchboard/switchboard/activities"
 	"github.com/switchboard/switchboard/internal/domain"
 )
 
@@ -41,7 +42,8 @@ func (c *conversation) closeUpdate(ctx workflow.Context, req CloseRequest) (Conv
 
 // closeConversation runs the closing sequence: the closed message, wrap-up
 // (the agent's capacity stays held for the workstream's wrap-up time), the
-// survey when enabled and the window is open, then closed. A customer
+// survey when enabled (as free text while the window is open, as the
+// survey's template once it has closed), then closed. A customer
 // message during the sequence that is not a survey answer opens the next
 // conversation; capacity still held then is released at its time by this
 // run or, if it ends first, by the next one.
@@ -78,9 +80,17 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	c.save(ctx)
 	c.publish(ctx)
 
-	if talk && ws != nil && ws.Survey != nil && ws.Survey.Enabled && c.st.Mode == domain.ModeSession {
-		if q, ok := ws.SurveyQuestion(c.st.Language); ok {
-			c.runSurvey(ctx, q, ws.Survey.Timeout.D())
+	if talk && ws != nil && ws.Survey != nil && ws.Survey.Enabled {
+		switch {
+		case c.st.Mode == domain.ModeSession:
+			if q, ok := ws.SurveyQuestion(c.st.Language); ok {
+				c.runSurvey(ctx, ws.Survey.Timeout.D(), func() {
+					c.sendInternal(ctx, domain.AuthorSystem, q, nil)
+				})
+			}
+		case ws.Survey.TemplateID != nil &&
+			workflow.GetVersion(ctx, PatchSurveyTemplate, workflow.DefaultVersion, 1) == 1:
+			c.runTemplateSurvey(ctx, *ws.Survey.TemplateID, ws.Survey.Timeout.D())
 		}
 	}
 	if mustRelease && len(c.next) == 0 {
@@ -104,16 +114,39 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	return nil
 }
 
-// runSurvey asks for a 1–5 score and waits for it until the timeout. A
-// reply that is not a score ends the survey and opens the next conversation.
-func (c *conversation) runSurvey(ctx workflow.Context, question string, timeout time.Duration) {
+// runTemplateSurvey is the survey of a conversation that closes after its
+// 24-hour window did (PatchSurveyTemplate): the question goes as the
+// workstream's approved template, read as it is now; the customer's answer
+// reopens the window and is scored like any survey answer. A template that
+// cannot be sent any more (deleted, no longer approved) skips the survey,
+// as before the patch.
+func (c *conversation) runTemplateSurvey(ctx workflow.Context, templateID string, timeout time.Duration) {
+	var t activities.SurveyTemplate
+	in := activities.SurveyTemplateInput{TemplateID: templateID, Language: c.st.Language}
+	if err := durably(ctx, a.LoadSurveyTemplate, in, &t); err != nil || t.Template == nil {
+		c.logger.Warn("no survey: its template cannot be sent", "template_id", templateID, "skipped", t.Skipped, "error", err)
+		return
+	}
+	c.runSurvey(ctx, timeout, func() {
+		req := SendRequest{MessageID: c.newMessageID(), ConversationID: c.st.ConversationID, Author: domain.AuthorSystem,
+			Template: t.Template, TemplateBody: t.Body}
+		if _, err := c.queue(ctx, req); err != nil {
+			c.logger.Error("the survey template was refused", "error", err)
+		}
+	})
+}
+
+// runSurvey asks for a 1–5 score (ask sends the question) and waits for it
+// until the timeout. A reply that is not a score ends the survey and opens
+// the next conversation.
+func (c *conversation) runSurvey(ctx workflow.Context, timeout time.Duration, ask func()) {
 	if timeout <= 0 {
 		timeout = 10 * time.Minute
 	}
 	c.setState(StateSurvey)
 	c.save(ctx)
 	c.publish(ctx)
-	c.sendInternal(ctx, domain.AuthorSystem, question, nil)
+	ask()
 	c.waitClosing(ctx, workflow.Now(ctx).Add(timeout), func(msgs []domain.InboundMessage) bool {
 		for i, m := range msgs {
 			if slices.Contains(c.st.RecentSIDs, m.MessageSID) {

@@ -10,9 +10,10 @@ import (
 	"github.com/switchboard/switchboard/workflows"
 )
 
-// recordedPayloadKey encrypted conversation_history_rev1_encrypted.json and
+// recordedPayloadKey encrypted conversation_history_rev1_encrypted.json,
 // conversation_history_service_levels.json (TestRecordServiceLevelsHistory
-// records with it). A key for these recordings only: it protects nothing else.
+// records with it) and conversation_history_survey_template.json
+// (TestRecordSurveyTemplateHistory). A key for these recordings only: it protects nothing else.
 const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 
 // TestReplayRecordedHistories replays histories recorded from real runs
@@ -60,6 +61,14 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // step), the agent's internal note (`note` update), the late reply, the
 // customer's answer starting a next-response cycle (its timer started),
 // the agent's reply meeting it (the timer cancelled), close with notes.
+//
+// conversation_history_survey_template.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordSurveyTemplateHistory
+// ./integration/, a 3 s window): the customer's message, push assignment,
+// the window closing (template_only), close by the agent, the
+// survey-template-1 marker, LoadSurveyTemplate, the survey sent as the
+// template, the customer's answer 5 reopening the window, the thanks in
+// free text, closed.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -72,6 +81,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_lifecycle2.json",
 		"testdata/conversation_history_rev1_encrypted.json",
 		"testdata/conversation_history_service_levels.json",
+		"testdata/conversation_history_survey_template.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{

@@ -34,6 +34,7 @@ type world struct {
 	saves    []domain.ConversationRecord
 	inbound  []string          // MessageSids recorded, in order
 	inboxIDs map[string]string // MessageSid -> transcript id
+	inboxIn  map[string]string // MessageSid -> the conversation that recorded it first
 	messages map[string]domain.Message
 	sent     []string // message ids handed to Twilio, in order
 	enqueued []activities.EnqueueInput
@@ -52,6 +53,10 @@ type world struct {
 	twilio func(in activities.SendInput) (activities.SendOutput, error)
 	// errors logged by the workflow at error level (IllegalTransitionMessage...)
 	errorLogs []string
+	// surveyTemplate answers LoadSurveyTemplate; surveyTemplateAsks
+	// records what it was asked.
+	surveyTemplate     activities.SurveyTemplate
+	surveyTemplateAsks []activities.SurveyTemplateInput
 }
 
 func newWorld(t *testing.T) *world {
@@ -67,7 +72,7 @@ func newWorld(t *testing.T) *world {
 	}
 	return &world{
 		t: t, settings: activities.ConversationSettings{NumberE164: ourNumber, Workstream: ws},
-		inboxIDs: map[string]string{}, messages: map[string]domain.Message{}, current: map[string]string{},
+		inboxIDs: map[string]string{}, inboxIn: map[string]string{}, messages: map[string]domain.Message{}, current: map[string]string{},
 	}
 }
 
@@ -141,6 +146,7 @@ func (w *world) env() *testsuite.TestWorkflowEnvironment {
 					r.MessageID, r.Inserted = id, id == m.ID
 				} else {
 					w.inboxIDs[m.MessageSID] = m.ID
+					w.inboxIn[m.MessageSID] = in.Conversation.ID
 					w.inbound = append(w.inbound, m.MessageSID)
 					r.MessageID, r.Inserted = m.ID, true
 				}
@@ -266,6 +272,16 @@ func (w *world) env() *testsuite.TestWorkflowEnvironment {
 			w.acks = append(w.acks, in)
 			return nil
 		})
+	env.OnActivity(a.LoadSurveyTemplate, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.SurveyTemplateInput) (activities.SurveyTemplate, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if err := w.dbUp(ctxWith(ctx)); err != nil {
+				return activities.SurveyTemplate{}, err
+			}
+			w.surveyTemplateAsks = append(w.surveyTemplateAsks, in)
+			return w.surveyTemplate, nil
+		})
 	env.OnActivity(a.LastWindow, mock.Anything, mock.Anything).Return(activities.Window{}, nil)
 	env.OnActivity(a.AskBot, mock.Anything, mock.Anything).Return(domain.BotReply{}, nil)
 	return env
@@ -366,6 +382,18 @@ func (w *world) authorsSent() []string {
 		out = append(out, m.Author+":"+m.Body)
 	}
 	return out
+}
+
+// sentMessage is the message handed to Twilio with this body.
+func (w *world) sentMessage(body string) domain.Message {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, id := range w.sent {
+		if m := w.messages[id]; m.Body == body {
+			return m
+		}
+	}
+	return domain.Message{}
 }
 
 func (w *world) countSent(id string) int {

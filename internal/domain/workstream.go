@@ -55,6 +55,10 @@ type Survey struct {
 	Enabled  bool              `json:"enabled"`
 	Question map[string]string `json:"question"` // language -> text asking for a 1–5 score
 	Timeout  Duration          `json:"timeout"`
+	// TemplateID is an approved template (without variables) that asks the
+	// question when the conversation closes after the 24-hour window did:
+	// without it the survey is skipped then. nil: none.
+	TemplateID *string `json:"template_id,omitempty"`
 }
 
 // Attachments says who may send media.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
@@ -221,5 +222,68 @@ func TestCustomerProfileHistoryAndSearch(t *testing.T) {
 	page, err := st.SearchCustomers(ctx, store.CustomerSearch{Query: "nobody"})
 	if err != nil || len(page.Data) != 0 {
 		t.Fatalf("search nobody: %+v %v", page.Data, err)
+	}
+}
+
+// TestCustomerSearchScopedToQueues: a scoped search (a supervisor's
+// queues) finds only customers with a conversation in those queues, and
+// counts only those conversations; a profile alone is not in any scope;
+// unscoped finds everyone.
+func TestCustomerSearchScopedToQueues(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	mine, other := mustQueue(t, st, "Mine"), mustQueue(t, st, "Other")
+	conv := newConversation(t, st)
+	conv.ProfileName = "Jeanne"
+	if err := st.SaveConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := conv
+	elsewhere.ID, elsewhere.WorkflowID = uuid.NewString(), "conv:elsewhere"
+	if err := st.SaveConversation(ctx, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	stranger := conv
+	stranger.ID, stranger.WorkflowID = uuid.NewString(), "conv:stranger"
+	stranger.CustomerE164, stranger.ProfileName = "+33699999999", "Jean Autre"
+	if err := st.SaveConversation(ctx, stranger); err != nil {
+		t.Fatal(err)
+	}
+	st.DB().MustExec(`UPDATE conversations SET queue_id = $1 WHERE id = $2`, mine.ID, conv.ID)
+	st.DB().MustExec(`UPDATE conversations SET queue_id = $1 WHERE id = ANY($2)`, other.ID, pq.Array([]string{elsewhere.ID, stranger.ID}))
+	name := "Profile Only"
+	if _, err := st.UpdateCustomerProfile(ctx, conv.AccountID, "+33688888888", store.CustomerProfilePatch{DisplayName: &name}, testAudit, ""); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string, queues []string) []store.CustomerHit {
+		t.Helper()
+		page, err := st.SearchCustomers(ctx, store.CustomerSearch{Query: q, QueueIDs: queues})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Data
+	}
+	if got := search("jean", nil); len(got) != 2 {
+		t.Fatalf("unscoped search jean: %+v", got)
+	}
+	if got := search("", nil); len(got) != 3 {
+		t.Fatalf("unscoped search of everyone: %+v", got)
+	}
+	got := search("jean", []string{mine.ID})
+	if len(got) != 1 || got[0].E164 != conv.CustomerE164 || got[0].Conversations != 1 || got[0].LastConversation != conv.ID {
+		t.Fatalf("search jean in my queue: %+v", got)
+	}
+	if got := search("", []string{mine.ID}); len(got) != 1 {
+		t.Fatalf("everyone in my queue: %+v", got)
+	}
+	if got := search("profile", []string{mine.ID}); len(got) != 0 {
+		t.Fatalf("a customer with a profile only is in no queue: %+v", got)
+	}
+	if got := search("jean", []string{other.ID}); len(got) != 2 {
+		t.Fatalf("search jean in the other queue: %+v", got)
+	}
+	if got := search("jean", []string{}); len(got) != 0 {
+		t.Fatalf("a supervisor of no queue found: %+v", got)
 	}
 }

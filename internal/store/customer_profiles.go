@@ -98,6 +98,10 @@ type CustomerSearch struct {
 	Query  string // part of a name (profile or display), an external id, or digits of the number
 	Limit  int
 	Cursor string
+	// QueueIDs scopes the search to customers with a conversation in one
+	// of these queues, and their counts to those conversations (a
+	// supervisor's queues); nil searches everything.
+	QueueIDs []string
 }
 
 // CustomerHit is one customer found by SearchCustomers.
@@ -114,7 +118,8 @@ type CustomerPage struct {
 }
 
 // SearchCustomers finds customers (account × number) by name, external id
-// or number: every customer with a conversation or a profile.
+// or number: every customer with a conversation or a profile; with
+// QueueIDs, only customers with a conversation in one of those queues.
 func (s *Store) SearchCustomers(ctx context.Context, f CustomerSearch) (CustomerPage, error) {
 	page := CustomerPage{Data: []CustomerHit{}}
 	limit := clampLimit(f.Limit)
@@ -143,21 +148,23 @@ func (s *Store) SearchCustomers(ctx context.Context, f CustomerSearch) (Customer
 		E164      string `db:"e164"`
 	}
 	// Customers are the (account, number) pairs of conversations and
-	// profiles; they match on any name they had, their external id, or
-	// digits of their number.
+	// profiles (in a scope: of the scope's conversations only); they match
+	// on any name they had, their external id, or digits of their number.
+	scope := scopeArray(f.QueueIDs)
 	err := s.db.SelectContext(ctx, &rows, `
 		WITH customers AS (
-			SELECT account_id, customer_e164 AS e164, max(created_at) AS last_seen FROM conversations GROUP BY 1, 2
-			UNION ALL SELECT account_id, e164, updated_at FROM customer_profiles
+			SELECT account_id, customer_e164 AS e164, max(created_at) AS last_seen FROM conversations
+				WHERE $6::uuid[] IS NULL OR queue_id = ANY($6::uuid[]) GROUP BY 1, 2
+			UNION ALL SELECT account_id, e164, updated_at FROM customer_profiles WHERE $6::uuid[] IS NULL
 		), seen AS (SELECT account_id, e164, max(last_seen) AS last_seen FROM customers GROUP BY 1, 2)
 		SELECT s.account_id, s.e164 FROM seen s
 		LEFT JOIN customer_profiles p ON p.account_id = s.account_id AND p.e164 = s.e164
 		WHERE $1 = '' OR p.display_name ILIKE $2 OR p.external_id ILIKE $2
 			OR ($3 <> '' AND s.e164 LIKE $3)
 			OR EXISTS (SELECT 1 FROM conversations c WHERE c.account_id = s.account_id AND c.customer_e164 = s.e164
-				AND c.profile_name ILIKE $2)
+				AND c.profile_name ILIKE $2 AND ($6::uuid[] IS NULL OR c.queue_id = ANY($6::uuid[])))
 		ORDER BY s.last_seen DESC, s.account_id, s.e164 OFFSET $4 LIMIT $5`,
-		q, like, digitsLike, off, limit+1)
+		q, like, digitsLike, off, limit+1, scope)
 	if err != nil {
 		return page, err
 	}
@@ -174,8 +181,10 @@ func (s *Store) SearchCustomers(ctx context.Context, f CustomerSearch) (Customer
 		hit.CustomerProfile = p
 		if err := s.db.GetContext(ctx, &hit, `SELECT count(*) AS conversations,
 			COALESCE((SELECT id::text FROM conversations WHERE account_id = $1 AND customer_e164 = $2
+				AND ($3::uuid[] IS NULL OR queue_id = ANY($3::uuid[]))
 				ORDER BY created_at DESC, id DESC LIMIT 1), '') AS last_conversation_id
-			FROM conversations WHERE account_id = $1 AND customer_e164 = $2`, r.AccountID, r.E164); err != nil {
+			FROM conversations WHERE account_id = $1 AND customer_e164 = $2
+				AND ($3::uuid[] IS NULL OR queue_id = ANY($3::uuid[]))`, r.AccountID, r.E164, scope); err != nil {
 			return page, fmt.Errorf("customer counts: %w", err)
 		}
 		page.Data = append(page.Data, hit)

@@ -24,11 +24,14 @@ var GroupBys = []string{GroupByDay, GroupByQueue, GroupByAgent, GroupByWorkstrea
 
 // ReportQuery selects the conversations of a report: those that entered
 // their first queue in [From, To) (those never queued: opened in it),
-// optionally only those first queued in one of QueueIDs (nil: all).
+// optionally only those first queued in one of QueueIDs (nil: all), and
+// only those that carry the label LabelID ("": any; the conversations
+// report only).
 type ReportQuery struct {
 	From, To time.Time
 	GroupBy  string
 	QueueIDs []string
+	LabelID  string
 }
 
 // ConversationFigures is one row of the conversations report
@@ -77,7 +80,8 @@ func (f ConversationFigures) SLABreached() map[string]int {
 
 // perConversation folds each conversation's report facts into one row:
 // its anchor (first queued, else opened), the first time of each
-// transition, and its counts. $1, $2: [from, to); $3: queue scope or NULL.
+// transition, and its counts. $1, $2: [from, to); $3: queue scope or NULL;
+// $4: a label the conversation carries, or NULL.
 const perConversation = `
 	WITH cand AS (
 		SELECT conversation_id AS id FROM report_facts WHERE kind = 'queued' AND at >= $1 AND at < $2
@@ -112,6 +116,7 @@ const perConversation = `
 		SELECT per.*, COALESCE(first_queued, created_at) AS anchor FROM per
 		WHERE COALESCE(first_queued, created_at) >= $1 AND COALESCE(first_queued, created_at) < $2
 			AND ($3::uuid[] IS NULL OR first_queue = ANY($3::uuid[]))
+			AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = per.id AND cl.label_id = $4::uuid))
 	)`
 
 // groupColumns is, per grouping, the group's id and name (and the joins
@@ -169,7 +174,14 @@ func (s *Store) ConversationReport(ctx context.Context, q ReportQuery) ([]Conver
 		COALESCE(sum(sla_breached_resolution), 0) AS sla_breached_resolution
 	FROM measured GROUP BY group_id ORDER BY group_id COLLATE "C" NULLS LAST`
 	out := []ConversationFigures{}
-	err := s.db.SelectContext(ctx, &out, query, q.From, q.To, scopeArray(q.QueueIDs))
+	var label any
+	if q.LabelID != "" {
+		if !validUUID(q.LabelID) {
+			return nil, domain.Errorf(domain.CodeInvalid, "label: %q is not a label id", q.LabelID)
+		}
+		label = q.LabelID
+	}
+	err := s.db.SelectContext(ctx, &out, query, q.From, q.To, scopeArray(q.QueueIDs), label)
 	if err != nil {
 		return nil, fmt.Errorf("conversations report: %w", err)
 	}

@@ -44,6 +44,7 @@ type scriptConv struct {
 	reason     string
 	surveyAt   time.Duration // survey question (after close)
 	score      int           // answer, at surveyAt + 1m (0: none)
+	labels     []string      // label names put on it a minute after its start
 }
 
 type step struct {
@@ -63,11 +64,12 @@ type dayFixture struct {
 	ws      [2]domain.Workstream
 	queues  map[string]string // name -> id
 	agents  map[string]string // name -> id
+	labels  map[string]string // name -> id
 	steps   []step
 }
 
 func newDayFixture(t *testing.T) *dayFixture {
-	f := &dayFixture{t: t, ctx: context.Background(), st: storetest.New(t), queues: map[string]string{}, agents: map[string]string{}}
+	f := &dayFixture{t: t, ctx: context.Background(), st: storetest.New(t), queues: map[string]string{}, agents: map[string]string{}, labels: map[string]string{}}
 	f.st.SetClock(func() time.Time { return f.now })
 	f.d = distribution.NewDispatcher(f.st)
 	f.now = time.Date(2026, 3, 9, 20, 0, 0, 0, time.UTC)
@@ -88,6 +90,13 @@ func newDayFixture(t *testing.T) *dayFixture {
 			t.Fatal(err)
 		}
 		f.ws[i] = w
+	}
+	for _, name := range []string{"vip", "refund"} {
+		l, err := f.st.CreateLabel(f.ctx, name, "#336699", testAudit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.labels[name] = l.ID
 	}
 	for _, name := range []string{"alice", "bob"} {
 		a, err := f.st.CreateAgent(f.ctx, domain.Agent{Name: name, Email: name + "@example.com", Capacity: 10, Skills: map[string]int{},
@@ -137,6 +146,11 @@ func (f *dayFixture) script(i int, c scriptConv) {
 		}
 	}
 	f.at(c.start, "first message", inbound(rec, 0, "bonjour"))
+	for _, name := range c.labels {
+		f.at(c.start.Add(time.Minute), "label "+name, func() error {
+			return f.st.AddConversationLabel(f.ctx, id, f.labels[name], testAudit)
+		})
+	}
 	for n, d := range c.inbound {
 		r := rec // the conversation as the workflow has it then
 		if c.queue != "" && d >= c.queuedAt {
@@ -303,27 +317,27 @@ func TestReportsScriptedDay(t *testing.T) {
 		// Opened before midnight, queued after: counted (first queue).
 		{ws: 0, start: h(-1, 55), bot: true, queue: "sales", queuedAt: m(10), agent: "alice", assignedAt: m(12) + s(30),
 			replies: []time.Duration{m(13), m(20)}, inbound: []time.Duration{m(11), m(14)}, closeAt: m(40), reason: "agent",
-			surveyAt: m(41), score: 5},
+			surveyAt: m(41), score: 5, labels: []string{"vip"}},
 		// New York, 03:00 UTC is 23:00 on the 9th there.
 		{ws: 1, start: h(3, 0), queue: "support", queuedAt: s(30), agent: "bob", assignedAt: m(2), replies: []time.Duration{m(5)},
-			failFirst: true, closeAt: m(30), reason: "agent", surveyAt: m(31), score: 3},
+			failFirst: true, closeAt: m(30), reason: "agent", surveyAt: m(31), score: 3, labels: []string{"vip", "refund"}},
 		{ws: 1, start: h(9, 0), queue: "support", queuedAt: 0, agent: "bob", assignedAt: m(7), transferTo: "alice", transferAt: m(20),
 			replies: []time.Duration{m(9), m(25)}, templates: []time.Duration{m(26)}, failStatus: true, closeAt: m(45), reason: "agent",
 			surveyAt: m(46)},
 		// Abandoned in the queue.
-		{ws: 0, start: h(10, 0), queue: "sales", queuedAt: s(5), inbound: []time.Duration{m(3)}, closeAt: m(30), reason: "inactivity"},
+		{ws: 0, start: h(10, 0), queue: "sales", queuedAt: s(5), inbound: []time.Duration{m(3)}, closeAt: m(30), reason: "inactivity", labels: []string{"refund"}},
 		// Resolved by the bot.
 		{ws: 0, start: h(11, 0), bot: true, inbound: []time.Duration{m(1), m(2)}, closeAt: m(5), reason: "bot"},
 		// Bot still talking at the end: no figure but its messages.
 		{ws: 1, start: h(12, 0), bot: true, inbound: []time.Duration{m(1)}},
 		{ws: 0, start: h(14, 0), queue: "sales", queuedAt: m(1), agent: "alice", assignedAt: m(2), replies: []time.Duration{m(2) + s(40)},
-			expireAt: m(50), templates: []time.Duration{m(55)}, closeAt: m(60), reason: "agent", surveyAt: m(61), score: 4},
+			expireAt: m(50), templates: []time.Duration{m(55)}, closeAt: m(60), reason: "agent", surveyAt: m(61), score: 4, labels: []string{"vip"}},
 		// Waiting when the report is read.
 		{ws: 1, start: h(20, 0), queue: "support", queuedAt: m(1)},
 		// Paris, 23:30 UTC is 00:30 on the 11th there.
 		{ws: 0, start: h(23, 30), queue: "sales", queuedAt: m(2), agent: "bob", assignedAt: m(4), replies: []time.Duration{m(6)}, closeAt: m(12), reason: "agent"},
 		// After the day: excluded.
-		{ws: 1, start: h(24, 30), queue: "support", queuedAt: m(1), agent: "bob", assignedAt: m(2), closeAt: m(10), reason: "agent"},
+		{ws: 1, start: h(24, 30), queue: "support", queuedAt: m(1), agent: "bob", assignedAt: m(2), closeAt: m(10), reason: "agent", labels: []string{"vip"}},
 	}
 	for i, c := range convs {
 		f.script(i, c)
@@ -389,6 +403,53 @@ func TestReportsScriptedDay(t *testing.T) {
 			if dump(g) != dump(w) {
 				t.Errorf("agent %s:\n got %s\nwant %s", g.Name, dump(g), dump(w))
 			}
+		}
+	})
+
+	// label=: only the conversations that carry the label, every figure
+	// computed from the script's labelled conversations alone.
+	for _, label := range []string{"vip", "refund"} {
+		var labelled []scriptConv
+		for _, c := range convs {
+			if slices.Contains(c.labels, label) {
+				labelled = append(labelled, c)
+			}
+		}
+		for _, groupBy := range []string{store.GroupByDay, store.GroupByAgent} {
+			t.Run("label "+label+" by "+groupBy, func(t *testing.T) {
+				want := f.expect(labelled, from, to, groupBy)
+				got, err := f.st.ConversationReport(f.ctx, store.ReportQuery{From: from, To: to, GroupBy: groupBy, LabelID: f.labels[label]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) || len(want) == 0 {
+					t.Fatalf("%d groups, want %d: %s", len(got), len(want), dump(got))
+				}
+				for i := range want {
+					g := got[i]
+					gid := ""
+					if g.GroupID != nil {
+						gid = *g.GroupID
+					}
+					g.GroupID, g.GroupName = nil, nil
+					if gid != want[i].group || !equalFigures(g, want[i].figs) {
+						t.Errorf("group %q:\n got %s\nwant %q %s", gid, dump(g), want[i].group, dump(want[i].figs))
+					}
+				}
+			})
+		}
+	}
+	t.Run("label and queue scope", func(t *testing.T) {
+		got, err := f.st.ConversationReport(f.ctx, store.ReportQuery{From: from, To: to, GroupBy: store.GroupByQueue,
+			QueueIDs: []string{f.queues["support"]}, LabelID: f.labels["vip"]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || *got[0].GroupID != f.queues["support"] || got[0].Offered != 1 || got[0].CSATResponses != 1 {
+			t.Fatalf("support and vip: %s", dump(got))
+		}
+		if _, err := f.st.ConversationReport(f.ctx, store.ReportQuery{From: from, To: to, GroupBy: store.GroupByDay, LabelID: "vip"}); domain.ErrorCode(err) != domain.CodeInvalid {
+			t.Fatalf("a label name given to the store: %v", err)
 		}
 	})
 
