@@ -127,10 +127,19 @@ func referralOf(x map[string]string) (Referral, bool) {
 		SourceID: x["ReferralSourceId"], SourceType: x["ReferralSourceType"], MediaURL: x["ReferralMediaUrl"],
 		MediaContentType: x["ReferralMediaContentType"], CtwaClid: x["ReferralCtwaClid"],
 	}
-	for k := range x {
-		if strings.HasPrefix(k, "Referral") {
-			return r, true
+	// Twilio sends ReferralNumMedia=0 with ordinary messages: a referral is
+	// a message that names the ad (any other Referral* field set), or
+	// carries its media.
+	for k, v := range x {
+		if !strings.HasPrefix(k, "Referral") || v == "" {
+			continue
 		}
+		if k == "ReferralNumMedia" {
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+				continue
+			}
+		}
+		return r, true
 	}
 	return r, false
 }
