@@ -60,6 +60,14 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // step), the agent's internal note (`note` update), the late reply, the
 // customer's answer starting a next-response cycle (its timer started),
 // the agent's reply meeting it (the timer cancelled), close with notes.
+//
+// conversation_history_interactive.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordInteractiveHistory
+// ./integration/, encrypted with recordedPayloadKey): markers lifecycle-2,
+// service-levels-1 and interactive-1; push assignment, the agent's
+// quick-reply buttons and list picker (`send` updates with interactive,
+// sent with the Content SIDs the send activity created), the customer's
+// tap on a button, the agent's text reply, close with notes.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -72,6 +80,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_lifecycle2.json",
 		"testdata/conversation_history_rev1_encrypted.json",
 		"testdata/conversation_history_service_levels.json",
+		"testdata/conversation_history_interactive.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
