@@ -40,6 +40,10 @@ type Activities struct {
 	Windows      WindowStore
 	Credentials  Credentials
 	Twilio       Sender
+	// Contents and ContentCreator give interactive messages their Content
+	// SID (interactive.go).
+	Contents       ContentStore
+	ContentCreator ContentCreator
 	// Lookup finds what an ambiguous send created (nil: Twilio, when it
 	// can); LookupSettle is how long it keeps looking (0: DefaultLookupSettle).
 	Lookup       MessageFinder

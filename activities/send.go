@@ -27,6 +27,9 @@ type SendInput struct {
 	MediaURLs        []string
 	ContentSID       string
 	ContentVariables map[string]string
+	// Interactive is sent with the Content SID created for it (cached per
+	// account): buttons or a list, in place of Body.
+	Interactive *domain.Interactive `json:",omitempty"`
 }
 
 // SendOutput is the message after Twilio accepted or refused it.
@@ -71,6 +74,21 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutput,
 		if err != nil || done {
 			return out, err
 		}
+	}
+	if in.Interactive != nil && in.ContentSID == "" {
+		sid, refused, err := a.interactiveContentSID(ctx, in.AccountID, creds, *in.Interactive)
+		if err != nil {
+			return SendOutput{}, err
+		}
+		if refused != nil {
+			a.logger().Warn("twilio refused an interactive message's content", "message_id", in.MessageID, "code", refused.Code, "status", refused.HTTPStatus)
+			failed, err := a.Store.MarkSendFailed(ctx, in.MessageID, refused.Code, "content refused: "+refused.Message)
+			if err != nil {
+				return SendOutput{}, err
+			}
+			return SendOutput{Message: failed, ErrorCode: refused.Code}, nil
+		}
+		in.ContentSID, in.Body = sid, ""
 	}
 	req := twilio.SendRequest{
 		Credentials:      creds,

@@ -8,7 +8,8 @@ import (
 )
 
 // agentSend sends the agent's message in its conversation: text, text with
-// media, or a template. Like the admin send it answers once Twilio
+// media, interactive (buttons or a list, inside the window only), or a
+// template. Like the admin send it answers once Twilio
 // accepted or refused it (202 with the message queued after SendWait); a
 // WINDOW_CLOSED answer lists the templates to use instead.
 func (s *Server) agentSend(c *fiber.Ctx) error {
@@ -34,6 +35,7 @@ func (s *Server) agentSend(c *fiber.Ctx) error {
 		Author:         domain.AgentAuthor(me.ID),
 		Text:           in.Text,
 		MediaURLs:      in.MediaURLs,
+		Interactive:    in.Interactive,
 	}
 	if in.Template != nil {
 		if req.Template, req.TemplateBody, err = s.resolveTemplate(ctx, *in.Template); err != nil {

@@ -122,6 +122,8 @@ type sendInput struct {
 	Text      string             `json:"text"`
 	MediaURLs []string           `json:"media_urls"`
 	Template  *templateSendInput `json:"template"`
+	// Interactive is quick-reply buttons or a list picker (docs/rich-messages.md).
+	Interactive *domain.Interactive `json:"interactive"`
 }
 
 // adminSend lets an admin reply in a conversation (before agents exist, and
@@ -148,6 +150,7 @@ func (s *Server) adminSend(c *fiber.Ctx) error {
 		Author:         domain.AuthorAdmin,
 		Text:           in.Text,
 		MediaURLs:      in.MediaURLs,
+		Interactive:    in.Interactive,
 	}
 	if in.Template != nil {
 		if req.Template, req.TemplateBody, err = s.resolveTemplate(ctx, *in.Template); err != nil {

@@ -25,10 +25,14 @@ const (
 // workflow checks the rest (window, attachments allowed, closed).
 func (s *Server) checkSendInput(ctx context.Context, in sendInput) error {
 	switch {
-	case in.Template != nil && (in.Text != "" || len(in.MediaURLs) > 0):
-		return invalid("send either a template or text and media_urls, not both")
+	case in.Template != nil && (in.Text != "" || len(in.MediaURLs) > 0 || in.Interactive != nil):
+		return invalid("send either a template or text and media_urls (or interactive), not both")
+	case in.Interactive != nil && (in.Text != "" || len(in.MediaURLs) > 0):
+		return invalid("send interactive alone: its body is the message's text, and WhatsApp takes no media with buttons or a list")
+	case in.Interactive != nil:
+		return in.Interactive.Validate() // 422 UNSENDABLE, naming the field
 	case in.Template == nil && in.Text == "" && len(in.MediaURLs) == 0:
-		return invalid("text, media_urls or template is required")
+		return invalid("text, media_urls, interactive or template is required")
 	case utf8.RuneCountInString(in.Text) > maxTextRunes:
 		return invalid("text is longer than %d characters, the most Twilio sends in one message (WhatsApp's own limit, 4096, is never reached through Twilio): split it", maxTextRunes)
 	case len(in.MediaURLs) > maxMediaURLs:

@@ -102,11 +102,17 @@ func (s *stack) agentRawWithKey(token, method, path string, body any, key string
 // not answer in time on a loaded machine); the answer is 201 or 202.
 func (s *stack) agentSend(token, convID, text string) domain.Message {
 	s.t.Helper()
+	return s.agentSendBody(token, convID, map[string]any{"text": text})
+}
+
+// agentSendBody is agentSend with any body of the messages route.
+func (s *stack) agentSendBody(token, convID string, body map[string]any) domain.Message {
+	s.t.Helper()
 	key := uuid.NewString()
 	path := "/api/v1/agent/conversations/" + convID + "/messages"
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		status, _, raw := s.agentRawWithKey(token, http.MethodPost, path, map[string]any{"text": text}, key)
+		status, _, raw := s.agentRawWithKey(token, http.MethodPost, path, body, key)
 		if status == http.StatusCreated || status == http.StatusAccepted {
 			var m domain.Message
 			if err := json.Unmarshal(raw, &m); err != nil {

@@ -86,7 +86,7 @@ func TestAgentSendValidation(t *testing.T) {
 		{"not a URL", map[string]any{"media_urls": []string{"a.jpg"}}, "not an absolute URL"},
 		{"11 URLs", map[string]any{"media_urls": urls(11)}, "at most 10"},
 		{"text too long", map[string]any{"text": strings.Repeat("é", 1601)}, "longer than 1600 characters"},
-		{"empty", map[string]any{}, "text, media_urls or template is required"},
+		{"empty", map[string]any{}, "text, media_urls, interactive or template is required"},
 		{"template and text", map[string]any{"text": "x", "template": map[string]any{"name": "t"}}, "not both"},
 		{"unknown field", map[string]any{"txt": "x"}, "unknown field"},
 	} {

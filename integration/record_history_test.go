@@ -153,3 +153,58 @@ func writeHistory(ctx context.Context, t *testing.T, out string, conv domain.Con
 	}
 	t.Logf("wrote %s (%d bytes): conversation %s", out, len(b), conv.ID)
 }
+
+// TestRecordInteractiveHistory records, when SWITCHBOARD_RECORD_HISTORY
+// names a file, the history of a conversation with interactive messages
+// (patch interactive-1): push assignment, the agent's quick-reply buttons
+// and list picker (sent with the Content SIDs the send activity created),
+// the customer's tap on a button, the agent's text reply, close. Without
+// the variable it is skipped; run it alone:
+//
+//	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_interactive.json \
+//	  go test -count=1 -run TestRecordInteractiveHistory ./integration/
+func TestRecordInteractiveHistory(t *testing.T) {
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	queue := s.workstreamWith(domain.DistributionPush, nil)
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	const customer = "+33611500003"
+	s.customerSends(customer, "bonjour, un t-shirt ?")
+	conv := s.openConversation(customer, "the conversation assigned to ada", assignedTo(ada.ID))
+	offer := s.agentSendBody(ada.Token, conv.ID, map[string]any{"interactive": map[string]any{"type": "buttons", "body": "Quelle taille ?",
+		"options": []map[string]string{{"id": "size-s", "title": "Petit"}, {"id": "size-m", "title": "Moyen"}}}})
+	s.agentSendBody(ada.Token, conv.ID, map[string]any{"interactive": map[string]any{"type": "list", "body": "Quel créneau ?", "button": "Créneaux",
+		"options": []map[string]string{{"id": "mon", "title": "Lundi", "description": "9h à 12h"}, {"id": "tue", "title": "Mardi"}}}})
+	var sid string
+	eventually(t, 20*time.Second, "the buttons sent", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if m.ID == offer.ID && m.TwilioSID != nil {
+				sid = *m.TwilioSID
+			}
+		}
+		return sid != ""
+	})
+	s.customerSendsExtra(customer, "Moyen", map[string]string{"MessageType": "button", "ButtonText": "Moyen", "ButtonPayload": "size-m",
+		"OriginalRepliedMessageSid": sid})
+	eventually(t, 20*time.Second, "the tap recorded", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if m.Button != nil {
+				return true
+			}
+		}
+		return false
+	})
+	s.agentSend(ada.Token, conv.ID, "Parfait, taille M.")
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "taille M"}, http.StatusAccepted, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "the run to complete", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	writeHistory(ctx, t, out, conv)
+}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,14 +36,22 @@ func (c *conversation) validateSend(ctx workflow.Context, req SendRequest) error
 		return appError(domain.CodeInvalid, "message_id is required")
 	case strings.HasPrefix(req.Author, "agent:") && !c.agentMayWrite(strings.TrimPrefix(req.Author, "agent:")):
 		return appError(domain.CodeNotFound, "conversation not found")
-	case req.Template == nil && req.Text == "" && len(req.MediaURLs) == 0:
-		return appError(domain.CodeInvalid, "a message needs text, media or a template")
-	case req.Template != nil && (req.Text != "" || len(req.MediaURLs) > 0):
+	case req.Template == nil && req.Text == "" && len(req.MediaURLs) == 0 && req.Interactive == nil:
+		return appError(domain.CodeInvalid, "a message needs text, media, interactive or a template")
+	case req.Template != nil && (req.Text != "" || len(req.MediaURLs) > 0 || req.Interactive != nil):
 		return appError(domain.CodeInvalid, "send either a template or text and media, not both")
+	case req.Interactive != nil && (req.Text != "" || len(req.MediaURLs) > 0):
+		return appError(domain.CodeInvalid, "send interactive alone: its body is the text")
 	case len(req.MediaURLs) > 0 && c.workstream() != nil && !c.workstream().Attachments.Agent:
 		return appError(domain.CodeAttachmentsOff, "this workstream does not allow agents to send attachments")
 	case req.Template == nil && !c.opening && !c.sessionOpenAt(workflow.Now(ctx)):
 		return appError(domain.CodeWindowClosed, c.windowClosedMessage())
+	}
+	if req.Interactive != nil {
+		var de *domain.Error
+		if errors.As(req.Interactive.Validate(), &de) {
+			return appError(de.Code, de.Message)
+		}
 	}
 	return nil
 }
@@ -86,6 +95,9 @@ func (c *conversation) agentMayWrite(agentID string) bool {
 // The message of a proactive start waits until the conversation is stored
 // and assigned.
 func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Message, error) {
+	if req.Interactive != nil && workflow.GetVersion(ctx, PatchInteractive, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return domain.Message{}, appError(domain.CodeUnavailable, "interactive messages are not switched on yet: some workers of this task queue are older (docs/deploys.md)")
+	}
 	if c.starting {
 		if err := workflow.Await(ctx, func() bool { return !c.starting }); err != nil {
 			return domain.Message{}, err
@@ -149,6 +161,9 @@ func (c *conversation) storedMessage(ctx workflow.Context, req SendRequest) (dom
 	if req.Template != nil {
 		msg.Body = req.TemplateBody
 	}
+	if req.Interactive != nil {
+		msg.Body, msg.Interactive = req.Interactive.Body, req.Interactive
+	}
 	for _, u := range req.MediaURLs {
 		msg.Media = append(msg.Media, domain.Media{URL: u})
 	}
@@ -209,6 +224,9 @@ func (c *conversation) handOver(ctx workflow.Context, req SendRequest) {
 			in.ContentSID = req.Template.ContentSID
 			in.ContentVariables = contentVariables(req.Template.Variables)
 		}
+	}
+	if req.Interactive != nil {
+		in.Body, in.Interactive = req.Interactive.Body, req.Interactive
 	}
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,

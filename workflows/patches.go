@@ -37,6 +37,11 @@ const (
 	// (survey.template_id) and scores the answer (closing.go); older
 	// workers skipped the survey then. Recorded only on that path.
 	PatchSurveyTemplate = "survey-template-1"
+	// PatchInteractive is interactive sends (SendRequest.Interactive):
+	// the message row keeps what it offers and the send activity gets it
+	// to create its Content SID. While it is dormant such a send answers
+	// UNAVAILABLE; older workers would drop the field.
+	PatchInteractive = "interactive-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -44,7 +49,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchSurveyTemplate}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchSurveyTemplate, PatchInteractive}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

@@ -69,6 +69,14 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // survey-template-1 marker, LoadSurveyTemplate, the survey sent as the
 // template, the customer's answer 5 reopening the window, the thanks in
 // free text, closed.
+//
+// conversation_history_interactive.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordInteractiveHistory
+// ./integration/, encrypted with recordedPayloadKey): markers lifecycle-2,
+// service-levels-1 and interactive-1; push assignment, the agent's
+// quick-reply buttons and list picker (`send` updates with interactive,
+// sent with the Content SIDs the send activity created), the customer's
+// tap on a button, the agent's text reply, close with notes.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -82,6 +90,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_rev1_encrypted.json",
 		"testdata/conversation_history_service_levels.json",
 		"testdata/conversation_history_survey_template.json",
+		"testdata/conversation_history_interactive.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{

@@ -138,6 +138,9 @@ type SendRequest struct {
 	// TemplateBody is the template rendered with its variables: the text sent
 	// when there is no Content SID, and the transcript's text either way.
 	TemplateBody string `json:"template_body,omitempty"`
+	// Interactive is quick-reply buttons or a list picker, sent in place of
+	// text (PatchInteractive): free-form for the window rule.
+	Interactive *domain.Interactive `json:"interactive,omitempty"`
 }
 
 // DeliveryUpdate is the `delivery` signal: a final failure reported by a

@@ -235,6 +235,8 @@ func (a *App) Activities() *activities.Activities {
 		Credentials:       a.tokens,
 		Twilio:            a.Metrics.InstrumentSender(tw),
 		Lookup:            tw, // what an ambiguous send created (activities/send_ambiguous.go)
+		Contents:          a.Store,
+		ContentCreator:    tw,
 		StatusCallbackURL: a.Config.StatusCallbackURL,
 		Logger:            a.Logger.With("component", "activities"),
 	}

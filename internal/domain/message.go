@@ -107,6 +107,9 @@ type Message struct {
 	Button      *ButtonReply `json:"button,omitempty" db:"-"`
 	ReplyTo     *ReplyTo     `json:"reply_to,omitempty" db:"-"`
 	Referral    *Referral    `json:"referral,omitempty" db:"-"`
+	// Interactive is what an outbound message offered: quick-reply
+	// buttons or a list (interactive.go).
+	Interactive *Interactive `json:"interactive,omitempty" db:"-"`
 }
 
 // InboundMessage is what Twilio's inbound webhook told us, as stored in the

@@ -14,9 +14,11 @@ import (
 // its body or media, stored with the message (messages.details) so that
 // nothing the webhook received is lost and new typed fields can be read
 // from old rows.
+// The same column keeps what an outbound interactive message offered.
 type InboundDetails struct {
 	MessageType string            `json:"message_type,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
+	Interactive *Interactive      `json:"interactive,omitempty"` // outbound only
 }
 
 // Location is a shared location (Twilio's Latitude, Longitude, Label, Address).
@@ -81,6 +83,7 @@ func (d InboundDetails) Apply(msg *Message, repliedID string) {
 		replied = &repliedID
 	}
 	msg.MessageType = d.MessageType
+	msg.Interactive = d.Interactive
 	if loc, ok := locationOf(d.Extra); ok {
 		msg.Location = &loc
 	}
@@ -127,10 +130,19 @@ func referralOf(x map[string]string) (Referral, bool) {
 		SourceID: x["ReferralSourceId"], SourceType: x["ReferralSourceType"], MediaURL: x["ReferralMediaUrl"],
 		MediaContentType: x["ReferralMediaContentType"], CtwaClid: x["ReferralCtwaClid"],
 	}
-	for k := range x {
-		if strings.HasPrefix(k, "Referral") {
-			return r, true
+	// Twilio sends ReferralNumMedia=0 with ordinary messages: a referral is
+	// a message that names the ad (any other Referral* field set), or
+	// carries its media.
+	for k, v := range x {
+		if !strings.HasPrefix(k, "Referral") || v == "" {
+			continue
 		}
+		if k == "ReferralNumMedia" {
+			if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+				continue
+			}
+		}
+		return r, true
 	}
 	return r, false
 }

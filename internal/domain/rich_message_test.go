@@ -56,6 +56,32 @@ func TestInboundDetailsBecomeTypedFields(t *testing.T) {
 	}
 }
 
+// Twilio sends ReferralNumMedia=0 (and empty Referral* fields) with
+// ordinary messages: that is no click-to-WhatsApp referral.
+func TestReferralNumMediaZeroIsNoReferral(t *testing.T) {
+	for _, extra := range []map[string]string{
+		{"ReferralNumMedia": "0"},
+		{"ReferralNumMedia": "0", "ReferralHeadline": "", "ReferralSourceUrl": ""},
+		{"ReferralNumMedia": "x"},
+	} {
+		m := Message{}
+		InboundDetails{MessageType: "text", Extra: extra}.Apply(&m, "")
+		if m.Referral != nil {
+			t.Fatalf("%v became a referral: %+v", extra, m.Referral)
+		}
+	}
+	m := Message{}
+	InboundDetails{Extra: map[string]string{"ReferralNumMedia": "1", "ReferralMediaUrl": "https://scontent/x.jpg"}}.Apply(&m, "")
+	if m.Referral == nil || m.Referral.MediaURL != "https://scontent/x.jpg" {
+		t.Fatalf("an ad with media only: %+v", m.Referral)
+	}
+	m = Message{}
+	InboundDetails{Extra: map[string]string{"ReferralNumMedia": "0", "ReferralSourceId": "123"}}.Apply(&m, "")
+	if m.Referral == nil || m.Referral.SourceID != "123" {
+		t.Fatalf("an ad without media: %+v", m.Referral)
+	}
+}
+
 func TestRoutingMatchesAButtonPayload(t *testing.T) {
 	rules := []RoutingRule{
 		{ID: "r1", Order: 1, QueueID: "sales", Conditions: []Condition{{Field: FieldMessageButtonPayload, Op: OpEq, Value: "buy"}}},

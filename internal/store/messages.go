@@ -14,11 +14,19 @@ import (
 
 // messageColumns are read FROM messages (unaliased). replied_id is the
 // transcript id of the message an inbound one quoted or answered with a
-// button (OriginalRepliedMessageSid), in the same conversation.
+// button (OriginalRepliedMessageSid), in the same conversation. A tap
+// whose OriginalRepliedMessageSid is missing or unknown is linked to the
+// latest interactive message before it that offered its payload.
 const messageColumns = `id, conversation_id, direction, author, body, media, template, twilio_sid,
 	status, error_code, error_message, created_at, details,
-	(SELECT r.id::text FROM messages r WHERE r.twilio_sid = messages.details->'extra'->>'OriginalRepliedMessageSid'
-		AND r.conversation_id = messages.conversation_id) AS replied_id`
+	COALESCE((SELECT r.id::text FROM messages r WHERE r.twilio_sid = messages.details->'extra'->>'OriginalRepliedMessageSid'
+		AND r.conversation_id = messages.conversation_id),
+	(SELECT r.id::text FROM messages r WHERE messages.direction = 'inbound'
+		AND COALESCE(messages.details->'extra'->>'ButtonPayload', messages.details->'extra'->>'ListId') IS NOT NULL
+		AND r.conversation_id = messages.conversation_id AND r.direction = 'outbound' AND r.created_at <= messages.created_at
+		AND r.details->'interactive'->'options' @> jsonb_build_array(jsonb_build_object('id',
+			COALESCE(messages.details->'extra'->>'ButtonPayload', messages.details->'extra'->>'ListId')))
+		ORDER BY r.created_at DESC LIMIT 1)) AS replied_id`
 
 type messageRow struct {
 	domain.Message
@@ -70,6 +78,12 @@ func (s *Store) CreateOutbound(ctx context.Context, m domain.Message) (domain.Me
 			return m, err
 		}
 	}
+	var details []byte
+	if m.Interactive != nil {
+		if details, err = json.Marshal(domain.InboundDetails{Interactive: m.Interactive}); err != nil {
+			return m, err
+		}
+	}
 	if m.Status == "" {
 		m.Status = domain.StatusQueued
 	}
@@ -77,10 +91,10 @@ func (s *Store) CreateOutbound(ctx context.Context, m domain.Message) (domain.Me
 	// insert finds the row (and its facts) already there.
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		rows, err := tx.QueryContext(ctx, `
-			INSERT INTO messages (id, conversation_id, direction, author, body, media, template, status, created_at)
-			VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()))
+			INSERT INTO messages (id, conversation_id, direction, author, body, media, template, status, created_at, details)
+			VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()), $9)
 			ON CONFLICT (id) DO NOTHING RETURNING created_at`,
-			m.ID, m.ConversationID, m.Author, m.Body, media, tmpl, m.Status, s.stamp())
+			m.ID, m.ConversationID, m.Author, m.Body, media, tmpl, m.Status, s.stamp(), details)
 		if err != nil {
 			return err
 		}

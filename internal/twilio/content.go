@@ -111,3 +111,47 @@ func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// CreateInteractiveContent creates the Content API item that carries in
+// (POST content.twilio.com/v1/Content: twilio/quick-reply or
+// twilio/list-picker, which WhatsApp shows inside a session without
+// approval) and returns its HX… SID.
+func (c *Client) CreateInteractiveContent(ctx context.Context, creds domain.Credentials, in domain.Interactive) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cl, err := c.newCall(ctx, creds)
+	if err != nil {
+		return "", err
+	}
+	req := content.ContentCreateRequest{
+		// Named by its hash: the same content is recognisable in Twilio's console.
+		FriendlyName: "switchboard_" + in.Type + "_" + in.Hash()[:16],
+		Language:     "en",
+	}
+	switch in.Type {
+	case domain.InteractiveList:
+		lp := &content.TwilioListPicker{Body: in.Body, Button: in.Button}
+		for _, o := range in.Options {
+			lp.Items = append(lp.Items, content.ListItem{Id: o.ID, Item: o.Title, Description: o.Description})
+		}
+		req.Types.TwilioListPicker = lp
+	default:
+		qr := &content.TwilioQuickReply{Body: in.Body}
+		for _, o := range in.Options {
+			qr.Actions = append(qr.Actions, content.QuickReplyAction{Title: o.Title, Id: o.ID})
+		}
+		req.Types.TwilioQuickReply = qr
+	}
+	res, err := content.NewApiService(cl.handler).CreateContent((&content.CreateContentParams{}).SetContentCreateRequest(req))
+	if err != nil {
+		e := cl.classify(err)
+		c.log.Warn("twilio content creation failed", "account_sid", creds.AccountSID, "kind", e.Kind.String(), "http_status", e.HTTPStatus, "code", e.Code, "message", e.Message)
+		return "", e
+	}
+	sid := deref(res.Sid)
+	if sid == "" {
+		return "", &Error{Kind: Final, HTTPStatus: cl.rt.lastStatus(), Message: "Twilio created content but its answer has no sid"}
+	}
+	c.log.Debug("twilio content created", "account_sid", creds.AccountSID, "content_sid", sid, "type", in.ContentType())
+	return sid, nil
+}

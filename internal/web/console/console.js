@@ -492,6 +492,7 @@ function messageItem(m) {
   richBlocks(m).forEach((el) => li.append(el));
   (m.media || []).forEach((md, i) => li.append(mediaPreview(m, md, i)));
   if (m.body) li.append(h("span", { class: "body", text: m.body }));
+  if (m.interactive) li.append(offeredOptions(m));
   li.append(messageFoot(m));
   return li;
 }
@@ -520,6 +521,15 @@ function richBlocks(m) {
     out.push(h("span", { class: "referral", text: "From the ad: " + (m.referral.headline || m.referral.source_url || "click-to-WhatsApp") }));
   }
   return out;
+}
+
+// offeredOptions shows the buttons or list items an interactive message
+// offered (under its text, as the phone shows them).
+function offeredOptions(m) {
+  const box = h("span", { class: "offered " + m.interactive.type, text: m.interactive.type === "list" ? "☰ " + (m.interactive.button || "List") + ": " : "" });
+  (m.interactive.options || []).forEach((o) => box.append(h("span", { class: "option", "data-payload": o.id,
+    text: o.title + (o.description ? " — " + o.description : "") })));
+  return box;
 }
 
 function messageFoot(m) {
@@ -721,6 +731,14 @@ async function sendText(ev) {
   const file = $("composer-file").files[0];
   if (c && file) return sendFile(c, file, $("composer-text").value);
   const text = $("composer-text").value;
+  const interactive = composedInteractive(text);
+  if (c && interactive) {
+    return send(c, { interactive }, () => {
+      $("composer-text").value = "";
+      $("interactive-options").value = "";
+      $("interactive-details").open = false;
+    });
+  }
   const urls = $("composer-media").value.split(/[\s,]+/).map((u) => u.trim()).filter(Boolean);
   if (!c || (!text.trim() && !urls.length)) return;
   const body = { text };
@@ -730,6 +748,29 @@ async function sendText(ev) {
     $("composer-media").value = "";
     $("media-details").open = false;
   });
+}
+
+// composedInteractive is the buttons or list composed under the message box
+// (null when none): the text is its body, each line an option whose id
+// (the tap's payload) is made from its title.
+function composedInteractive(text) {
+  if (!$("interactive-details").open) return null;
+  const lines = $("interactive-options").value.split("\n").map((l) => l.trim()).filter(Boolean);
+  if (!lines.length) return null;
+  const type = $("interactive-type").value;
+  const used = new Set();
+  const options = lines.map((line, i) => {
+    const [title, description] = line.split("|").map((s) => s.trim());
+    let id = title.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "option";
+    if (used.has(id)) id += "-" + (i + 1);
+    used.add(id);
+    const o = { id, title };
+    if (type === "list" && description) o.description = description;
+    return o;
+  });
+  const out = { type, body: text, options };
+  if (type === "list") out.button = $("interactive-button").value.trim();
+  return out;
 }
 
 async function sendTemplate(ev) {
@@ -1027,6 +1068,11 @@ function init() {
   $("signout").addEventListener("click", () => signOut(""));
   $("presence").addEventListener("change", setPresence);
   $("composer").addEventListener("submit", sendText);
+  $("interactive-type").addEventListener("change", () => {
+    const list = $("interactive-type").value === "list";
+    $("interactive-button").hidden = !list;
+    $("interactive-button-label").hidden = !list;
+  });
   $("composer-file").addEventListener("change", () => {
     const f = $("composer-file").files[0];
     $("composer-file-name").textContent = f ? f.name + " — Send to upload" : "";
