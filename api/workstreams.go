@@ -43,6 +43,7 @@ type workstreamInput struct {
 	OperatingHours          *domain.OperatingHours       `json:"operating_hours"`
 	Bot                     *domain.Bot                  `json:"bot"`
 	SLAPolicyID             *string                      `json:"sla_policy_id"`
+	WindowNudge             *domain.WindowNudge          `json:"window_nudge"`
 }
 
 // attachmentsInput: customers and agents may both send media unless told not to.
@@ -60,6 +61,7 @@ func (in workstreamInput) workstream() (domain.Workstream, error) {
 		AutomatedMessages: in.AutomatedMessages, Survey: in.Survey,
 		Attachments:       domain.Attachments{Customer: true, Agent: true},
 		InactivityTimeout: in.InactivityTimeout, WrapUp: in.WrapUp, OperatingHours: in.OperatingHours, Bot: in.Bot,
+		WindowNudge: in.WindowNudge,
 	}
 	if in.Distribution != nil {
 		w.Distribution = *in.Distribution

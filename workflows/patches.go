@@ -32,6 +32,10 @@ const (
 	// queue's supervisors (the save that records the step asks the store
 	// for a supervisor event); older workers only told the agent.
 	PatchSLASupervisors = "sla-supervisors-1"
+	// PatchWindowNudge is the window nudge (nudge.go): a timer and an
+	// automated message to a customer left unanswered before the window
+	// closes. Asked only by conversations whose workstream has one.
+	PatchWindowNudge = "window-nudge-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -39,7 +43,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchWindowNudge}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with
