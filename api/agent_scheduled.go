@@ -19,7 +19,7 @@ const (
 // scheduleInput is the body of POST …/scheduled-messages (issue 18,
 // scheduled follow-ups; docs/service-levels.md).
 type scheduleInput struct {
-	SendAt                time.Time          `json:"send_at"`
+	SendAt                string             `json:"send_at"` // RFC 3339, or local with customer_local_time
 	Text                  string             `json:"text"`
 	Template              *templateSendInput `json:"template"`
 	FallbackTemplate      *templateSendInput `json:"fallback_template"`
@@ -39,12 +39,12 @@ func (s *Server) agentScheduleMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.OutliveClose || in.CustomerLocalTime {
+	if in.OutliveClose {
 		return domain.Errorf(domain.CodeUnprocessable,
-			"outlive_close and customer_local_time are not supported yet: a follow-up is cancelled when its conversation closes, and send_at is an absolute instant")
+			"outlive_close is not supported yet: a follow-up is cancelled when its conversation closes")
 	}
-	if in.SendAt.IsZero() {
-		return invalid("send_at is required (an RFC 3339 instant)")
+	if in.SendAt == "" {
+		return invalid("send_at is required (an RFC 3339 instant, or a local time with customer_local_time)")
 	}
 	if (in.Text == "") == (in.Template == nil) {
 		return invalid("give either text or template")
@@ -53,16 +53,26 @@ func (s *Server) agentScheduleMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.UserContext()
+	sendAt, err := parseSendAt(in.SendAt, in.CustomerLocalTime, func() (*time.Location, error) {
+		p, err := s.agentKit.CustomerProfile(ctx, conv.AccountID, conv.CustomerE164)
+		if err != nil {
+			return nil, err
+		}
+		return customerZone(p.Attributes, conv.CustomerE164)
+	})
+	if err != nil {
+		return err
+	}
 	me, err := authenticatedAgent(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
 	req := workflows.ScheduleRequest{
 		ScheduleID:            requestUUID(c),
 		ConversationID:        conv.ID,
 		Author:                domain.AgentAuthor(me.ID),
-		SendAt:                in.SendAt.UTC(),
+		SendAt:                sendAt,
 		Text:                  in.Text,
 		CancelOnCustomerReply: in.CancelOnCustomerReply,
 	}

@@ -46,6 +46,7 @@ type workstreamInput struct {
 	Bot                     *domain.Bot                  `json:"bot"`
 	SLAPolicyID             *string                      `json:"sla_policy_id"`
 	Supervision             *domain.Supervision          `json:"supervision"`
+	WindowNudge             *domain.WindowNudge          `json:"window_nudge"`
 }
 
 // attachmentsInput: customers and agents may both send media unless told not to.
@@ -64,6 +65,7 @@ func (in workstreamInput) workstream() (domain.Workstream, error) {
 		Attachments:       domain.Attachments{Customer: true, Agent: true},
 		InactivityTimeout: in.InactivityTimeout, WrapUp: in.WrapUp, OperatingHours: in.OperatingHours, Bot: in.Bot,
 		Supervision: in.Supervision,
+		WindowNudge: in.WindowNudge,
 	}
 	if in.Distribution != nil {
 		w.Distribution = *in.Distribution

@@ -86,6 +86,8 @@ type conversation struct {
 	cancelled bool
 	// slaOn: this run keeps service levels (PatchServiceLevels).
 	slaOn bool
+	// nudgeOn: this run keeps the window nudge (PatchWindowNudge).
+	nudgeOn bool
 	// bg is the context of the conversation's own goroutines (sender,
 	// timers): not cancelled by a cancellation request, so that the
 	// closing sequence it triggers can still send and wait.
@@ -206,6 +208,7 @@ func (c *conversation) run(ctx workflow.Context) error {
 		workflow.Go(c.bg, c.keepSLA)
 	}
 	workflow.Go(c.bg, c.keepFollowups)
+	workflow.Go(c.bg, c.keepNudge)
 
 	for c.closeReq == nil {
 		if err := workflow.Await(ctx, c.hasWork); err != nil {

@@ -33,6 +33,8 @@ type event struct {
 	slaReply time.Time
 	// followupDue is the send_at of a follow-up that came.
 	followupDue time.Time
+	// nudgeDue is the moment of a window nudge that came.
+	nudgeDue time.Time
 }
 
 // closesWindow: Twilio said 63016, by a status callback or by refusing a
@@ -163,6 +165,8 @@ func (c *conversation) apply(ctx workflow.Context, ev event) {
 	case !ev.followupDue.IsZero():
 		c.sendDueFollowups(ctx)
 		c.publish(ctx)
+	case !ev.nudgeDue.IsZero():
+		c.nudge(ctx, ev.nudgeDue)
 	}
 }
 

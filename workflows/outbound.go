@@ -119,6 +119,7 @@ func (c *conversation) send(ctx workflow.Context, req SendRequest) (domain.Messa
 	msg, err := c.queue(ctx, req)
 	if err == nil && strings.HasPrefix(req.Author, "agent:") {
 		c.st.LastActivityAt = workflow.Now(ctx)
+		c.st.LastAgentReplyAt = c.st.LastActivityAt
 		if c.st.SLA != nil {
 			c.events = append(c.events, event{slaReply: c.st.LastActivityAt})
 		}

@@ -42,6 +42,10 @@ const (
 	// to create its Content SID. While it is dormant such a send answers
 	// UNAVAILABLE; older workers would drop the field.
 	PatchInteractive = "interactive-1"
+	// PatchWindowNudge is the window nudge (nudge.go): a timer and an
+	// automated message to a customer left unanswered before the window
+	// closes. Asked only by conversations whose workstream has one.
+	PatchWindowNudge = "window-nudge-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -49,7 +53,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchSurveyTemplate, PatchInteractive}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchSurveyTemplate, PatchInteractive, PatchWindowNudge}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

@@ -86,14 +86,19 @@ type ConversationState struct {
 	AfterHours            bool            `json:"after_hours,omitempty"`
 	LastActivityAt        time.Time       `json:"last_activity_at"`
 	WarnedFor             time.Time       `json:"warned_for,omitempty"` // the deadline the agent was warned about
-	SurveyScore           int             `json:"survey_score,omitempty"`
-	CloseReason           string          `json:"close_reason,omitempty"`
-	ClosedBy              string          `json:"closed_by,omitempty"`
-	CloseNotes            string          `json:"close_notes,omitempty"`
-	StartedAt             time.Time       `json:"started_at"`
-	Runs                  int             `json:"runs"`                   // continue-as-new generations
-	InternalSeq           int             `json:"internal_seq,omitempty"` // numbers the messages the workflow writes
-	InboundSeq            int             `json:"inbound_seq,omitempty"`  // numbers the customer messages it records
+	// LastAgentReplyAt is an agent's last message (the nudge's "answered").
+	LastAgentReplyAt time.Time `json:"last_agent_reply_at,omitempty"`
+	// NudgedFor is the customer message the window nudge was last sent
+	// (or given up) for: once per customer message (PatchWindowNudge).
+	NudgedFor   time.Time `json:"nudged_for,omitempty"`
+	SurveyScore int       `json:"survey_score,omitempty"`
+	CloseReason string    `json:"close_reason,omitempty"`
+	ClosedBy    string    `json:"closed_by,omitempty"`
+	CloseNotes  string    `json:"close_notes,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	Runs        int       `json:"runs"`                   // continue-as-new generations
+	InternalSeq int       `json:"internal_seq,omitempty"` // numbers the messages the workflow writes
+	InboundSeq  int       `json:"inbound_seq,omitempty"`  // numbers the customer messages it records
 	// RecentSIDs guards against a message signalled twice (webhook and relay).
 	RecentSIDs []string `json:"recent_sids,omitempty"`
 	// Outbox is the messages stored and waiting for Twilio, in order: the

@@ -61,7 +61,28 @@ func NormalizeWorkstream(w *Workstream) error {
 	if err := ValidateSupervision(w.Supervision); err != nil {
 		return err
 	}
+	if err := normalizeWindowNudge(w.WindowNudge); err != nil {
+		return err
+	}
 	return normalizeBot(w.Bot)
+}
+
+// MaxWindowNudgeBefore bounds window_nudge.before: the nudge goes out
+// within the 24-hour window, after the customer's message.
+const MaxWindowNudgeBefore = 23 * time.Hour
+
+func normalizeWindowNudge(n *WindowNudge) error {
+	if n == nil {
+		return nil
+	}
+	if n.Before.D() < time.Minute || n.Before.D() > MaxWindowNudgeBefore {
+		return Errorf(CodeInvalid, "window_nudge.before must be from 1m to %s (how long before the window closes the customer is nudged)", MaxWindowNudgeBefore)
+	}
+	n.Text = strings.TrimSpace(n.Text)
+	if n.Text == "" || utf8.RuneCountInString(n.Text) > MaxAutomatedMessageLen {
+		return Errorf(CodeInvalid, "window_nudge.text is required (at most %d characters)", MaxAutomatedMessageLen)
+	}
+	return nil
 }
 
 func normalizeAutomatedMessages(in map[string]map[string]string) (map[string]map[string]string, error) {

@@ -76,6 +76,13 @@ func TestNormalizeWorkstreamRules(t *testing.T) {
 		}, ""},
 		{"closed day", func(w *Workstream) { w.OperatingHours.Weekly["sun"] = []TimeRange{} }, ""},
 		{"always open", func(w *Workstream) { w.OperatingHours = nil }, ""},
+		{"window nudge", func(w *Workstream) {
+			w.WindowNudge = &WindowNudge{Before: Duration(2 * time.Hour), Text: "Still there?"}
+		}, ""},
+		{"window nudge too early", func(w *Workstream) { w.WindowNudge = &WindowNudge{Before: Duration(24 * time.Hour), Text: "x"} }, "window_nudge.before"},
+		{"window nudge zero", func(w *Workstream) { w.WindowNudge = &WindowNudge{Text: "x"} }, "window_nudge.before"},
+		{"window nudge without text", func(w *Workstream) { w.WindowNudge = &WindowNudge{Before: Duration(time.Hour), Text: " "} }, "window_nudge.text"},
+		{"window nudge text too long", func(w *Workstream) { w.WindowNudge = &WindowNudge{Before: Duration(time.Hour), Text: long} }, "window_nudge.text"},
 		{"bot url relative", func(w *Workstream) { w.Bot.URL = "/webhook" }, "bot.url"},
 		{"bot url scheme", func(w *Workstream) { w.Bot.URL = "ftp://bot.example.com" }, "bot.url"},
 		{"bot keyword", func(w *Workstream) { w.Bot.HandoffKeyword = "  " }, "handoff_keyword"},

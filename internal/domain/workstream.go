@@ -45,9 +45,19 @@ type Workstream struct {
 	Bot                     *Bot                         `json:"bot"`
 	SLAPolicyID             *string                      `json:"sla_policy_id"` // nil = no service levels
 	Supervision             *Supervision                 `json:"supervision"`   // nil = the global at-risk thresholds
+	WindowNudge             *WindowNudge                 `json:"window_nudge"`  // nil = no nudge
 	Version                 int                          `json:"version"`       // bumped on every change
 	CreatedAt               time.Time                    `json:"created_at"`
 	UpdatedAt               time.Time                    `json:"updated_at"`
+}
+
+// WindowNudge is the message sent to a customer whose last message is
+// still unanswered when the 24-hour window closes within Before: free
+// text, sent while it is still allowed, once per customer message
+// (docs/service-levels.md).
+type WindowNudge struct {
+	Before Duration `json:"before"`
+	Text   string   `json:"text"`
 }
 
 // Survey is the post-conversation survey.

@@ -15,7 +15,7 @@ import (
 
 const workstreamColumns = `id, name, language, distribution, capacity_per_conversation, default_queue_id,
 	automated_messages, survey, attachments, inactivity_timeout_ms, wrap_up_ms, operating_hours, bot,
-	sla_policy_id, supervision_wait_threshold_ms, supervision_no_reply_after_ms, version, created_at, updated_at`
+	sla_policy_id, supervision_wait_threshold_ms, supervision_no_reply_after_ms, window_nudge, version, created_at, updated_at`
 
 // workstreamRow is a workstream as stored: nested settings as JSON,
 // durations in milliseconds (readable in SQL, independent of Go's format).
@@ -36,6 +36,7 @@ type workstreamRow struct {
 	SLAPolicyID             *string   `db:"sla_policy_id"`
 	SupervisionWaitMS       *int64    `db:"supervision_wait_threshold_ms"`
 	SupervisionNoReplyMS    *int64    `db:"supervision_no_reply_after_ms"`
+	WindowNudge             []byte    `db:"window_nudge"`
 	Version                 int       `db:"version"`
 	CreatedAt               time.Time `db:"created_at"`
 	UpdatedAt               time.Time `db:"updated_at"`
@@ -65,6 +66,7 @@ func (r workstreamRow) workstream() (domain.Workstream, error) {
 		{r.Attachments, &w.Attachments},
 		{r.OperatingHours, &w.OperatingHours},
 		{r.Bot, &w.Bot},
+		{r.WindowNudge, &w.WindowNudge},
 	} {
 		if len(f.raw) == 0 {
 			continue
@@ -77,7 +79,7 @@ func (r workstreamRow) workstream() (domain.Workstream, error) {
 }
 
 // workstreamArgs are the column values of a (validated) workstream, from
-// name to supervision_no_reply_after_ms, in workstreamColumns order.
+// name to window_nudge, in workstreamColumns order.
 func workstreamArgs(w domain.Workstream) ([]any, error) {
 	msgs := w.AutomatedMessages
 	if msgs == nil {
@@ -121,7 +123,11 @@ func workstreamArgs(w domain.Workstream) ([]any, error) {
 		wait, noReply := sv.WaitThreshold.D().Milliseconds(), sv.NoReplyAfter.D().Milliseconds()
 		waitMS, noReplyMS = &wait, &noReply
 	}
-	return append(out, w.SLAPolicyID, waitMS, noReplyMS), nil
+	nudge, err := jsonOrNull(w.WindowNudge, w.WindowNudge == nil)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, w.SLAPolicyID, waitMS, noReplyMS, nudge), nil
 }
 
 // CreateWorkstream stores a validated workstream (domain.NormalizeWorkstream).
@@ -135,8 +141,8 @@ func (s *Store) CreateWorkstream(ctx context.Context, w domain.Workstream, a Aud
 		err := tx.GetContext(ctx, &row, `
 			INSERT INTO workstreams (id, name, language, distribution, capacity_per_conversation, default_queue_id,
 				automated_messages, survey, attachments, inactivity_timeout_ms, wrap_up_ms, operating_hours, bot, sla_policy_id,
-				supervision_wait_threshold_ms, supervision_no_reply_after_ms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				supervision_wait_threshold_ms, supervision_no_reply_after_ms, window_nudge)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 			RETURNING `+workstreamColumns, append([]any{uuid.NewString()}, args...)...)
 		if err != nil {
 			return constraintError(err)
@@ -166,7 +172,7 @@ func (s *Store) UpdateWorkstream(ctx context.Context, id string, ifVersion int, 
 			UPDATE workstreams SET name = $3, language = $4, distribution = $5, capacity_per_conversation = $6,
 				default_queue_id = $7, automated_messages = $8, survey = $9, attachments = $10,
 				inactivity_timeout_ms = $11, wrap_up_ms = $12, operating_hours = $13, bot = $14, sla_policy_id = $15,
-				supervision_wait_threshold_ms = $16, supervision_no_reply_after_ms = $17,
+				supervision_wait_threshold_ms = $16, supervision_no_reply_after_ms = $17, window_nudge = $18,
 				version = version + 1, updated_at = now()
 			WHERE id = $1 AND ($2 = 0 OR version = $2)
 			RETURNING `+workstreamColumns, append([]any{id, ifVersion}, args...)...)

@@ -27,6 +27,7 @@ func TestWorkstreamRoundTripVersionsAndDelete(t *testing.T) {
 		InactivityTimeout: domain.Duration(90 * time.Minute), WrapUp: domain.Duration(45 * time.Second),
 		OperatingHours: &domain.OperatingHours{Timezone: "Europe/Paris", Weekly: map[string][]domain.TimeRange{"mon": {{Start: "09:00", End: "18:00"}}}},
 		Bot:            &domain.Bot{URL: "https://bot.example.com/webhook", HandoffKeyword: "agent", Timeout: domain.Duration(5 * time.Second)},
+		WindowNudge:    &domain.WindowNudge{Before: domain.Duration(2 * time.Hour), Text: "Still with us? Reply to keep the conversation open."},
 	}
 	w, err := st.CreateWorkstream(ctx, in, testAudit)
 	if err != nil {
