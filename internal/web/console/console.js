@@ -318,6 +318,8 @@ async function openConversation(id) {
     hideBanner();
     $("composer-error").textContent = "";
     $("composer-text").value = "";
+    $("note-text").value = "";
+    $("note-error").textContent = "";
   }
   $("app-view").classList.add("show-conv");
   $("conv-empty").hidden = true;
@@ -389,6 +391,7 @@ function renderConversation() {
   $("close-btn").hidden = !open;
   renderTranscript();
   renderComposer();
+  renderNoteBox();
   if (typeof agentKitConversation === "function") agentKitConversation(c); // agentkit.js: labels, profile, quick replies
 }
 
@@ -816,6 +819,39 @@ async function send(c, body, onSent) {
   }
 }
 
+// ---------- internal notes ----------
+
+// renderNoteBox offers the note box on the agent's own conversations until
+// they close (the API takes notes on those only).
+function renderNoteBox() {
+  const c = S.conv;
+  const can = mineNow(c) && c.state !== "closed";
+  $("note-details").hidden = !can;
+  $("note-text").disabled = !can;
+  $("note-btn").disabled = !can;
+}
+
+// addNote writes an internal note (POST …/notes): the workflow puts it in
+// the transcript, never in the outbox, so it never reaches Twilio.
+async function addNote(ev) {
+  if (ev) ev.preventDefault();
+  const c = S.conv;
+  const text = $("note-text").value.trim();
+  if (!c || !text) return;
+  $("note-btn").disabled = true;
+  $("note-error").textContent = "";
+  try {
+    await api("POST", API + "/conversations/" + c.id + "/notes", { text });
+    $("note-text").value = "";
+    toast("Note added");
+  } catch (e) {
+    $("note-error").textContent = "Note not added: " + e.message;
+  } finally {
+    $("note-btn").disabled = false;
+    await refreshCurrent();
+  }
+}
+
 // ---------- actions ----------
 
 async function accept(id) {
@@ -1084,6 +1120,13 @@ function init() {
     }
   });
   $("template-form").addEventListener("submit", sendTemplate);
+  $("note-form").addEventListener("submit", addNote);
+  $("note-text").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      addNote();
+    }
+  });
   $("template-select").addEventListener("change", renderTemplateVars);
   $("accept-btn").addEventListener("click", () => S.current && accept(S.current));
   $("transfer-btn").addEventListener("click", openTransfer);
