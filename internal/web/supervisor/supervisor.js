@@ -10,8 +10,9 @@ const STREAM_SILENCE = 45000;
 const SVG = "http://www.w3.org/2000/svg";
 
 const S = {
-  token: "", overview: null, current: null, messages: [], history: [],
+  token: "", overview: null, current: null, messages: [],
   lastEventId: "", retry: 2000, stream: null, timer: null, refreshTimer: null,
+  day: null, dayLast: 0, dayPending: null, dayInterval: null, dayCursor: -1,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -93,12 +94,13 @@ async function signIn(token) {
   $("signin-view").hidden = true;
   $("app-view").hidden = false;
   $("me-bar").hidden = false;
-  sample();
   render();
   startStream();
   S.timer = setInterval(() => scheduleRefresh(0), 10000);
   refreshDaily();
   S.dailyTimer = setInterval(refreshDaily, 5 * 60 * 1000);
+  refreshDay();
+  S.dayInterval = setInterval(refreshDay, DAY_REFRESH);
   return true;
 }
 
@@ -107,7 +109,9 @@ function signOut() {
   if (S.stream) S.stream.abort();
   clearInterval(S.timer);
   clearInterval(S.dailyTimer);
-  S.token = ""; S.overview = null; S.current = null;
+  clearInterval(S.dayInterval);
+  clearTimeout(S.dayPending);
+  S.token = ""; S.overview = null; S.current = null; S.day = null; S.dayPending = null; S.dayCursor = -1;
   $("app-view").hidden = true;
   $("me-bar").hidden = true;
   $("signin-view").hidden = false;
@@ -124,7 +128,6 @@ async function refresh() {
     if (e.status === 401 || e.status === 403) signOut();
     return;
   }
-  sample();
   render();
   if (S.current) refreshConversation();
 }
@@ -132,12 +135,6 @@ async function refresh() {
 function scheduleRefresh(delay) {
   clearTimeout(S.refreshTimer);
   S.refreshTimer = setTimeout(refresh, delay === undefined ? 300 : delay);
-}
-
-function sample() {
-  const waiting = S.overview.queues.reduce((n, q) => n + q.waiting, 0);
-  S.history.push({ at: Date.parse(S.overview.at), waiting });
-  if (S.history.length > 2000) S.history.shift();
 }
 
 function render() {
@@ -263,42 +260,54 @@ function transfer(ev) {
 
 const W = 300, H = 140, PAD = 24;
 
-function frame() {
-  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
-  svg.append(s("line", { class: "axis", x1: PAD, y1: H - PAD, x2: W - 4, y2: H - PAD }));
-  svg.append(s("line", { class: "axis", x1: PAD, y1: 4, x2: PAD, y2: H - PAD }));
+// frame is an empty plot of w×h (viewBox units) with its two axes; right
+// leaves room for a second scale on the right.
+function frame(w = W, hgt = H, right = 0) {
+  const svg = s("svg", { viewBox: `0 0 ${w} ${hgt}`, role: "img" });
+  svg.append(s("line", { class: "axis", x1: PAD, y1: hgt - PAD, x2: w - 4 - right, y2: hgt - PAD }));
+  svg.append(s("line", { class: "axis", x1: PAD, y1: 4, x2: PAD, y2: hgt - PAD }));
+  if (right) svg.append(s("line", { class: "axis", x1: w - 4 - right, y1: 4, x2: w - 4 - right, y2: hgt - PAD }));
   return svg;
 }
 
-function lineChart(el, points, label) {
-  const svg = frame();
-  svg.setAttribute("aria-label", label);
-  if (points.length) {
-    const x0 = points[0].x, x1 = Math.max(points[points.length - 1].x, x0 + 1);
-    const ymax = Math.max(1, ...points.map((p) => p.y));
-    const xs = (x) => PAD + (W - PAD - 8) * (x - x0) / (x1 - x0);
-    const ys = (y) => H - PAD - (H - PAD - 8) * y / ymax;
-    svg.append(s("polyline", { class: "line", points: points.map((p) => xs(p.x).toFixed(1) + "," + ys(p.y).toFixed(1)).join(" ") }));
-    svg.append(s("text", { class: "label", x: 2, y: 12 }, String(ymax)));
-    svg.append(s("text", { class: "label", x: PAD, y: H - 8 }, new Date(x0).toLocaleTimeString()));
-    svg.append(s("text", { class: "label", x: W - 60, y: H - 8 }, new Date(x1).toLocaleTimeString()));
+// polyline draws points ({x, y} in viewBox units; null is a gap) as lines,
+// one per unbroken run; dots marks each point too (a lone point shows).
+function polyline(svg, points, cls, dots) {
+  let run = [];
+  const flush = () => {
+    if (run.length > 1) svg.append(s("polyline", { class: cls, points: run.map((p) => p.x.toFixed(1) + "," + p.y.toFixed(1)).join(" ") }));
+    run = [];
+  };
+  for (const p of points) {
+    if (p === null) { flush(); continue; }
+    run.push(p);
+    if (dots) {
+      const dot = s("circle", { class: cls + " dot", cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 2.5 });
+      if (p.title) dot.append(s("title", {}, p.title));
+      svg.append(dot);
+    }
   }
-  el.replaceChildren(svg);
+  flush();
 }
 
-function barChart(el, bars, label) {
+// bars draws one bar per value from x0, each bw wide, scaled to ymax.
+function bars(svg, values, x0, bw, ymax, hgt = H) {
+  values.forEach((b, i) => {
+    const bh = (hgt - PAD - 8) * b.value / ymax;
+    const x = x0 + i * bw + 2;
+    const rect = s("rect", { class: "barfill", x: x.toFixed(1), y: (hgt - PAD - bh).toFixed(1), width: Math.max(1, bw - 4).toFixed(1), height: bh.toFixed(1) });
+    rect.append(s("title", {}, b.label + ": " + b.value));
+    svg.append(rect);
+  });
+}
+
+function barChart(el, values, label) {
   const svg = frame();
   svg.setAttribute("aria-label", label);
-  const ymax = Math.max(1, ...bars.map((b) => b.value));
-  const bw = (W - PAD - 8) / Math.max(1, bars.length);
-  bars.forEach((b, i) => {
-    const hgt = (H - PAD - 8) * b.value / ymax;
-    const x = PAD + i * bw + 2;
-    svg.append(s("rect", { class: "barfill", x: x.toFixed(1), y: (H - PAD - hgt).toFixed(1), width: Math.max(1, bw - 4).toFixed(1), height: hgt.toFixed(1) },
-    ));
-    svg.lastChild.append(s("title", {}, b.label + ": " + b.value));
-    svg.append(s("text", { class: "label", x: x.toFixed(1), y: H - 8 }, b.label.slice(0, 8)));
-  });
+  const ymax = Math.max(1, ...values.map((b) => b.value));
+  const bw = (W - PAD - 8) / Math.max(1, values.length);
+  bars(svg, values, PAD, bw, ymax);
+  values.forEach((b, i) => svg.append(s("text", { class: "label", x: (PAD + i * bw + 2).toFixed(1), y: H - 8 }, b.label.slice(0, 8))));
   svg.append(s("text", { class: "label", x: 2, y: 12 }, String(ymax)));
   el.replaceChildren(svg);
 }
@@ -314,10 +323,190 @@ function histogram(samples) {
 
 function plots() {
   const o = S.overview;
-  lineChart($("plot-waiting"), S.history.map((p) => ({ x: p.at, y: p.waiting })), "Waiting conversations over time");
   barChart($("plot-waits"), histogram(o.distributions.waiting_seconds), "Current waits");
   barChart($("plot-handle"), histogram(o.distributions.handle_seconds), "Queue to close times");
   barChart($("plot-load"), o.agents.map((a) => ({ label: a.name, value: a.load })), "Load per agent");
+  dayChart();
+}
+
+// ---------- today: queue activity in 15-minute steps ----------
+
+const DAY_STEP = 15 * 60000;
+const DAY_REFRESH = 60000;  // steps move on even when nothing happens
+const DAY_THROTTLE = 5000;  // on events, at most one report read per 5 s
+const DW = 480, DH = 180, DR = 34; // the day plot's size; DR: room for the % scale
+
+const hhmm = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const pct = (v) => Math.round(100 * v) + " %";
+
+// localDay is [midnight, next midnight) of the browser's day holding t
+// (23 or 25 hours on a daylight-saving day).
+function localDay(t) {
+  const d = new Date(t);
+  return { from: new Date(d.getFullYear(), d.getMonth(), d.getDate()), to: new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1) };
+}
+
+// refreshDay reads today's queue activity (GET /reports/queue-activity in
+// 15-minute steps, the supervisor's queues: docs/supervisor.md defines each
+// figure) and adds the queues up per step.
+async function refreshDay() {
+  S.dayLast = Date.now();
+  const { from, to } = localDay(Date.now());
+  let rep;
+  try {
+    rep = await api("GET", "/api/v1/reports/queue-activity?step=15m&from=" + encodeURIComponent(from.toISOString()) +
+      "&to=" + encodeURIComponent(to.toISOString()));
+  } catch (e) {
+    return; // the plot stays as it was; the next refresh tries again
+  }
+  if (!S.token) return;
+  const steps = [];
+  for (let t = from.getTime(); t < to.getTime(); t += DAY_STEP) {
+    steps.push({ at: t, waiting: null, entered: 0, answered: 0, within: 0, abandoned: 0 });
+  }
+  for (const q of (rep && rep.data) || []) {
+    for (const p of q.points || []) {
+      const st = steps[Math.round((Date.parse(p.at) - from.getTime()) / DAY_STEP)];
+      if (!st) continue;
+      if (p.waiting !== null && p.waiting !== undefined) st.waiting = (st.waiting || 0) + p.waiting;
+      st.entered += p.entered;
+      st.answered += p.answered;
+      st.within += p.answered_within_threshold;
+      st.abandoned += p.abandoned;
+    }
+  }
+  S.day = { from: from.getTime(), to: to.getTime(), steps };
+  dayChart();
+}
+
+// scheduleDay refreshes the day plot after an event, throttled.
+function scheduleDay() {
+  if (S.dayPending || !S.token) return;
+  S.dayPending = setTimeout(() => { S.dayPending = null; refreshDay(); }, Math.max(0, S.dayLast + DAY_THROTTLE - Date.now()));
+}
+
+// sl is a step's (or the day's) service level: answered within the
+// threshold over answered and abandoned; null when there were none.
+function sl(st) {
+  const d = st.answered + st.abandoned;
+  return d ? st.within / d : null;
+}
+
+// dayChart draws today: the waiting count at each step's start as a line
+// (ending with the live overview's count now) and each step's service
+// level (%) as a second line on the right scale; then the summary and the
+// table that say the same in text.
+function dayChart() {
+  const d = S.day, o = S.overview;
+  if (!d || !o) return;
+  const now = Date.now();
+  const nowIn = now >= d.from && now < d.to;
+  const waitingNow = o.queues.reduce((n, q) => n + q.waiting, 0);
+  const past = d.steps.filter((st) => st.at <= now);
+  const known = past.filter((st) => st.waiting !== null);
+  const svg = frame(DW, DH, DR);
+  const x0 = PAD, x1 = DW - 4 - DR, y0 = DH - PAD, y1 = 8;
+  const xs = (t) => x0 + (x1 - x0) * (t - d.from) / (d.to - d.from);
+  const wmax = Math.max(1, nowIn ? waitingNow : 0, ...known.map((st) => st.waiting));
+  const yw = (v) => y0 - (y0 - y1) * v / wmax;
+  const ys = (v) => y0 - (y0 - y1) * v;
+  const day0 = new Date(d.from);
+  for (let hr = 0; hr <= 24; hr += 3) {
+    const t = new Date(day0.getFullYear(), day0.getMonth(), day0.getDate(), hr).getTime();
+    if (t > d.to) break;
+    const x = xs(Math.min(t, d.to));
+    svg.append(s("line", { class: "grid", x1: x.toFixed(1), y1: y1, x2: x.toFixed(1), y2: y0 }));
+    svg.append(s("text", { class: "label", x: (x - 12).toFixed(1), y: DH - 8 }, hr === 24 ? "24:00" : hhmm(t)));
+  }
+  svg.append(s("text", { class: "label", x: 2, y: 14 }, String(wmax)));
+  svg.append(s("text", { class: "label", x: 2, y: y0 }, "0"));
+  svg.append(s("text", { class: "label sl", x: x1 + 3, y: 14 }, "100%"));
+  svg.append(s("text", { class: "label sl", x: x1 + 3, y: y0 }, "0%"));
+  if (S.dayCursor >= 0 && d.steps[S.dayCursor]) {
+    const c = d.steps[S.dayCursor];
+    svg.append(s("rect", { class: "cursor", x: xs(c.at).toFixed(1), y: y1, width: Math.max(2, xs(c.at + DAY_STEP) - xs(c.at)).toFixed(1), height: y0 - y1 }));
+  }
+  const wpts = known.map((st) => ({ x: xs(st.at), y: yw(st.waiting), title: hhmm(st.at) + ": " + st.waiting + " waiting" }));
+  if (nowIn) {
+    wpts.push({ x: xs(now), y: yw(waitingNow), title: "now: " + waitingNow + " waiting" });
+    svg.append(s("line", { class: "nowline", x1: xs(now).toFixed(1), y1: y1, x2: xs(now).toFixed(1), y2: y0 }));
+  }
+  if (wpts.length > 1) {
+    svg.append(s("polygon", { class: "area", points: [{ x: wpts[0].x, y: y0 }, ...wpts, { x: wpts[wpts.length - 1].x, y: y0 }]
+      .map((p) => p.x.toFixed(1) + "," + p.y.toFixed(1)).join(" ") }));
+  }
+  polyline(svg, wpts, "line", false);
+  if (nowIn) {
+    const dot = s("circle", { class: "line dot now", cx: xs(now).toFixed(1), cy: yw(waitingNow).toFixed(1), r: 3.5 });
+    dot.append(s("title", {}, "now: " + waitingNow + " waiting"));
+    svg.append(dot);
+  }
+  polyline(svg, past.map((st) => {
+    const v = sl(st);
+    return v === null ? null : { x: xs(st.at + DAY_STEP / 2), y: ys(v), title: hhmm(st.at) + "–" + hhmm(st.at + DAY_STEP) + ": service level " + pct(v) +
+      " (" + st.within + " of " + (st.answered + st.abandoned) + ")" };
+  }), "sl-line", true);
+
+  // The same in words: a summary (the plot's description) and a table.
+  const tot = past.reduce((a, st) => ({ answered: a.answered + st.answered, within: a.within + st.within, abandoned: a.abandoned + st.abandoned, entered: a.entered + st.entered }),
+    { answered: 0, within: 0, abandoned: 0, entered: 0 });
+  const peak = known.reduce((best, st) => (!best || st.waiting > best.waiting ? st : best), null);
+  const daySL = sl(tot);
+  const summary = [
+    nowIn ? waitingNow + " waiting now" : "",
+    peak && peak.waiting ? "most at a step's start: " + peak.waiting + " at " + hhmm(peak.at) : "nobody waiting at any step's start",
+    tot.entered + " entered a queue today",
+    daySL === null ? "no service level yet (nothing answered or abandoned)"
+      : "service level " + pct(daySL) + " (" + tot.within + " answered within the threshold of " + (tot.answered + tot.abandoned) + " answered or abandoned)",
+  ].filter(Boolean).join(" · ");
+  svg.setAttribute("aria-label", "Today's queue activity in 15-minute steps: " + summary);
+  svg.dataset.steps = String(d.steps.length);
+  $("plot-day").replaceChildren(svg);
+  $("day-summary").textContent = summary;
+  renderDayTable(past, nowIn ? waitingNow : null, now);
+}
+
+function renderDayTable(past, waitingNow, now) {
+  const cell = (field, v) => h("td", { "data-field": field, text: v === null ? "–" : String(v) });
+  const rows = [];
+  if (waitingNow !== null) {
+    rows.push(h("tr", { class: "now" }, h("th", { scope: "row", text: "now " + hhmm(now) }), cell("waiting", waitingNow),
+      cell("entered", null), cell("answered", null), cell("within", null), cell("abandoned", null), cell("service_level", null)));
+  }
+  for (const st of [...past].reverse()) {
+    const v = sl(st);
+    rows.push(h("tr", { "data-at": new Date(st.at).toISOString(), class: now < st.at + DAY_STEP ? "current" : null },
+      h("th", { scope: "row", text: hhmm(st.at) + "–" + hhmm(st.at + DAY_STEP) }),
+      cell("waiting", st.waiting), cell("entered", st.entered), cell("answered", st.answered), cell("within", st.within),
+      cell("abandoned", st.abandoned), cell("service_level", v === null ? null : pct(v))));
+  }
+  $("day-rows").replaceChildren(...rows);
+}
+
+// dayKeys moves a cursor over the steps with the arrow keys (Home, End):
+// the step is highlighted and its figures read out.
+function dayKeys(ev) {
+  const d = S.day;
+  if (!d) return;
+  let lastStep = 0; // the current step: the cursor stays in the past
+  d.steps.forEach((st, k) => { if (st.at <= Date.now()) lastStep = k; });
+  let i = S.dayCursor < 0 ? lastStep : S.dayCursor;
+  switch (ev.key) {
+    case "ArrowLeft": i = Math.max(0, i - 1); break;
+    case "ArrowRight": i = Math.min(lastStep, i + 1); break;
+    case "Home": i = 0; break;
+    case "End": i = lastStep; break;
+    case "Escape": S.dayCursor = -1; $("day-readout").textContent = ""; dayChart(); return;
+    default: return;
+  }
+  ev.preventDefault();
+  S.dayCursor = i;
+  const st = d.steps[i];
+  const v = sl(st);
+  $("day-readout").textContent = hhmm(st.at) + "–" + hhmm(st.at + DAY_STEP) + ": " + (st.waiting === null ? "?" : st.waiting) + " waiting at the start, " +
+    st.entered + " entered, " + st.answered + " answered (" + st.within + " within the threshold), " + st.abandoned + " abandoned, service level " +
+    (v === null ? "none" : pct(v));
+  dayChart();
 }
 
 // ---------- daily plots: the last 14 days from the reports API ----------
@@ -374,6 +563,7 @@ function onEvent(type, raw) {
   let ev = null;
   try { ev = JSON.parse(raw); } catch (e) { return; }
   scheduleRefresh();
+  if (type === "conversation") scheduleDay(); // queued, assigned, closed: the day plot's figures
   if (S.current && ev && ev.conversation_id === S.current.id) refreshConversation();
 }
 
@@ -468,6 +658,7 @@ function init() {
   $("note-form").addEventListener("submit", addNote);
   $("close-btn").addEventListener("click", forceClose);
   $("transfer-form").addEventListener("submit", transfer);
+  $("plot-day").addEventListener("keydown", dayKeys);
   $("conv-hide").addEventListener("click", () => { S.current = null; $("conv").hidden = true; $("risk").focus(); });
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) signIn(saved).then((ok) => { if (!ok) signOut(); });
