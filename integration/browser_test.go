@@ -20,6 +20,9 @@ import (
 // the first exchange, short enough to wait for it to close.
 const browserWindow = 20 * time.Second
 
+// browserConsoleNote is the internal note the console test writes.
+const browserConsoleNote = "Note interne : colis signalé au transporteur."
+
 const browserCloseNotes = "Commande prête, cliente prévenue."
 
 // TestBrowserConsoleAndPhone drives the agent console (/console) and the
@@ -82,6 +85,7 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 		"SB_DISPLAY_NAME=Marie Dupont",
 		"SB_QUICK_REPLY_TEXT=Merci Marie, ici Camille.",
 		"SB_LABEL=Livraison",
+		"SB_NOTE="+browserConsoleNote,
 		"SB_OUTPUT_DIR="+out,
 		"SB_CHROMIUM="+chromium,
 	)
@@ -118,7 +122,31 @@ func TestBrowserConsoleAndPhone(t *testing.T) {
 	if len(found.Data) != 1 || found.Data[0].DisplayName != "Marie Dupont" {
 		t.Errorf("the profile saved in the console: %+v", found.Data)
 	}
-	for _, name := range []string{"console.png", "sim.png", "console-template.png", "sim-template.png", "console-quick-replies.png"} {
+	// The console's internal note is in the transcript as a note, and
+	// Twilio never got a request carrying it.
+	var closed listResponse[domain.Conversation]
+	s.admin(http.MethodGet, "/api/v1/conversations?customer=%2B33698765432", nil, http.StatusOK, &closed)
+	if len(closed.Data) != 1 {
+		t.Fatalf("conversations of the first customer: %+v", closed.Data)
+	}
+	notes := 0
+	for _, m := range s.messages(closed.Data[0].ID) {
+		if strings.Contains(m.Body, browserConsoleNote) {
+			if !m.Note || m.Author != "agent:"+agent.ID {
+				t.Errorf("the console's note is not a note by the agent: %+v", m)
+			}
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("the console's note is in the transcript %d times, want 1", notes)
+	}
+	for _, m := range s.emu.Messages() {
+		if strings.Contains(m.Body, browserConsoleNote) {
+			t.Errorf("the note reached Twilio: %+v", m)
+		}
+	}
+	for _, name := range []string{"console.png", "sim.png", "console-template.png", "sim-template.png", "console-quick-replies.png", "console-note.png"} {
 		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("screenshot %s: %v", name, err)
 		}

@@ -9,7 +9,9 @@
 //      fetched with the token, as a blob: URL);
 //   4. the agent answers with Enter; the reply reaches /sim with ✓✓;
 //   5. the short test window runs out: the composer turns into the template
-//      picker; a template with a variable reaches /sim;
+//      picker; a template with a variable reaches /sim; then (SB_NOTE) the
+//      agent writes an internal note: marked as a note in the transcript,
+//      never on the phone;
 //   6. both pages at 360 px: nothing wider than the screen;
 //   7. the SSE parser on a stream cut at awkward places; close with notes;
 //   8. pick mode: Accept from the queue, then transfer back to the queue;
@@ -55,6 +57,7 @@ const QUICK_REPLY_SHORTCUT = process.env.SB_QUICK_REPLY_SHORTCUT || "";
 const QUICK_REPLY_TEXT = process.env.SB_QUICK_REPLY_TEXT || ""; // rendered, with the display name saved below
 const DISPLAY_NAME = process.env.SB_DISPLAY_NAME || "";
 const LABEL = process.env.SB_LABEL || "";
+const NOTE = process.env.SB_NOTE || ""; // an internal note written in the console (5b)
 
 fs.mkdirSync(OUT, { recursive: true });
 for (const f of ["failure-console.png", "failure-sim.png"]) fs.rmSync(path.join(OUT, f), { force: true });
@@ -223,6 +226,27 @@ try {
   step("template_reaches_sim");
   await shot(consolePage, "console-template.png");
   await shot(simPage, "sim-template.png");
+
+  // 5b. An internal note, with the keyboard (the window is closed: notes
+  // do not need it). It shows in the transcript marked as a note, never
+  // on the phone (the Go test checks the emulator's log too).
+  if (NOTE) {
+    await consolePage.focus("#note-details summary");
+    await consolePage.keyboard.press("Enter"); // opens the note box
+    await consolePage.waitForSelector("#note-details[open] #note-text:not([disabled])");
+    await consolePage.focus("#note-text");
+    await consolePage.keyboard.type(NOTE);
+    await consolePage.keyboard.press("Enter"); // adds the note
+    await consolePage.waitForFunction((t) => [...document.querySelectorAll("#transcript li.msg.note")]
+      .some((li) => li.textContent.includes(t) && li.querySelector(".author").textContent.startsWith("Internal note")), NOTE, { timeout: 30000 });
+    if (await consolePage.inputValue("#note-text")) throw new Error("the note box still holds the note");
+    const asMessage = await consolePage.$$eval("#transcript li.msg:not(.note)", (lis, t) => lis.some((li) => li.textContent.includes(t)), NOTE);
+    if (asMessage) throw new Error("the note shows as a message, not as a note");
+    await simPage.waitForTimeout(1000);
+    if ((await simPage.textContent("#thread")).includes(NOTE)) throw new Error("the note reached the phone");
+    await shot(consolePage, "console-note.png");
+    step("internal_note");
+  }
 
   // 6. Narrow screens.
   for (const [page, name] of [[consolePage, "console"], [simPage, "sim"]]) {

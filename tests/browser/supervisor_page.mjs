@@ -4,10 +4,13 @@
 //   1. the supervisor signs in with the keyboard; the queue tile shows 0;
 //   2. a customer writes through the Twilio emulator: the tile moves to 1
 //      (live, over the supervisor stream) and the conversation is listed
-//      at risk once it waited past the (test's 1 s) threshold;
+//      at risk once it waited past the (test's 1 s) threshold; today's plot
+//      shows them waiting now and their wait entered, as the
+//      queue-activity report counts it; the plot works with the keyboard;
 //   3. the supervisor opens it, writes a note (keyboard only), sees it in
 //      the transcript marked as a note, and force-closes the conversation;
-//      the tile goes back to 0;
+//      the tile goes back to 0, and today's plot counts an abandoned wait
+//      (service level 0 %);
 //   4. the page at 360 px: nothing wider than the screen; the plots drew;
 //   5. the emulator's request log holds no note.
 //
@@ -63,6 +66,12 @@ page.on("console", (msg) => {
 });
 const waitingTile = `[data-queue="${QUEUE}"] [data-field="waiting"]`;
 
+// dayTotal (in the page) adds up a column of the day plot's table.
+await page.addInitScript(() => {
+  window.dayTotal = (field) => [...document.querySelectorAll(`#day-rows tr[data-at] [data-field="${field}"]`)]
+    .reduce((n, td) => n + (Number(td.textContent) || 0), 0);
+});
+
 let failed = false;
 try {
   // 1. Sign in with the keyboard.
@@ -85,6 +94,31 @@ try {
   await page.waitForSelector('#risk [data-reason="waiting_too_long"] [data-open]');
   step("at_risk");
 
+  // 2b. Today's plot (queue-activity report, 15-minute steps): the
+  // customer is waiting now, and their wait entered a queue today; the
+  // table says what the report says.
+  await page.waitForSelector("#plot-day svg[data-steps] circle.now");
+  await page.waitForFunction(() => Number(document.querySelector('#day-rows tr.now [data-field="waiting"]')?.textContent) >= 1, null, { timeout: 15000 });
+  await page.waitForFunction(() => dayTotal("entered") >= 1, null, { timeout: 15000 }).catch(async () => {
+    throw new Error("the day table has no entered wait: " + await page.textContent("#day-rows"));
+  });
+  const shown = await page.evaluate(() => ({ from: S.day.from, to: S.day.to, steps: S.day.steps.length, entered: dayTotal("entered") }));
+  const rep = await (await fetch(API + "/api/v1/reports/queue-activity?step=15m&from=" + encodeURIComponent(new Date(shown.from).toISOString()) +
+    "&to=" + encodeURIComponent(new Date(shown.to).toISOString()), { headers: { Authorization: "Bearer " + TOKEN } })).json();
+  const points = rep.data.flatMap((q) => q.points);
+  const entered = points.reduce((n, p) => n + p.entered, 0);
+  if (rep.data.length !== 1 || rep.data[0].points.length !== shown.steps || entered !== shown.entered) {
+    throw new Error(`the day plot shows ${shown.entered} entered in ${shown.steps} steps, the report ${entered} in ${points.length}`);
+  }
+  // Keyboard: the plot takes the focus, ← moves a cursor and reads the step out.
+  await page.focus("#plot-day");
+  await page.keyboard.press("End");
+  await page.waitForSelector("#plot-day svg rect.cursor");
+  const readout = await page.textContent("#day-readout");
+  if (!/waiting at the start, \d+ entered/.test(readout)) throw new Error("day plot readout: " + JSON.stringify(readout));
+  await page.keyboard.press("Escape");
+  step("day_plot");
+
   // 3. Open it, note, force-close: keyboard first.
   await page.focus('#risk [data-reason="waiting_too_long"] [data-open]');
   await page.keyboard.press("Enter");
@@ -102,6 +136,11 @@ try {
   await page.click("#close-btn");
   await page.waitForSelector('#conv[data-state="closed"]', { timeout: 30000 });
   await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "0", waitingTile);
+  // Closed while waiting: an abandoned wait, so today's service level is
+  // known (0 %) and drawn as the second line.
+  await page.waitForFunction(() => dayTotal("abandoned") >= 1 && document.querySelector("#plot-day circle.sl-line"), null, { timeout: 15000 });
+  const slText = await page.textContent("#day-summary");
+  if (!/service level 0 %/.test(slText)) throw new Error("day summary: " + JSON.stringify(slText));
   step("force_close");
 
   // 4. 360 px.
