@@ -33,12 +33,14 @@ func TestConsolePages(t *testing.T) {
 	for _, tc := range []struct{ path, ctype, contains string }{
 		{"/console", "text/html", `src="/console/console.js"`},
 		{"/console/", "text/html", "Agent token"},
-		{"/console/console.js", "text/javascript", "Last-Event-ID"},
+		{"/console/console.js", "text/javascript", "streamLoop("},
+		{"/console/sse.js", "text/javascript", "Last-Event-ID"},
 		{"/console/console.css", "text/css", "@media"},
 		{"/console/icon.svg", "image/svg+xml", "<svg"},
 		{"/supervisor", "text/html", `src="/supervisor/supervisor.js"`},
 		{"/supervisor/", "text/html", "supervisor's agent token"},
-		{"/supervisor/supervisor.js", "text/javascript", "Last-Event-ID"},
+		{"/supervisor/supervisor.js", "text/javascript", "streamLoop("},
+		{"/supervisor/sse.js", "text/javascript", "Last-Event-ID"},
 		{"/supervisor/supervisor.css", "text/css", "@media"},
 		{"/supervisor/icon.svg", "image/svg+xml", "<svg"},
 	} {

@@ -6,7 +6,6 @@
 
 const API = "/api/v1/supervisor";
 const TOKEN_KEY = "switchboard.supervisorToken";
-const STREAM_SILENCE = 45000;
 const SVG = "http://www.w3.org/2000/svg";
 
 const S = {
@@ -40,7 +39,6 @@ function s(tag, attrs, text) {
   return el;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function toast(text) {
   const t = $("toast");
@@ -553,10 +551,16 @@ function setLive(on) {
   el.className = "live " + (on ? "on" : "off");
 }
 
+// startStream opens the supervisor stream (sse.js, the console's code):
+// resumed with Last-Event-ID after a drop, then everything is refreshed.
 function startStream() {
   const ctrl = new AbortController();
   S.stream = ctrl;
-  streamLoop(ctrl);
+  streamLoop(ctrl, API + "/events", {
+    live: setLive,
+    connected: (again) => { if (again) { scheduleRefresh(0); scheduleDay(); } },
+    refused: () => signOut(),
+  });
 }
 
 function onEvent(type, raw) {
@@ -565,85 +569,6 @@ function onEvent(type, raw) {
   scheduleRefresh();
   if (type === "conversation") scheduleDay(); // queued, assigned, closed: the day plot's figures
   if (S.current && ev && ev.conversation_id === S.current.id) refreshConversation();
-}
-
-// streamLoop keeps the stream open; on a drop it waits and resumes with
-// Last-Event-ID, then refreshes everything.
-async function streamLoop(ctrl) {
-  let failures = 0;
-  while (!ctrl.signal.aborted) {
-    const conn = new AbortController();
-    const stop = () => conn.abort();
-    ctrl.signal.addEventListener("abort", stop);
-    let lastData = Date.now();
-    const watchdog = setInterval(() => { if (Date.now() - lastData > STREAM_SILENCE) conn.abort(); }, 5000);
-    try {
-      const headers = { Authorization: "Bearer " + S.token, Accept: "text/event-stream" };
-      if (S.lastEventId) headers["Last-Event-ID"] = S.lastEventId;
-      const res = await fetch(API + "/events", { headers, signal: conn.signal, cache: "no-store" });
-      if (res.status === 401 || res.status === 403) { signOut(); return; }
-      if (!res.ok || !res.body) throw new Error("HTTP " + res.status);
-      setLive(true);
-      if (failures) scheduleRefresh(0);
-      failures = 0;
-      await readEvents(res.body, conn.signal, () => { lastData = Date.now(); });
-    } catch (e) {
-      if (ctrl.signal.aborted) return;
-      failures++;
-    } finally {
-      clearInterval(watchdog);
-      ctrl.signal.removeEventListener("abort", stop);
-    }
-    if (ctrl.signal.aborted) return;
-    setLive(false);
-    await sleep(Math.min(S.retry * Math.max(1, 2 ** Math.max(0, failures - 1)), 30000));
-  }
-}
-
-// readEvents parses text/event-stream (the agent console's parser).
-async function readEvents(body, signal, onData) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buf = "", type = "", data = "", sawCR = false;
-  const line = (l) => {
-    if (l === "") {
-      if (data !== "") onEvent(type || "message", data.endsWith("\n") ? data.slice(0, -1) : data);
-      type = ""; data = "";
-      return;
-    }
-    if (l[0] === ":") return;
-    const i = l.indexOf(":");
-    const field = i < 0 ? l : l.slice(0, i);
-    let value = i < 0 ? "" : l.slice(i + 1);
-    if (value[0] === " ") value = value.slice(1);
-    if (field === "event") type = value;
-    else if (field === "data") data += value + "\n";
-    else if (field === "id" && !value.includes("\0")) S.lastEventId = value;
-    else if (field === "retry" && /^\d+$/.test(value)) S.retry = Number(value);
-  };
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      if (onData) onData();
-      let chunk = decoder.decode(value, { stream: true });
-      if (sawCR && chunk[0] === "\n") chunk = chunk.slice(1);
-      buf += chunk;
-      let start = 0;
-      for (let j = 0; j < buf.length; j++) {
-        const ch = buf[j];
-        if (ch === "\n" || ch === "\r") {
-          line(buf.slice(start, j));
-          if (ch === "\r" && buf[j + 1] === "\n") j++;
-          start = j + 1;
-        }
-      }
-      sawCR = buf.length > 0 && buf[buf.length - 1] === "\r";
-      buf = buf.slice(start);
-    }
-  } finally {
-    if (signal.aborted) reader.cancel().catch(() => {});
-  }
 }
 
 // ---------- start ----------
