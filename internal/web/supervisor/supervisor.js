@@ -332,7 +332,7 @@ function plots() {
 const DAY_STEP = 15 * 60000;
 const DAY_REFRESH = 60000;  // steps move on even when nothing happens
 const DAY_THROTTLE = 5000;  // on events, at most one report read per 5 s
-const DW = 480, DH = 180, DR = 34; // the day plot's size; DR: room for the % scale
+const DW = 480, DH = 170, DR = 34; // the day plot's size; DR: room for the % scale
 
 const hhmm = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 const pct = (v) => Math.round(100 * v) + " %";
@@ -414,7 +414,7 @@ function dayChart() {
     if (t > d.to) break;
     const x = xs(Math.min(t, d.to));
     svg.append(s("line", { class: "grid", x1: x.toFixed(1), y1: y1, x2: x.toFixed(1), y2: y0 }));
-    svg.append(s("text", { class: "label", x: (x - 12).toFixed(1), y: DH - 8 }, hr === 24 ? "24:00" : hhmm(t)));
+    svg.append(s("text", { class: "label tick", x: x.toFixed(1), y: DH - 6 }, new Date(t).toLocaleTimeString([], { hour: "numeric" })));
   }
   svg.append(s("text", { class: "label", x: 2, y: 14 }, String(wmax)));
   svg.append(s("text", { class: "label", x: 2, y: y0 }, "0"));
