@@ -424,9 +424,9 @@ function dayChart() {
     const c = d.steps[S.dayCursor];
     svg.append(s("rect", { class: "cursor", x: xs(c.at).toFixed(1), y: y1, width: Math.max(2, xs(c.at + DAY_STEP) - xs(c.at)).toFixed(1), height: y0 - y1 }));
   }
-  const wpts = known.map((st) => ({ x: xs(st.at), y: yw(st.waiting), title: hhmm(st.at) + ": " + st.waiting + " waiting" }));
+  const wpts = known.map((st) => ({ x: xs(st.at), y: yw(st.waiting) }));
   if (nowIn) {
-    wpts.push({ x: xs(now), y: yw(waitingNow), title: "now: " + waitingNow + " waiting" });
+    wpts.push({ x: xs(now), y: yw(waitingNow) });
     svg.append(s("line", { class: "nowline", x1: xs(now).toFixed(1), y1: y1, x2: xs(now).toFixed(1), y2: y0 }));
   }
   if (wpts.length > 1) {
