@@ -265,3 +265,64 @@ func TestRecordCampaignReplyHistory(t *testing.T) {
 	})
 	writeHistory(ctx, t, out, conv)
 }
+
+// TestRecordBotButtonsHistory records, when SWITCHBOARD_RECORD_HISTORY
+// names a file, the history of a conversation whose bot offers buttons
+// (patch interactive-1 asked by the bot): the example bot's welcome sent
+// as a list picker, the customer's pick given to the bot as its payload,
+// the bot's answer, the handoff keyword, routing and push assignment, the
+// agent's reply, close. Without the variable it is skipped; run it alone:
+//
+//	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_bot_buttons.json \
+//	  go test -count=1 -run TestRecordBotButtonsHistory ./integration/
+func TestRecordBotButtonsHistory(t *testing.T) {
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	botSrv := httptest.NewServer(examplebot.Handler())
+	t.Cleanup(botSrv.Close)
+	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
+	s := newStackWith(t, temporalAddr, func(c *config.Config) {
+		c.AllowPrivateTargets = true
+		c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
+	})
+	queue := s.workstreamWith(domain.DistributionPush, map[string]any{
+		"bot": map[string]any{"url": botSrv.URL + examplebot.WebhookPath, "handoff_keyword": "humain"},
+	})
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	const customer = "+33611500006"
+	s.customerSends(customer, "bonjour")
+	conv := s.conversationOf(customer)
+	var offer domain.Message
+	eventually(t, 20*time.Second, "the bot's list sent", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if m.Author == domain.AuthorBot && m.Interactive != nil && m.TwilioSID != nil {
+				offer = m
+				return true
+			}
+		}
+		return false
+	})
+	s.customerSendsExtra(customer, "Suivre une commande", map[string]string{"MessageType": "interactive",
+		"ListTitle": "Suivre une commande", "ListId": "commande", "OriginalRepliedMessageSid": *offer.TwilioSID})
+	eventually(t, 20*time.Second, "the bot's answer to the pick", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if m.Author == domain.AuthorBot && m.Body == examplebot.AskOrderTextFR {
+				return true
+			}
+		}
+		return false
+	})
+	s.customerSends(customer, "humain")
+	conv = s.openConversation(customer, "the conversation with ada", assignedTo(ada.ID))
+	s.agentSend(ada.Token, conv.ID, "Je regarde votre commande.")
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "suivi"}, http.StatusAccepted, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "the run to complete", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	writeHistory(ctx, t, out, conv)
+}
