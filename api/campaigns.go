@@ -193,9 +193,14 @@ func (s *Server) campaignBody(c *fiber.Ctx) (campaignInput, error) {
 			return in, err
 		}
 		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, maxBody))
+		// The part is bounded by the route's body limit (body_limits.go);
+		// reading one byte more tells a cut file from a whole one.
+		data, err := io.ReadAll(io.LimitReader(f, maxCampaignBody+1))
 		if err != nil {
 			return in, err
+		}
+		if len(data) > maxCampaignBody {
+			return in, domain.Errorf(domain.CodeTooLarge, "the CSV is larger than %d MiB", maxCampaignBody>>20)
 		}
 		return campaignFromCSV(data, func(k string) string {
 			if v := form.Value[k]; len(v) > 0 {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
-	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/workflows"
@@ -36,28 +35,9 @@ const (
 	maxUploadBody = domain.MaxWhatsAppMedia + 64<<10
 )
 
-// uploadPath is the only route whose body may exceed maxBody.
+// uploadPath is the upload route, one of the few whose body may exceed
+// maxBody (bodyLimits in body_limits.go).
 var uploadPath = regexp.MustCompile(`^/api/v1/agent/conversations/[^/?]+/media$`)
-
-// requestLimits raises the body limit for POSTs to the upload route, as
-// soon as the request line is read (fasthttp's HeaderReceived): every
-// other request keeps maxBody, refused from its announced length before
-// its body is read.
-func requestLimits(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if string(h.Method()) == fiber.MethodPost && uploadPath.Match(pathOf(h.RequestURI())) {
-		return fasthttp.RequestConfig{MaxRequestBodySize: maxUploadBody}
-	}
-	return fasthttp.RequestConfig{}
-}
-
-func pathOf(uri []byte) []byte {
-	for i, b := range uri {
-		if b == '?' {
-			return uri[:i]
-		}
-	}
-	return uri
-}
 
 // agentSendMedia sends a file (multipart `file`, optional `text` as its
 // caption) in the agent's conversation: checked against WhatsApp's limits

@@ -43,7 +43,7 @@ func (s *Server) App() *fiber.App {
 		// within the route's limit (never pre-parsed into temporary files).
 		DisablePreParseMultipartForm: true,
 	})
-	app.Server().HeaderReceived = requestLimits // the upload route's larger limit (media_upload.go)
+	app.Server().HeaderReceived = requestLimits // the larger limits of a few routes (body_limits.go)
 	app.Use(s.observe)                          // request id, access log, HTTP metrics (middleware.go)
 
 	// Public: probes, the API description, the console's static files

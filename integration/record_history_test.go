@@ -208,3 +208,121 @@ func TestRecordInteractiveHistory(t *testing.T) {
 	})
 	writeHistory(ctx, t, out, conv)
 }
+
+// TestRecordCampaignReplyHistory records, when SWITCHBOARD_RECORD_HISTORY
+// names a file, the history of a conversation a campaign reply opens: a
+// campaign sends the template to the customer, the customer answers (the
+// webhook links the message to the campaign), the conversation starts
+// with the campaign's message and names the campaign, a campaign.id rule
+// routes it, push assignment, the agent's reply, the customer's answer,
+// close. Without the variable it is skipped; run it alone:
+//
+//	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_campaign_reply.json \
+//	  go test -count=1 -run TestRecordCampaignReplyHistory ./integration/
+func TestRecordCampaignReplyHistory(t *testing.T) {
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	s.workstreamWith(domain.DistributionPush, nil)
+	var replies domain.Queue
+	s.admin(http.MethodPost, "/api/v1/queues", map[string]any{"name": "campaign replies"}, http.StatusCreated, &replies)
+	var n domain.Number
+	s.admin(http.MethodGet, "/api/v1/whatsapp-accounts/"+s.account.ID+"/numbers/"+s.account.Numbers[0].ID, nil, http.StatusOK, &n)
+	var tpl domain.Template
+	s.admin(http.MethodPost, "/api/v1/templates", plainTemplate("promo"), http.StatusCreated, &tpl)
+	const customer = "+33611500004"
+	var camp domain.Campaign
+	s.admin(http.MethodPost, "/api/v1/campaigns", map[string]any{"name": "soldes", "number_id": n.ID, "template_id": tpl.ID,
+		"recipients": []map[string]any{{"to": customer, "variables": []string{"Ada", "42"}}}}, http.StatusCreated, &camp)
+	s.admin(http.MethodPost, "/api/v1/workstreams/"+*n.WorkstreamID+"/routing-rules", map[string]any{"name": "Soldes", "queue_id": replies.ID,
+		"conditions": []map[string]string{{"field": "campaign.id", "op": "eq", "value": camp.ID}}}, http.StatusCreated, nil)
+	eventually(t, 30*time.Second, "the campaign completed", func() bool {
+		var got domain.Campaign
+		s.admin(http.MethodGet, "/api/v1/campaigns/"+camp.ID, nil, http.StatusOK, &got)
+		return got.Status == domain.CampaignCompleted
+	})
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, replies.ID)
+	s.customerSends(customer, "Je prends le 42")
+	conv := s.openConversation(customer, "the reply's conversation assigned to ada", assignedTo(ada.ID))
+	if conv.CampaignID == nil || *conv.CampaignID != camp.ID || conv.Routing == nil || conv.Routing.RuleName != "Soldes" {
+		t.Fatalf("the conversation names campaign %v, routed by %+v", conv.CampaignID, conv.Routing)
+	}
+	if msgs := s.messages(conv.ID); len(msgs) < 2 || msgs[0].Author != domain.AuthorCampaign {
+		t.Fatalf("the transcript does not start with the campaign's message: %+v", msgs)
+	}
+	s.agentSend(ada.Token, conv.ID, "Le 42 vous attend en magasin.")
+	s.customerSends(customer, "merci")
+	eventually(t, 20*time.Second, "the customer's answer recorded", func() bool { return len(s.messages(conv.ID)) >= 4 })
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "soldes, le 42"}, http.StatusAccepted, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "the run to complete", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	writeHistory(ctx, t, out, conv)
+}
+
+// TestRecordBotButtonsHistory records, when SWITCHBOARD_RECORD_HISTORY
+// names a file, the history of a conversation whose bot offers buttons
+// (patch interactive-1 asked by the bot): the example bot's welcome sent
+// as a list picker, the customer's pick given to the bot as its payload,
+// the bot's answer, the handoff keyword, routing and push assignment, the
+// agent's reply, close. Without the variable it is skipped; run it alone:
+//
+//	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_bot_buttons.json \
+//	  go test -count=1 -run TestRecordBotButtonsHistory ./integration/
+func TestRecordBotButtonsHistory(t *testing.T) {
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	botSrv := httptest.NewServer(examplebot.Handler())
+	t.Cleanup(botSrv.Close)
+	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
+	s := newStackWith(t, temporalAddr, func(c *config.Config) {
+		c.AllowPrivateTargets = true
+		c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
+	})
+	queue := s.workstreamWith(domain.DistributionPush, map[string]any{
+		"bot": map[string]any{"url": botSrv.URL + examplebot.WebhookPath, "handoff_keyword": "humain"},
+	})
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	const customer = "+33611500006"
+	s.customerSends(customer, "bonjour")
+	conv := s.conversationOf(customer)
+	var offer domain.Message
+	eventually(t, 20*time.Second, "the bot's list sent", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if m.Author == domain.AuthorBot && m.Interactive != nil && m.TwilioSID != nil {
+				offer = m
+				return true
+			}
+		}
+		return false
+	})
+	s.customerSendsExtra(customer, "Suivre une commande", map[string]string{"MessageType": "interactive",
+		"ListTitle": "Suivre une commande", "ListId": "commande", "OriginalRepliedMessageSid": *offer.TwilioSID})
+	eventually(t, 20*time.Second, "the bot's answer to the pick", func() bool {
+		for _, m := range s.messages(conv.ID) {
+			if m.Author == domain.AuthorBot && m.Body == examplebot.AskOrderTextFR {
+				return true
+			}
+		}
+		return false
+	})
+	s.customerSends(customer, "humain")
+	conv = s.openConversation(customer, "the conversation with ada", assignedTo(ada.ID))
+	s.agentSend(ada.Token, conv.ID, "Je regarde votre commande.")
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "suivi"}, http.StatusAccepted, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	eventually(t, 20*time.Second, "the run to complete", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	})
+	writeHistory(ctx, t, out, conv)
+}

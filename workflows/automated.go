@@ -35,6 +35,20 @@ func (c *conversation) sendInternal(ctx workflow.Context, author, text string, m
 	}
 }
 
+// sendInternalInteractive sends buttons or a list for author (the bot)
+// through the outbox, as an agent's interactive send goes (the message row
+// keeps what it offers, the send activity creates its Content SID); only
+// inside the window, and the caller checked PatchInteractive.
+func (c *conversation) sendInternalInteractive(ctx workflow.Context, author string, in *domain.Interactive) {
+	if c.st.Mode != domain.ModeSession {
+		return
+	}
+	req := SendRequest{MessageID: c.newMessageID(), ConversationID: c.st.ConversationID, Author: author, Interactive: in}
+	if _, err := c.queue(ctx, req); err != nil {
+		c.logger.Error("an interactive message was refused", "author", author, "error", err)
+	}
+}
+
 // newMessageID derives a message id from the conversation and a counter:
 // unique, and the same on replay without a side effect in history.
 func (c *conversation) newMessageID() string {

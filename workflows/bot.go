@@ -30,21 +30,14 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 		RetryPolicy:         retry.OnceOnly(),
 	})
 	var reply domain.BotReply
-	in := activities.AskBotInput{Bot: *b, WorkstreamID: c.workstream().ID, Sender: c.st.ConversationID, Message: m.Body}
+	in := activities.AskBotInput{Bot: *b, WorkstreamID: c.workstream().ID, Sender: c.st.ConversationID, Message: c.botMessageOf(m)}
 	if err := workflow.ExecuteActivity(actx, a.AskBot, in).Get(ctx, &reply); err != nil {
 		c.st.BotNote = "the bot failed (" + errorSummary(err) + "); handed to a person"
 		c.handoff(ctx, m, "the bot failed")
 		return
 	}
 	for _, bm := range reply.Messages {
-		var media []string
-		if bm.Image != "" {
-			media = []string{bm.Image}
-		}
-		if bm.Text == "" && len(media) == 0 {
-			continue
-		}
-		c.sendInternal(ctx, domain.AuthorBot, bm.Text, media)
+		c.sendBotMessage(ctx, bm)
 	}
 	if !c.takesWork() {
 		return
@@ -56,6 +49,57 @@ func (c *conversation) askBot(ctx workflow.Context, m domain.InboundMessage) {
 		}
 		c.handoff(ctx, m, reason)
 	}
+}
+
+// botMessageOf is what the bot gets for a customer message: the payload
+// of the button or list item tapped (Rasa's convention: a button answers
+// with its payload), or of the numbered option typed after buttons sent
+// as text, else the text. Histories recorded before bot buttons have
+// neither (the activity's input is not part of replay).
+func (c *conversation) botMessageOf(m domain.InboundMessage) string {
+	options := c.st.BotOptions
+	c.st.BotOptions = nil
+	if p := m.ButtonPayload(); p != "" {
+		return p
+	}
+	if p := domain.BotChoice(m.Body, options); p != "" {
+		return p
+	}
+	return m.Body
+}
+
+// sendBotMessage sends one message of the bot: text and image as before;
+// with buttons, the image first, then the text with the buttons as
+// quick-reply buttons (up to 3) or a list (up to 10), through the same
+// interactive send as agents' (patch interactive-1: while it is dormant,
+// and for more options or what WhatsApp would not show, the text with
+// numbered options). Replies recorded before bot buttons carry none and
+// take the first path, unchanged.
+func (c *conversation) sendBotMessage(ctx workflow.Context, bm domain.BotMessage) {
+	var media []string
+	if bm.Image != "" {
+		media = []string{bm.Image}
+	}
+	if len(bm.Buttons) == 0 {
+		if bm.Text == "" && len(media) == 0 {
+			return
+		}
+		c.sendInternal(ctx, domain.AuthorBot, bm.Text, media)
+		return
+	}
+	in, text := domain.BotInteractive(bm.Text, bm.Buttons)
+	if in != nil && workflow.GetVersion(ctx, PatchInteractive, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		in, text = nil, domain.NumberedOptions(bm.Text, bm.Buttons)
+	}
+	if in == nil {
+		c.st.BotOptions = bm.Buttons
+		c.sendInternal(ctx, domain.AuthorBot, text, media)
+		return
+	}
+	if len(media) > 0 {
+		c.sendInternal(ctx, domain.AuthorBot, "", media)
+	}
+	c.sendInternalInteractive(ctx, domain.AuthorBot, in)
 }
 
 func (c *conversation) handoff(ctx workflow.Context, m domain.InboundMessage, why string) {

@@ -12,8 +12,10 @@ import (
 
 // recordedPayloadKey encrypted conversation_history_rev1_encrypted.json,
 // conversation_history_service_levels.json (TestRecordServiceLevelsHistory
-// records with it) and conversation_history_survey_template.json
-// (TestRecordSurveyTemplateHistory). A key for these recordings only: it protects nothing else.
+// records with it), conversation_history_survey_template.json
+// (TestRecordSurveyTemplateHistory), conversation_history_interactive.json
+// conversation_history_campaign_reply.json and
+// conversation_history_bot_buttons.json. A key for these recordings only: it protects nothing else.
 const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 
 // TestReplayRecordedHistories replays histories recorded from real runs
@@ -77,6 +79,24 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // quick-reply buttons and list picker (`send` updates with interactive,
 // sent with the Content SIDs the send activity created), the customer's
 // tap on a button, the agent's text reply, close with notes.
+//
+// conversation_history_campaign_reply.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordCampaignReplyHistory
+// ./integration/, encrypted with recordedPayloadKey): a campaign reply
+// (65fb045): the first inbound signal carries the webhook's campaign link,
+// the record activity copies the campaign's message to the top of the
+// transcript and names the campaign, a campaign.id rule routes it, push
+// assignment, the agent's reply, the customer's answer, close with notes.
+// The link rides on the signal and the activity's input: no command or
+// marker of its own.
+//
+// conversation_history_bot_buttons.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordBotButtonsHistory
+// ./integration/, encrypted with recordedPayloadKey): the example bot's
+// welcome with two buttons, sent as a list picker (marker interactive-1
+// asked by the bot, SendMessage with the interactive), the customer's pick
+// given to the bot as its payload, the bot's answer, the handoff keyword,
+// routing and push assignment, the agent's reply, close with notes.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -91,6 +111,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_service_levels.json",
 		"testdata/conversation_history_survey_template.json",
 		"testdata/conversation_history_interactive.json",
+		"testdata/conversation_history_campaign_reply.json",
+		"testdata/conversation_history_bot_buttons.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{

@@ -83,9 +83,15 @@ type ConversationState struct {
 	Routing               *domain.Routing `json:"routing,omitempty"`
 	BotActive             bool            `json:"bot_active,omitempty"`
 	BotNote               string          `json:"bot_note,omitempty"`
-	AfterHours            bool            `json:"after_hours,omitempty"`
-	LastActivityAt        time.Time       `json:"last_activity_at"`
-	WarnedFor             time.Time       `json:"warned_for,omitempty"` // the deadline the agent was warned about
+
+	// BotOptions are the buttons of the bot's last message sent as
+	// numbered text (domain.BotInteractive): the customer's next message
+	// may choose one by its number, and the bot then gets its payload.
+	BotOptions []domain.BotButton `json:"bot_options,omitempty"`
+
+	AfterHours     bool      `json:"after_hours,omitempty"`
+	LastActivityAt time.Time `json:"last_activity_at"`
+	WarnedFor      time.Time `json:"warned_for,omitempty"` // the deadline the agent was warned about
 	// LastAgentReplyAt is an agent's last message (the nudge's "answered").
 	LastAgentReplyAt time.Time `json:"last_agent_reply_at,omitempty"`
 	// NudgedFor is the customer message the window nudge was last sent

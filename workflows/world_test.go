@@ -57,6 +57,10 @@ type world struct {
 	// records what it was asked.
 	surveyTemplate     activities.SurveyTemplate
 	surveyTemplateAsks []activities.SurveyTemplateInput
+	// bot answers AskBot (nil: an empty answer); botAsked records the
+	// messages the bot was given.
+	bot      func(activities.AskBotInput) (domain.BotReply, error)
+	botAsked []string
 }
 
 func newWorld(t *testing.T) *world {
@@ -283,7 +287,17 @@ func (w *world) env() *testsuite.TestWorkflowEnvironment {
 			return w.surveyTemplate, nil
 		})
 	env.OnActivity(a.LastWindow, mock.Anything, mock.Anything).Return(activities.Window{}, nil)
-	env.OnActivity(a.AskBot, mock.Anything, mock.Anything).Return(domain.BotReply{}, nil)
+	env.OnActivity(a.AskBot, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.AskBotInput) (domain.BotReply, error) {
+			w.mu.Lock()
+			w.botAsked = append(w.botAsked, in.Message)
+			answer := w.bot
+			w.mu.Unlock()
+			if answer == nil {
+				return domain.BotReply{}, nil
+			}
+			return answer(in)
+		})
 	return env
 }
 

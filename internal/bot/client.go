@@ -28,6 +28,10 @@ const (
 	// MaxMessages bounds how many messages one answer may make the customer
 	// receive; extra items are dropped.
 	MaxMessages = 20
+	// MaxButtons bounds the buttons of one message; extra ones are
+	// dropped. Up to 3 go out as quick-reply buttons, up to 10 as a list,
+	// more as numbered text (domain.BotInteractive).
+	MaxButtons = 20
 	// maxReasonRunes bounds the handoff reason kept on the conversation.
 	maxReasonRunes = 200
 )
@@ -183,9 +187,11 @@ type wireButton struct {
 }
 
 // parseReply decodes the answer. Items with nothing to show (only custom,
-// say) add no message. Buttons are written under the text, one per line:
-// a session message cannot carry WhatsApp buttons without an approved
-// template, and customers then type the option, which the bot's NLU reads.
+// say) add no message. Buttons are kept as the message's buttons (titled
+// ones, at most MaxButtons): the conversation workflow sends them as
+// WhatsApp quick-reply buttons or a list picker inside the session, or as
+// numbered text (domain.BotInteractive), and a tap comes back to the bot
+// as the button's payload.
 func parseReply(data []byte) (domain.BotReply, error) {
 	var items []wireMessage
 	if err := json.Unmarshal(data, &items); err != nil {
@@ -197,24 +203,24 @@ func parseReply(data []byte) (domain.BotReply, error) {
 			r.Handoff, r.HandoffReason = true, reason
 		}
 		text := it.Text
+		var buttons []domain.BotButton
 		for _, b := range it.Buttons {
-			if title := strings.TrimSpace(b.Title); title != "" {
-				if strings.TrimSpace(text) != "" {
-					text += "\n"
-				}
-				text += "• " + title
+			title := strings.TrimSpace(b.Title)
+			if title == "" || len(buttons) == MaxButtons {
+				continue
 			}
+			buttons = append(buttons, domain.BotButton{Title: title, Payload: strings.TrimSpace(b.Payload)})
 		}
 		image := strings.TrimSpace(it.Image)
 		if !isHTTPURL(image) {
 			// Twilio can only fetch absolute http(s) media.
 			image = ""
 		}
-		if strings.TrimSpace(text) == "" && image == "" {
+		if strings.TrimSpace(text) == "" && image == "" && len(buttons) == 0 {
 			continue
 		}
 		if len(r.Messages) < MaxMessages {
-			r.Messages = append(r.Messages, domain.BotMessage{Text: text, Image: image})
+			r.Messages = append(r.Messages, domain.BotMessage{Text: text, Image: image, Buttons: buttons})
 		}
 	}
 	return r, nil

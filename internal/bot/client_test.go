@@ -68,8 +68,8 @@ func TestAskSendsRasaRequestAndReadsMessages(t *testing.T) {
 	want := []domain.BotMessage{
 		{Text: "Hello"},
 		{Image: "https://cdn.example.com/a.png"},
-		{Text: "Pick one\n• Orders\n• Agent"},
-		{Text: "• Only buttons"},
+		{Text: "Pick one", Buttons: []domain.BotButton{{Title: "Orders", Payload: "/orders"}, {Title: "Agent", Payload: "/agent"}}},
+		{Buttons: []domain.BotButton{{Title: "Only buttons", Payload: "/x"}}},
 		{Text: "Caption", Image: "https://cdn.example.com/b.png"},
 	}
 	if fmt.Sprint(reply.Messages) != fmt.Sprint(want) || reply.Handoff || reply.HandoffReason != "" {
@@ -295,4 +295,37 @@ func FuzzParseReply(f *testing.F) {
 			t.Fatalf("handoff %v with reason %q", r.Handoff, r.HandoffReason)
 		}
 	})
+}
+
+// TestAskParsesButtons: Rasa's buttons come back as the message's
+// buttons, titles and payloads trimmed, untitled ones dropped, at most
+// MaxButtons; a button without payload keeps its title as what the bot
+// gets back when tapped (domain.BotInteractive).
+func TestAskParsesButtons(t *testing.T) {
+	var many []string
+	for i := range MaxButtons + 5 {
+		many = append(many, fmt.Sprintf(`{"title": "Option %d", "payload": "/o%d"}`, i, i))
+	}
+	reply, err := parseReply([]byte(`[
+		{"text": "Taille ?", "buttons": [{"title": " Petit ", "payload": " /size{\"s\":\"S\"} "}, {"title": "Moyen"}, {"title": "", "payload": "/none"}]},
+		{"text": "Beaucoup", "buttons": [` + strings.Join(many, ",") + `]}
+	]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reply.Messages) != 2 {
+		t.Fatalf("%d messages", len(reply.Messages))
+	}
+	got := reply.Messages[0]
+	want := []domain.BotButton{{Title: "Petit", Payload: `/size{"s":"S"}`}, {Title: "Moyen"}}
+	if got.Text != "Taille ?" || fmt.Sprint(got.Buttons) != fmt.Sprint(want) {
+		t.Fatalf("first message %+v, want buttons %+v", got, want)
+	}
+	in, text := domain.BotInteractive(got.Text, got.Buttons)
+	if in == nil || text != "" || in.Type != domain.InteractiveButtons || in.Options[1].ID != "Moyen" || in.Options[0].ID != `/size{"s":"S"}` {
+		t.Fatalf("as interactive: %+v %q", in, text)
+	}
+	if n := len(reply.Messages[1].Buttons); n != MaxButtons {
+		t.Fatalf("%d buttons kept, want %d", n, MaxButtons)
+	}
 }
