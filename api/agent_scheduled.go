@@ -222,8 +222,12 @@ func (s *Server) scheduledOf(ctx context.Context, conv domain.Conversation) ([]w
 
 // scheduledView is a follow-up as the API shows it.
 func scheduledView(m workflows.ScheduledMessage) fiber.Map {
+	status := m.Status
+	if status == workflows.FollowupOutlived {
+		status = workflows.FollowupScheduled // its row says more; none: still waiting
+	}
 	v := fiber.Map{
-		"id": m.ScheduleID, "status": m.Status, "send_at": m.SendAt, "created_at": m.CreatedAt,
+		"id": m.ScheduleID, "status": status, "send_at": m.SendAt, "created_at": m.CreatedAt,
 		"cancel_on_customer_reply": m.CancelOnCustomerReply, "author": m.Author,
 		"outlive_close": m.OutliveClose,
 	}
