@@ -14,6 +14,7 @@ type FollowupStore interface {
 	SaveOutlivedFollowup(ctx context.Context, f domain.OutlivedFollowup) error
 	OutlivedFollowup(ctx context.Context, id string) (domain.OutlivedFollowup, error)
 	FinishOutlivedFollowup(ctx context.Context, id, status, messageID, note string) (domain.OutlivedFollowup, error)
+	ClaimOutlivedFollowup(ctx context.Context, id string) (domain.OutlivedFollowup, error)
 	CustomerWroteSince(ctx context.Context, numberID, e164 string, since time.Time) (bool, error)
 }
 
@@ -48,7 +49,8 @@ type CheckFollowupOutput struct {
 // goes out: not when its row is no longer scheduled (an agent cancelled
 // it), nor when it is cancel_on_customer_reply and the customer wrote to
 // the number since the conversation closed (it is then marked cancelled
-// here). A row that is gone (the customer's data erased) is not sent.
+// here). Else it claims the row (status sending) and answers send. A row
+// that is gone (the customer's data erased) is not sent.
 func (a *Activities) CheckFollowup(ctx context.Context, in CheckFollowupInput) (CheckFollowupOutput, error) {
 	if a.Followups == nil {
 		return CheckFollowupOutput{}, errors.New("activities: no follow-up store")
@@ -59,6 +61,10 @@ func (a *Activities) CheckFollowup(ctx context.Context, in CheckFollowupInput) (
 	}
 	if err != nil {
 		return CheckFollowupOutput{}, err
+	}
+	if f.Status == domain.FollowupSending {
+		// Claimed by an earlier attempt of this check: it goes.
+		return CheckFollowupOutput{Send: true, Status: f.Status}, nil
 	}
 	if f.Status != "scheduled" {
 		return CheckFollowupOutput{Status: f.Status, Note: f.Note}, nil
@@ -75,6 +81,15 @@ func (a *Activities) CheckFollowup(ctx context.Context, in CheckFollowupInput) (
 			}
 			return CheckFollowupOutput{Status: f.Status, Note: f.Note}, nil
 		}
+	}
+	// Claimed: an agent's DELETE from now on answers "sending" and
+	// cancels nothing, so a cancel never answers cancelled for a message
+	// that goes out.
+	if f, err = a.Followups.ClaimOutlivedFollowup(ctx, in.ScheduleID); err != nil {
+		return CheckFollowupOutput{}, err
+	}
+	if f.Status != domain.FollowupSending {
+		return CheckFollowupOutput{Status: f.Status, Note: f.Note}, nil
 	}
 	return CheckFollowupOutput{Send: true, Status: f.Status}, nil
 }

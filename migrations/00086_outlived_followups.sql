@@ -5,7 +5,8 @@
 -- outlive_close is written here and handed to a Followup workflow of its
 -- own (workflow_id followup:<id>), which sends it at send_at and records
 -- the outcome here. The API lists and cancels them from this table after
--- the close. Customer data: erased with the customer's conversations.
+-- the close; 'sending' is a row its workflow claimed at send_at (an agent
+-- can no longer cancel it). Customer data: erased with the customer's conversations.
 CREATE TABLE scheduled_followups (
     id                       text PRIMARY KEY, -- the schedule id
     conversation_id          uuid        NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -24,7 +25,7 @@ CREATE TABLE scheduled_followups (
     cancel_on_customer_reply boolean     NOT NULL DEFAULT false,
     closed_at                timestamptz NOT NULL,
     status                   text        NOT NULL DEFAULT 'scheduled'
-        CHECK (status IN ('scheduled', 'sent', 'skipped_window_closed', 'cancelled', 'failed')),
+        CHECK (status IN ('scheduled', 'sending', 'sent', 'skipped_window_closed', 'cancelled', 'failed')),
     created_at               timestamptz NOT NULL DEFAULT now(),
     done_at                  timestamptz,
     message_id               uuid,

@@ -54,11 +54,25 @@ func (s *followupRows) FinishOutlivedFollowup(_ context.Context, id, status, mes
 	if !ok {
 		return f, domain.Errorf(domain.CodeNotFound, "scheduled message not found")
 	}
-	if f.Status == workflows.FollowupScheduled {
+	if f.Status == workflows.FollowupScheduled || f.Status == domain.FollowupSending {
 		f.Status, f.Note = status, note
 		if messageID != "" {
 			f.MessageID = &messageID
 		}
+		s.rows[id] = f
+	}
+	return f, nil
+}
+
+func (s *followupRows) ClaimOutlivedFollowup(_ context.Context, id string) (domain.OutlivedFollowup, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.rows[id]
+	if !ok {
+		return f, domain.Errorf(domain.CodeNotFound, "scheduled message not found")
+	}
+	if f.Status == workflows.FollowupScheduled {
+		f.Status = domain.FollowupSending
 		s.rows[id] = f
 	}
 	return f, nil

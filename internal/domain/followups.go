@@ -31,6 +31,9 @@ type OutlivedFollowup struct {
 // Statuses of an outlived follow-up (besides those of every follow-up:
 // scheduled, sent, skipped_window_closed, cancelled).
 const (
+	// FollowupSending: its workflow claimed it at send_at and is sending
+	// it; an agent can no longer cancel it.
+	FollowupSending = "sending"
 	// FollowupFailed: Twilio refused the template, or the send gave up.
 	FollowupFailed = "failed"
 )

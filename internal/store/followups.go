@@ -105,8 +105,9 @@ func (s *Store) OutlivedFollowups(ctx context.Context, conversationID string) ([
 }
 
 // FinishOutlivedFollowup records the outcome of a follow-up still
-// scheduled (status, the message sent, why) and returns the row; one
-// already finished (cancelled by an agent meanwhile) is returned as it is.
+// scheduled or being sent (status, the message sent, why) and returns the
+// row; one already finished (cancelled by an agent meanwhile) is returned
+// as it is.
 func (s *Store) FinishOutlivedFollowup(ctx context.Context, id, status, messageID, note string) (domain.OutlivedFollowup, error) {
 	var msg *string
 	if messageID != "" {
@@ -114,7 +115,18 @@ func (s *Store) FinishOutlivedFollowup(ctx context.Context, id, status, messageI
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE scheduled_followups
 		SET status = $2, message_id = $3, note = $4, done_at = now()
-		WHERE id = $1 AND status = 'scheduled'`, id, status, msg, note); err != nil {
+		WHERE id = $1 AND status IN ('scheduled', 'sending')`, id, status, msg, note); err != nil {
+		return domain.OutlivedFollowup{}, err
+	}
+	return s.OutlivedFollowup(ctx, id)
+}
+
+// ClaimOutlivedFollowup marks a scheduled follow-up as being sent (from
+// then on an agent can no longer cancel it) and returns the row; one no
+// longer scheduled is returned as it is.
+func (s *Store) ClaimOutlivedFollowup(ctx context.Context, id string) (domain.OutlivedFollowup, error) {
+	if _, err := s.db.ExecContext(ctx, `UPDATE scheduled_followups SET status = 'sending'
+		WHERE id = $1 AND status = 'scheduled'`, id); err != nil {
 		return domain.OutlivedFollowup{}, err
 	}
 	return s.OutlivedFollowup(ctx, id)
@@ -122,7 +134,7 @@ func (s *Store) FinishOutlivedFollowup(ctx context.Context, id, status, messageI
 
 // CancelOutlivedFollowup cancels a conversation's outlived follow-up
 // still scheduled (NOT_FOUND when the conversation has no such one); one
-// already done is returned as it is.
+// being sent or done is returned as it is.
 func (s *Store) CancelOutlivedFollowup(ctx context.Context, conversationID, id, by string) (domain.OutlivedFollowup, error) {
 	f, err := s.OutlivedFollowup(ctx, id)
 	if err != nil {
@@ -131,7 +143,12 @@ func (s *Store) CancelOutlivedFollowup(ctx context.Context, conversationID, id, 
 	if f.ConversationID != conversationID {
 		return domain.OutlivedFollowup{}, domain.Errorf(domain.CodeNotFound, "scheduled message not found")
 	}
-	return s.FinishOutlivedFollowup(ctx, id, "cancelled", "", "cancelled by "+by)
+	if _, err := s.db.ExecContext(ctx, `UPDATE scheduled_followups
+		SET status = 'cancelled', note = $2, done_at = now()
+		WHERE id = $1 AND status = 'scheduled'`, id, "cancelled by "+by); err != nil {
+		return domain.OutlivedFollowup{}, err
+	}
+	return s.OutlivedFollowup(ctx, id)
 }
 
 // CustomerWroteSince reports whether the customer wrote to the number
