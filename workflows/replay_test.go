@@ -77,6 +77,15 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // quick-reply buttons and list picker (`send` updates with interactive,
 // sent with the Content SIDs the send activity created), the customer's
 // tap on a button, the agent's text reply, close with notes.
+//
+// conversation_history_followups.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordOutlivedFollowupHistory
+// ./integration/, encrypted with recordedPayloadKey): markers lifecycle-2,
+// service-levels-1, followups-1 and followups-outlive-1; push assignment,
+// two `schedule` updates with outlive_close (a template; a text with a
+// fallback template) and their lazy timer, close by the agent: both stored
+// (SaveOutlivedFollowup) and handed to their Followup child workflows
+// (followup:<id>, ParentClosePolicy ABANDON), the timer cancelled, closed.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -91,6 +100,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_service_levels.json",
 		"testdata/conversation_history_survey_template.json",
 		"testdata/conversation_history_interactive.json",
+		"testdata/conversation_history_followups.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
