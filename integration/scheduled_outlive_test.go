@@ -3,10 +3,14 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/domain"
@@ -172,4 +176,78 @@ func TestRecordOutlivedFollowupHistory(t *testing.T) {
 		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
 	})
 	writeHistory(ctx, t, out, conv)
+}
+
+// TestEraseCustomerEndsOutlivedFollowups: a customer's follow-up that
+// outlived the close waits in its Followup workflow; erasing the customer
+// ends that workflow (it carries SbCustomer: signalled close, then
+// deleted with the customer's executions) and deletes its row, and
+// nothing is sent.
+func TestEraseCustomerEndsOutlivedFollowups(t *testing.T) {
+	t.Parallel()
+	customer := fmt.Sprintf("+3369%07d", rand.IntN(10_000_000))
+	s := newStack(t, temporalAddr)
+	s.admin(http.MethodPost, "/api/v1/templates", map[string]any{"name": "rappel", "category": "utility", "default_language": "fr",
+		"variants": []map[string]any{{"language": "fr", "body": "Un rappel.", "content_sid": reminderContentSID, "approval_status": "approved"}}},
+		http.StatusCreated, nil)
+	queue := s.workstreamWith(domain.DistributionPush, nil)
+	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
+	s.customerSends(customer, "Bonjour")
+	conv := s.openConversation(customer, "ada's conversation", assignedTo(ada.ID))
+	path := "/api/v1/agent/conversations/" + conv.ID + "/scheduled-messages"
+	body := map[string]any{"send_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "outlive_close": true,
+		"template": map[string]any{"name": "rappel", "language": "fr"}}
+	var f outlivedView
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		status, _, raw := s.agentRaw(ada.Token, http.MethodPost, path, body)
+		if status == http.StatusCreated {
+			if err := json.Unmarshal(raw, &f); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("schedule: %d %s", status, raw)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{}, http.StatusAccepted, nil)
+	ctx := context.Background()
+	wid := "followup:" + f.ID
+	eventually(t, 20*time.Second, "the Followup workflow running", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, wid, "")
+		return err == nil && d.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	})
+	encoded := "%2B" + customer[1:]
+	var before exportBody
+	s.admin(http.MethodGet, "/api/v1/customers/"+encoded+"/export", nil, http.StatusOK, &before)
+	if len(before.Postgres["scheduled_followups"]) != 1 {
+		t.Fatalf("export: %d scheduled_followups rows", len(before.Postgres["scheduled_followups"]))
+	}
+	start := time.Now()
+	for {
+		st, _, raw := s.adminRaw(http.MethodDelete, "/api/v1/customers/"+customer, nil)
+		if st == http.StatusOK {
+			t.Logf("erased in %s: %s", time.Since(start).Round(time.Millisecond), raw)
+			break
+		}
+		if st != http.StatusAccepted || time.Since(start) > 2*time.Minute {
+			t.Fatalf("DELETE: %d %s", st, raw)
+		}
+	}
+	eventually(t, 30*time.Second, "the Followup workflow gone", func() bool {
+		d, err := s.app.Temporal.DescribeWorkflow(ctx, wid, "")
+		return err != nil || d.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	})
+	var after exportBody
+	s.admin(http.MethodGet, "/api/v1/customers/"+encoded+"/export", nil, http.StatusOK, &after)
+	if n := len(after.Postgres["scheduled_followups"]); n != 0 {
+		t.Errorf("%d scheduled_followups rows after the erasure", n)
+	}
+	for _, m := range s.emu.Messages() {
+		if m.ContentSID == reminderContentSID {
+			t.Errorf("the follow-up went out: %+v", m)
+		}
+	}
 }
