@@ -320,3 +320,56 @@ func TestOutlivedFollowupEndedByErasure(t *testing.T) {
 		t.Errorf("sent %q", w.sentBodies())
 	}
 }
+
+// While followups-outlive-1 is dormant (older workers poll), a schedule
+// with outlive_close answers UNAVAILABLE, and nothing is handed over.
+func TestOutliveCloseDormant(t *testing.T) {
+	w := newWorld(t)
+	w.assignOnEnqueue = agentA
+	env := w.outliveEnv(newFollowupRows())
+	env.OnGetVersion(workflows.PatchFollowupsOutlive, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	var answer *outcome
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalInbound, customerMessage("SM1", "hello", env.Now()))
+	}, 0)
+	env.RegisterDelayedCallback(func() {
+		f := followup("later", start.Add(72*time.Hour), "")
+		f.Text, f.Template, f.TemplateBody, f.OutliveClose = "", reminder, "Hi", true
+		answer = update(env, workflows.UpdateSchedule, f)
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalClose, workflows.CloseRequest{Reason: "resolved", By: "agent:" + agentA})
+	}, time.Hour)
+	env.ExecuteWorkflow(workflows.ConversationWorkflowName, w.input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if answer == nil || appCode(answer.err) != string(domain.CodeUnavailable) {
+		t.Fatalf("schedule while dormant: %+v", answer)
+	}
+	if st := queryState(t, env); len(st.Scheduled) != 0 {
+		t.Errorf("kept %+v", st.Scheduled)
+	}
+}
+
+// Twilio refuses the template: the follow-up is recorded failed, with
+// its message, and not retried.
+func TestOutlivedFollowupRefusedByTwilio(t *testing.T) {
+	w := newWorld(t)
+	rows := newFollowupRows()
+	w.twilio = func(activities.SendInput) (activities.SendOutput, error) {
+		return activities.SendOutput{ErrorCode: 63016}, nil
+	}
+	res := runFollowup(t, w, rows, outlived("refused", time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)), nil)
+	if res.Status != domain.FollowupFailed || res.MessageID == "" {
+		t.Fatalf("result %+v", res)
+	}
+	if f := rows.get("refused"); f.Status != domain.FollowupFailed || f.Note == "" {
+		t.Errorf("row %+v", f)
+	}
+	if len(w.sent) != 1 {
+		t.Errorf("handed to Twilio %d times", len(w.sent))
+	}
+}
