@@ -31,7 +31,10 @@ type scheduleInput struct {
 // agentScheduleMessage schedules a follow-up in the agent's conversation.
 // The conversation workflow keeps it (update `schedule`) and sends it at
 // send_at: text only while the window is open, else the fallback
-// template, else it is skipped and the agent told. The Idempotency-Key
+// template, else it is skipped and the agent told. With outlive_close
+// (a template, or a text's fallback template, required) it survives the
+// close in a Followup workflow of its own that sends the template
+// (workflows/followup_outlive.go). The Idempotency-Key
 // middleware makes a retry return the first answer; without a key the
 // schedule id is new each time.
 func (s *Server) agentScheduleMessage(c *fiber.Ctx) error {
