@@ -46,6 +46,9 @@ type Activities struct {
 	ContentCreator ContentCreator
 	// Lookup finds what an ambiguous send created (nil: Twilio, when it
 	// can); LookupSettle is how long it keeps looking (0: DefaultLookupSettle).
+	// Followups keeps the follow-ups that outlive their conversation's
+	// close (followups.go).
+	Followups    FollowupStore
 	Lookup       MessageFinder
 	LookupSettle time.Duration
 	// StatusCallbackURL returns where Twilio posts delivery statuses for an account.

@@ -31,7 +31,10 @@ type scheduleInput struct {
 // agentScheduleMessage schedules a follow-up in the agent's conversation.
 // The conversation workflow keeps it (update `schedule`) and sends it at
 // send_at: text only while the window is open, else the fallback
-// template, else it is skipped and the agent told. The Idempotency-Key
+// template, else it is skipped and the agent told. With outlive_close
+// (a template, or a text's fallback template, required) it survives the
+// close in a Followup workflow of its own that sends the template
+// (workflows/followup_outlive.go). The Idempotency-Key
 // middleware makes a retry return the first answer; without a key the
 // schedule id is new each time.
 func (s *Server) agentScheduleMessage(c *fiber.Ctx) error {
@@ -39,9 +42,9 @@ func (s *Server) agentScheduleMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.OutliveClose {
+	if in.OutliveClose && in.Template == nil && in.FallbackTemplate == nil {
 		return domain.Errorf(domain.CodeUnprocessable,
-			"outlive_close is not supported yet: a follow-up is cancelled when its conversation closes")
+			"outlive_close needs a template (or a text with a fallback_template): after the close the 24-hour window is usually closed")
 	}
 	if in.SendAt == "" {
 		return invalid("send_at is required (an RFC 3339 instant, or a local time with customer_local_time)")
@@ -75,6 +78,7 @@ func (s *Server) agentScheduleMessage(c *fiber.Ctx) error {
 		SendAt:                sendAt,
 		Text:                  in.Text,
 		CancelOnCustomerReply: in.CancelOnCustomerReply,
+		OutliveClose:          in.OutliveClose,
 	}
 	if in.Template != nil {
 		if req.Template, req.TemplateBody, err = s.resolveTemplate(ctx, *in.Template); err != nil {
@@ -103,7 +107,7 @@ func (s *Server) agentListScheduled(c *fiber.Ctx) error {
 	}
 	list, err := s.scheduledOf(c.UserContext(), conv.Conversation)
 	if err != nil {
-		return agentWorkflowError(conv.ID, err)
+		return err
 	}
 	views := make([]fiber.Map, 0, len(list))
 	for _, m := range list {
@@ -112,7 +116,9 @@ func (s *Server) agentListScheduled(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": views})
 }
 
-// agentCancelScheduled cancels a follow-up still waiting.
+// agentCancelScheduled cancels a follow-up still waiting. One that
+// outlived the close is cancelled in PostgreSQL: its Followup workflow
+// reads its row at send_at (CheckFollowup) and sends nothing.
 func (s *Server) agentCancelScheduled(c *fiber.Ctx) error {
 	conv, err := s.agentConversation(c, false)
 	if err != nil {
@@ -122,35 +128,96 @@ func (s *Server) agentCancelScheduled(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req := workflows.CancelScheduledRequest{ScheduleID: c.Params("schedule_id"), ConversationID: conv.ID, By: domain.AgentAuthor(me.ID)}
-	var out workflows.ScheduledMessage
-	// Not agentWorkflowError: the conversation is the agent's, so a
-	// NOT_FOUND here is the follow-up's.
-	if err := s.updateConversationInto(c.UserContext(), conv.Conversation, workflows.UpdateCancelScheduled, req, &out); err != nil {
-		return workflowError(err)
+	ctx := c.UserContext()
+	id, by := c.Params("schedule_id"), domain.AgentAuthor(me.ID)
+	out, err := s.cancelOutlived(ctx, conv.ID, id, by)
+	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
+		return err
+	}
+	if err != nil {
+		req := workflows.CancelScheduledRequest{ScheduleID: id, ConversationID: conv.ID, By: by}
+		// Not agentWorkflowError: the conversation is the agent's, so a
+		// NOT_FOUND here is the follow-up's.
+		if err := s.updateConversationInto(ctx, conv.Conversation, workflows.UpdateCancelScheduled, req, &out); err != nil {
+			return workflowError(err)
+		}
+		if out.Status == workflows.FollowupOutlived {
+			// Handed over between the two reads: its row exists now.
+			if out, err = s.cancelOutlived(ctx, conv.ID, id, by); err != nil {
+				return err
+			}
+		}
 	}
 	s.auditAction(c, actionCancelScheduled, resourceConversation, conv.ID, fiber.Map{"schedule_id": out.ScheduleID})
 	return c.JSON(scheduledView(out))
 }
 
-// scheduledOf reads the follow-ups of conv from its workflow. A closed
-// conversation whose workflow has moved on to the customer's next one has
-// none left (the close cancels them).
-func (s *Server) scheduledOf(ctx context.Context, conv domain.Conversation) ([]workflows.ScheduledMessage, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.SendWait)
-	defer cancel()
-	v, err := s.temporal.QueryWorkflow(ctx, conv.WorkflowID, "", workflows.QueryState)
+// cancelOutlived cancels a follow-up that outlived the close (NOT_FOUND:
+// the conversation has no such one in PostgreSQL).
+func (s *Server) cancelOutlived(ctx context.Context, conversationID, id, by string) (workflows.ScheduledMessage, error) {
+	f, err := s.agentKit.CancelOutlivedFollowup(ctx, conversationID, id, by)
 	if err != nil {
-		return nil, workflowError(err)
+		return workflows.ScheduledMessage{}, err
 	}
-	var st workflows.ConversationState
-	if err := v.Get(&st); err != nil {
+	return outlivedMessage(f), nil
+}
+
+// outlivedMessage is a follow-up's row after the close, as the workflow
+// shows follow-ups.
+func outlivedMessage(f domain.OutlivedFollowup) workflows.ScheduledMessage {
+	m := workflows.ScheduledMessage{
+		ScheduleRequest: workflows.ScheduleRequest{
+			ScheduleID: f.ID, ConversationID: f.ConversationID, Author: f.Author, SendAt: f.SendAt,
+			Text: f.Text, Template: f.Template, TemplateBody: f.TemplateBody,
+			Fallback: f.Fallback, FallbackBody: f.FallbackBody,
+			CancelOnCustomerReply: f.CancelOnCustomerReply, OutliveClose: true,
+		},
+		Status: f.Status, CreatedAt: f.CreatedAt, DoneAt: f.DoneAt, Note: f.Note,
+	}
+	if f.MessageID != nil {
+		m.MessageID = *f.MessageID
+	}
+	return m
+}
+
+// scheduledOf reads the follow-ups of conv from its workflow, and those
+// that outlived its close from PostgreSQL (their rows win: the workflow
+// only knows it handed them over). A closed conversation whose workflow
+// has moved on to the customer's next one (or is gone) still lists its
+// outlived ones.
+func (s *Server) scheduledOf(ctx context.Context, conv domain.Conversation) ([]workflows.ScheduledMessage, error) {
+	rows, err := s.agentKit.OutlivedFollowups(ctx, conv.ID)
+	if err != nil {
 		return nil, err
+	}
+	qctx, cancel := context.WithTimeout(ctx, s.SendWait)
+	defer cancel()
+	var st workflows.ConversationState
+	v, err := s.temporal.QueryWorkflow(qctx, conv.WorkflowID, "", workflows.QueryState)
+	if err == nil {
+		err = v.Get(&st)
+	}
+	if err != nil && len(rows) == 0 {
+		return nil, agentWorkflowError(conv.ID, err)
+	}
+	outlived := make(map[string]domain.OutlivedFollowup, len(rows))
+	for _, f := range rows {
+		outlived[f.ID] = f
 	}
 	var out []workflows.ScheduledMessage
 	for _, m := range st.Scheduled {
-		if m.ConversationID == "" || m.ConversationID == conv.ID {
-			out = append(out, m)
+		if m.ConversationID != "" && m.ConversationID != conv.ID {
+			continue
+		}
+		if f, ok := outlived[m.ScheduleID]; ok {
+			m = outlivedMessage(f)
+			delete(outlived, f.ID)
+		}
+		out = append(out, m)
+	}
+	for _, f := range rows {
+		if _, ok := outlived[f.ID]; ok {
+			out = append(out, outlivedMessage(f))
 		}
 	}
 	return out, nil
@@ -158,9 +225,14 @@ func (s *Server) scheduledOf(ctx context.Context, conv domain.Conversation) ([]w
 
 // scheduledView is a follow-up as the API shows it.
 func scheduledView(m workflows.ScheduledMessage) fiber.Map {
+	status := m.Status
+	if status == workflows.FollowupOutlived {
+		status = workflows.FollowupScheduled // its row says more; none: still waiting
+	}
 	v := fiber.Map{
-		"id": m.ScheduleID, "status": m.Status, "send_at": m.SendAt, "created_at": m.CreatedAt,
+		"id": m.ScheduleID, "status": status, "send_at": m.SendAt, "created_at": m.CreatedAt,
 		"cancel_on_customer_reply": m.CancelOnCustomerReply, "author": m.Author,
+		"outlive_close": m.OutliveClose,
 	}
 	if m.Text != "" {
 		v["text"] = m.Text

@@ -36,6 +36,10 @@ type AgentKitStore interface {
 	UpdateCustomerProfile(ctx context.Context, accountID, e164 string, p store.CustomerProfilePatch, a store.Audit, auditID string) (domain.CustomerProfile, error)
 	CustomerHistory(ctx context.Context, accountID, e164 string, limit int) ([]domain.CustomerConversation, error)
 	SearchCustomers(ctx context.Context, f store.CustomerSearch) (store.CustomerPage, error)
+
+	// Follow-ups that outlived their conversation's close (agent_scheduled.go).
+	OutlivedFollowups(ctx context.Context, conversationID string) ([]domain.OutlivedFollowup, error)
+	CancelOutlivedFollowup(ctx context.Context, conversationID, id, by string) (domain.OutlivedFollowup, error)
 }
 
 // Bounds of a quick reply's fields.

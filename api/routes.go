@@ -92,7 +92,8 @@ func (s *Server) App() *fiber.App {
 	agent.Get("/conversations/:id/media/:message_id/:index", s.agentMedia)
 	agent.Get("/templates", s.agentTemplates)
 	// Scheduled follow-ups (issue 18; api/openapi/followups.json): kept and
-	// sent by the conversation workflow.
+	// sent by the conversation workflow; those with outlive_close, after
+	// the close, by a Followup workflow each (rows in scheduled_followups).
 	agent.Post("/conversations/:id/scheduled-messages", s.idempotent, s.agentScheduleMessage)
 	agent.Get("/conversations/:id/scheduled-messages", s.agentListScheduled)
 	agent.Delete("/conversations/:id/scheduled-messages/:schedule_id", s.agentCancelScheduled)

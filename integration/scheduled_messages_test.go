@@ -21,8 +21,8 @@ type scheduledView struct {
 // TestScheduledFollowUpThroughTheAPI: an agent schedules a follow-up, a
 // retry with the same Idempotency-Key schedules nothing more, the workflow
 // sends it at send_at (Twilio gets it once), a second one is cancelled
-// before its time and never sent, and the options not supported yet are
-// refused with a message that says so.
+// before its time and never sent, and outlive_close without a template is
+// refused (scheduled_outlive_test.go drives outlive_close).
 func TestScheduledFollowUpThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, temporalAddr)

@@ -46,9 +46,11 @@ func New(c client.Client, taskQueue string, acts Activities, opts sdkworker.Opti
 	return w
 }
 
-// Register registers the conversation workflow and its activities.
+// Register registers the conversation workflow, the Followup workflow
+// of the follow-ups that outlive its close, and their activities.
 func Register(r Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Conversation, workflow.RegisterOptions{Name: workflows.ConversationWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Followup, workflow.RegisterOptions{Name: workflows.FollowupWorkflowName})
 	r.RegisterActivity(acts)
 }
 

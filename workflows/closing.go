@@ -52,7 +52,7 @@ func (c *conversation) closeConversation(ctx workflow.Context) error {
 	c.st.CloseReason, c.st.ClosedBy, c.st.CloseNotes = req.Reason, req.By, req.Notes
 	c.st.BotActive = false
 	c.slaResolved(ctx)
-	c.followupsClosed(ctx)
+	c.followupsClosed(ctx, req.Reason)
 	c.logger.Info("conversation closing", "reason", req.Reason, "by", req.By)
 	// A deleted channel has no sender left to write with; an erased
 	// customer is not written to again.

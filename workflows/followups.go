@@ -42,6 +42,10 @@ type ScheduleRequest struct {
 	FallbackBody   string              `json:"fallback_template_body,omitempty"`
 	// CancelOnCustomerReply cancels it when the customer writes first.
 	CancelOnCustomerReply bool `json:"cancel_on_customer_reply,omitempty"`
+	// OutliveClose keeps it past the conversation's close: it is then
+	// handed to a Followup workflow of its own (followup_outlive.go) and
+	// sent as a template (the template, or the text's fallback).
+	OutliveClose bool `json:"outlive_close,omitempty"`
 }
 
 // CancelScheduledRequest is the `cancel_scheduled` update.
@@ -78,6 +82,8 @@ func (c *conversation) validateSchedule(ctx workflow.Context, req ScheduleReques
 		return appError(domain.CodeInvalid, "a follow-up needs text or a template, not both")
 	case req.Template != nil && req.Fallback != nil:
 		return appError(domain.CodeInvalid, "fallback_template: only for a text follow-up")
+	case req.OutliveClose && req.Template == nil && req.Fallback == nil:
+		return appError(domain.CodeUnprocessable, "outlive_close needs a template (or a fallback_template): after the close the 24-hour window is usually closed")
 	case utf8.RuneCountInString(req.Text) > domain.MaxAutomatedMessageLen:
 		return appError(domain.CodeInvalid, "text is too long")
 	case !req.SendAt.After(now):
@@ -103,6 +109,10 @@ func (c *conversation) validateCancelScheduled(ctx workflow.Context, req CancelS
 func (c *conversation) scheduleUpdate(ctx workflow.Context, req ScheduleRequest) (ScheduledMessage, error) {
 	if err := c.followupsOn(ctx); err != nil {
 		return ScheduledMessage{}, err
+	}
+	if req.OutliveClose && c.followup(req.ScheduleID) == nil &&
+		workflow.GetVersion(ctx, PatchFollowupsOutlive, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return ScheduledMessage{}, appError(domain.CodeUnavailable, "outlive_close is not switched on yet: some workers of this task queue are older (docs/deploys.md)")
 	}
 	cl := &call{schedule: &req}
 	if _, err := c.ask(ctx, cl); err != nil {
@@ -243,9 +253,11 @@ func (c *conversation) followupsCustomerWrote(ctx workflow.Context) {
 	}
 }
 
-// followupsClosed cancels what still waits when the conversation closes
-// (outlive_close is not supported yet).
-func (c *conversation) followupsClosed(ctx workflow.Context) {
+// followupsClosed cancels what still waits when the conversation closes,
+// once those marked outlive_close were handed to their own workflow
+// (followup_outlive.go).
+func (c *conversation) followupsClosed(ctx workflow.Context, reason string) {
+	c.outliveFollowups(ctx, reason)
 	for i := range c.st.Scheduled {
 		if f := &c.st.Scheduled[i]; f.Status == FollowupScheduled {
 			c.finishFollowup(ctx, f, FollowupCancelled, "the conversation closed")

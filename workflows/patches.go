@@ -46,6 +46,12 @@ const (
 	// automated message to a customer left unanswered before the window
 	// closes. Asked only by conversations whose workstream has one.
 	PatchWindowNudge = "window-nudge-1"
+	// PatchFollowupsOutlive is follow-ups that outlive the close
+	// (followup_outlive.go): at the close, a follow-up marked outlive_close
+	// is stored and handed to a child Followup workflow. Asked by a
+	// `schedule` update with outlive_close (dormant: UNAVAILABLE) and at the
+	// close of a conversation that has one (dormant: cancelled as before).
+	PatchFollowupsOutlive = "followups-outlive-1"
 )
 
 // lifecycleVersion is ConversationInput.Lifecycle for runs of this code.
@@ -53,7 +59,7 @@ const lifecycleVersion = 2
 
 // Patches lists every patch in the order they were introduced; a build's
 // patch level is how many of them it knows.
-var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchSurveyTemplate, PatchInteractive, PatchWindowNudge}
+var Patches = []string{PatchLifecycle, PatchServiceLevels, PatchNotes, PatchFollowups, PatchSLASupervisors, PatchSurveyTemplate, PatchInteractive, PatchWindowNudge, PatchFollowupsOutlive}
 
 // legacy converts the input for the frozen pre-lifecycle code: the same
 // JSON (the types evolve by adding fields), so a history recorded with

@@ -97,6 +97,15 @@ const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
 // asked by the bot, SendMessage with the interactive), the customer's pick
 // given to the bot as its payload, the bot's answer, the handoff keyword,
 // routing and push assignment, the agent's reply, close with notes.
+//
+// conversation_history_followups.json (recorded by
+// SWITCHBOARD_RECORD_HISTORY=… go test -run TestRecordOutlivedFollowupHistory
+// ./integration/, encrypted with recordedPayloadKey): markers lifecycle-2,
+// service-levels-1, followups-1 and followups-outlive-1; push assignment,
+// two `schedule` updates with outlive_close (a template; a text with a
+// fallback template) and their lazy timer, close by the agent: both stored
+// (SaveOutlivedFollowup) and handed to their Followup child workflows
+// (followup:<id>, ParentClosePolicy ABANDON), the timer cancelled, closed.
 func TestReplayRecordedHistories(t *testing.T) {
 	codec, err := payloadcodec.New(recordedPayloadKey)
 	if err != nil {
@@ -113,6 +122,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"testdata/conversation_history_interactive.json",
 		"testdata/conversation_history_campaign_reply.json",
 		"testdata/conversation_history_bot_buttons.json",
+		"testdata/conversation_history_followups.json",
 	} {
 		t.Run(file, func(t *testing.T) {
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{

@@ -237,6 +237,7 @@ func (a *App) Activities() *activities.Activities {
 		Lookup:            tw, // what an ambiguous send created (activities/send_ambiguous.go)
 		Contents:          a.Store,
 		ContentCreator:    tw,
+		Followups:         a.Store,
 		StatusCallbackURL: a.Config.StatusCallbackURL,
 		Logger:            a.Logger.With("component", "activities"),
 	}

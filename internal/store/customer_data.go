@@ -44,6 +44,10 @@ var customerTables = []customerTable{
 	{"report_facts", `conversation_id IN ` + conversationsOfCustomer},
 	// Files agents sent the customer (their bytes).
 	{"outbound_media", `conversation_id IN ` + conversationsOfCustomer},
+	// Follow-ups that outlived their conversation (the template and its
+	// variables, the number): their Followup workflows are ended by the
+	// erasure workflow (workflows/erasure).
+	{"scheduled_followups", `customer_e164 = $1 OR conversation_id IN ` + conversationsOfCustomer},
 	{"messages", `conversation_id IN ` + conversationsOfCustomer},
 	{"routing_inputs", `conversation_id IN ` + conversationsOfCustomer}, // what routing read: number, name, message
 	// The webhook's copy of each message, with the number in its workflow id.

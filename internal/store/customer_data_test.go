@@ -101,6 +101,13 @@ func TestEraseCustomerDeletesEveryRowAboutThemAndNothingElse(t *testing.T) {
 			ContentType: "application/pdf", Size: 9, SHA256: "x", Data: []byte("%PDF-1.7 "), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
+		// A follow-up that outlived the close.
+		if err := st.SaveOutlivedFollowup(ctx, domain.OutlivedFollowup{ID: uuid.NewString(), ConversationID: c.ID,
+			AccountID: c.AccountID, NumberID: c.NumberID, CustomerE164: c.CustomerE164, WorkflowID: "followup:x",
+			Author: "agent:a", SendAt: time.Now().Add(time.Hour), Template: &domain.TemplateUse{Name: "t", Language: "fr"},
+			TemplateBody: "Bonjour Marie", ClosedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
 		st.DB().MustExec(`INSERT INTO contacts (id, e164) VALUES ($1, $2) ON CONFLICT DO NOTHING`, uuid.NewString(), c.CustomerE164)
 		// A campaign's message, an opt-out, Twilio's verdict on the number.
 		_, _, err := st.CreateCampaign(ctx, store.NewCampaign{ID: uuid.NewString(), AccountID: c.AccountID, NumberID: c.NumberID,

@@ -5,6 +5,15 @@
 // API that asked for it, or a worker, goes away half way: conversations
 // take a moment to close, and a running execution is only deleted once
 // closed.
+//
+// Follow-ups that outlived a conversation's close wait in Followup
+// workflows (workflows/followup_outlive.go) that carry SbCustomer: the
+// erasure finds them with the customer's running executions, signals
+// them close (they end at once, unsent; terminated like a conversation
+// if one does not within CloseTimeout) and deletes them with the
+// customer's other executions; their rows (scheduled_followups) go with
+// the registry of customer data. A conversation closed by the erasure
+// (reason customer_erased) hands no follow-up over.
 package erasure
 
 import (
