@@ -24,10 +24,7 @@ import (
 // writes it: workflows/replay_test.go replays it. Without the variable it
 // is skipped.
 func TestRecordConversationHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
+	out := recordingTarget(t)
 	botSrv := httptest.NewServer(examplebot.Handler())
 	t.Cleanup(botSrv.Close)
 	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.AllowPrivateTargets = true })
@@ -67,13 +64,7 @@ func TestRecordConversationHistory(t *testing.T) {
 		s.admin(http.MethodGet, "/api/v1/conversations/"+conv.ID, nil, http.StatusOK, &closed)
 		return closed.State == domain.StateClosed && closed.SurveyScore != nil
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eventually(t, 20*time.Second, "the run to complete", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
-		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
-	writeHistory(ctx, t, out, conv)
+	s.writeClosedHistory(t, out, conv)
 }
 
 // TestRecordServiceLevelsHistory records, when SWITCHBOARD_RECORD_HISTORY
@@ -87,13 +78,10 @@ func TestRecordConversationHistory(t *testing.T) {
 //	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_service_levels.json \
 //	  go test -count=1 -run TestRecordServiceLevelsHistory ./integration/
 func TestRecordServiceLevelsHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
+	out := recordingTarget(t)
 	// The stack encrypts payloads; the replay test knows this key only
 	// (recordedPayloadKey in workflows/replay_test.go: it protects nothing).
-	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = recordedPayloadKey })
 	queue := s.workstreamWith(domain.DistributionPush, nil)
 	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
 	s.useSLAPolicy(s.slaPolicy(map[string]any{
@@ -125,19 +113,37 @@ func TestRecordServiceLevelsHistory(t *testing.T) {
 		return s.slaOf(conv.ID).NextResponse.Status == domain.SLAMet
 	})
 	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "livraison demain"}, http.StatusAccepted, nil)
+	s.writeClosedHistory(t, out, conv)
+}
+
+// writeHistory writes the conversation's history to out as `temporal
+// workflow show --output json` does.
+// recordedPayloadKey encrypts recorded histories: the replay test knows
+// this key only (recordedPayloadKey in workflows/replay_test.go).
+const recordedPayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
+
+// recordingTarget is the file SWITCHBOARD_RECORD_HISTORY names; without
+// it the recording test is skipped (recordings are made by hand, one at a
+// time, and checked in under workflows/testdata).
+func recordingTarget(t *testing.T) string {
+	t.Helper()
+	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
+	if out == "" {
+		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
+	}
+	return out
+}
+
+// writeClosedHistory waits for the conversation's run to complete, then
+// writes its history as `temporal workflow show --output json` prints it.
+func (s *stack) writeClosedHistory(t *testing.T, out string, conv domain.Conversation) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	eventually(t, 20*time.Second, "the run to complete", func() bool {
 		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
 		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
 	})
-	writeHistory(ctx, t, out, conv)
-}
-
-// writeHistory writes the conversation's history to out as `temporal
-// workflow show --output json` does.
-func writeHistory(ctx context.Context, t *testing.T, out string, conv domain.Conversation) {
-	t.Helper()
 	root, err := devenv.ProjectRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -164,12 +170,8 @@ func writeHistory(ctx context.Context, t *testing.T, out string, conv domain.Con
 //	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_interactive.json \
 //	  go test -count=1 -run TestRecordInteractiveHistory ./integration/
 func TestRecordInteractiveHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
-	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
-	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	out := recordingTarget(t)
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = recordedPayloadKey })
 	queue := s.workstreamWith(domain.DistributionPush, nil)
 	ada := s.newAgent("ada", domain.PresenceAvailable, 2, queue)
 	const customer = "+33611500003"
@@ -200,13 +202,7 @@ func TestRecordInteractiveHistory(t *testing.T) {
 	})
 	s.agentSend(ada.Token, conv.ID, "Parfait, taille M.")
 	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "taille M"}, http.StatusAccepted, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eventually(t, 20*time.Second, "the run to complete", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
-		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
-	writeHistory(ctx, t, out, conv)
+	s.writeClosedHistory(t, out, conv)
 }
 
 // TestRecordCampaignReplyHistory records, when SWITCHBOARD_RECORD_HISTORY
@@ -220,12 +216,8 @@ func TestRecordInteractiveHistory(t *testing.T) {
 //	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_campaign_reply.json \
 //	  go test -count=1 -run TestRecordCampaignReplyHistory ./integration/
 func TestRecordCampaignReplyHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
-	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
-	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	out := recordingTarget(t)
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = recordedPayloadKey })
 	s.workstreamWith(domain.DistributionPush, nil)
 	var replies domain.Queue
 	s.admin(http.MethodPost, "/api/v1/queues", map[string]any{"name": "campaign replies"}, http.StatusCreated, &replies)
@@ -257,13 +249,7 @@ func TestRecordCampaignReplyHistory(t *testing.T) {
 	s.customerSends(customer, "merci")
 	eventually(t, 20*time.Second, "the customer's answer recorded", func() bool { return len(s.messages(conv.ID)) >= 4 })
 	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "soldes, le 42"}, http.StatusAccepted, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eventually(t, 20*time.Second, "the run to complete", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
-		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
-	writeHistory(ctx, t, out, conv)
+	s.writeClosedHistory(t, out, conv)
 }
 
 // TestRecordBotButtonsHistory records, when SWITCHBOARD_RECORD_HISTORY
@@ -276,16 +262,12 @@ func TestRecordCampaignReplyHistory(t *testing.T) {
 //	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_bot_buttons.json \
 //	  go test -count=1 -run TestRecordBotButtonsHistory ./integration/
 func TestRecordBotButtonsHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
+	out := recordingTarget(t)
 	botSrv := httptest.NewServer(examplebot.Handler())
 	t.Cleanup(botSrv.Close)
-	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
 	s := newStackWith(t, temporalAddr, func(c *config.Config) {
 		c.AllowPrivateTargets = true
-		c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
+		c.PayloadKey = recordedPayloadKey
 	})
 	queue := s.workstreamWith(domain.DistributionPush, map[string]any{
 		"bot": map[string]any{"url": botSrv.URL + examplebot.WebhookPath, "handoff_keyword": "humain"},
@@ -318,11 +300,5 @@ func TestRecordBotButtonsHistory(t *testing.T) {
 	conv = s.openConversation(customer, "the conversation with ada", assignedTo(ada.ID))
 	s.agentSend(ada.Token, conv.ID, "Je regarde votre commande.")
 	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/close", map[string]any{"notes": "suivi"}, http.StatusAccepted, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eventually(t, 20*time.Second, "the run to complete", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
-		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
-	writeHistory(ctx, t, out, conv)
+	s.writeClosedHistory(t, out, conv)
 }

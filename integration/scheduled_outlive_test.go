@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -162,20 +161,10 @@ func TestOutlivedFollowUpThroughTheAPI(t *testing.T) {
 //	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_followups.json \
 //	  go test -count=1 -run TestRecordOutlivedFollowupHistory ./integration/
 func TestRecordOutlivedFollowupHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
-	// The replay test knows this key only (recordedPayloadKey in workflows/replay_test.go).
-	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls=" })
+	out := recordingTarget(t)
+	s := newStackWith(t, temporalAddr, func(c *config.Config) { c.PayloadKey = recordedPayloadKey })
 	conv, _, _ := outliveJourney(t, s, false)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eventually(t, 20*time.Second, "the run to complete", func() bool {
-		d, err := s.app.Temporal.DescribeWorkflow(ctx, conv.WorkflowID, "")
-		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
-	})
-	writeHistory(ctx, t, out, conv)
+	s.writeClosedHistory(t, out, conv)
 }
 
 // TestEraseCustomerEndsOutlivedFollowups: a customer's follow-up that

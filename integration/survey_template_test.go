@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"net/http"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -102,18 +101,13 @@ func TestSurveyTemplateAfterTheWindow(t *testing.T) {
 //	SWITCHBOARD_RECORD_HISTORY=$PWD/workflows/testdata/conversation_history_survey_template.json \
 //	  go test -count=1 -run TestRecordSurveyTemplateHistory ./integration/
 func TestRecordSurveyTemplateHistory(t *testing.T) {
-	out := os.Getenv("SWITCHBOARD_RECORD_HISTORY")
-	if out == "" {
-		t.Skip("set SWITCHBOARD_RECORD_HISTORY=<file> to record a conversation history for the replay test")
-	}
+	out := recordingTarget(t)
 	// The stack encrypts payloads; the replay test knows this key only
 	// (recordedPayloadKey in workflows/replay_test.go: it protects nothing).
 	s := newStackWith(t, temporalAddr, func(c *config.Config) {
 		c.SessionWindow = 3 * time.Second
-		c.PayloadKey = "XDjuSQStHOl0V/xoyHDJ2DaIYqKX9ksBFm1uCmsPWls="
+		c.PayloadKey = recordedPayloadKey
 	})
 	conv := surveyTemplateJourney(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	writeHistory(ctx, t, out, conv)
+	s.writeClosedHistory(t, out, conv)
 }
