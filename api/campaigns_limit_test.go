@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -19,10 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboard/switchboard/api"
-	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/domain"
-	"github.com/switchboard/switchboard/internal/secret"
-	"github.com/switchboard/switchboard/internal/store/storetest"
 )
 
 // startsNothing is a Temporal client whose workflow starts succeed and
@@ -41,27 +37,9 @@ type limitAPI struct {
 
 func newLimitAPI(t *testing.T) limitAPI {
 	t.Helper()
-	a := &chanAPI{t: t, store: storetest.New(t)}
-	box, err := secret.NewBox(secret.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.cfg = config.Defaults()
-	a.cfg.PublicBaseURL = "http://" + ln.Addr().String()
-	a.cfg.AdminKeys = []string{chanAdminKey}
-	a.cfg.AdminKey = chanAdminKey
-	deps := storeDeps(a.cfg, a.store, box, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	deps.Temporal = startsNothing{}
-	deps.Campaigns = a.store
-	app := api.New(deps).App()
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
-	a.base = a.cfg.PublicBaseURL
-	return limitAPI{a}
+	return limitAPI{newChanAPIWith(t, func(d *api.Deps) {
+		d.Temporal = startsNothing{}
+	})}
 }
 
 // campaignCSV is a CSV of n recipients for a two-variable template.

@@ -40,6 +40,13 @@ type chanAPI struct {
 
 func newChanAPI(t *testing.T) *chanAPI {
 	t.Helper()
+	return newChanAPIWith(t, nil)
+}
+
+// newChanAPIWith is newChanAPI with its dependencies changed by tweak
+// (nil changes nothing) before the API is built.
+func newChanAPIWith(t *testing.T, tweak func(*api.Deps)) *chanAPI {
+	t.Helper()
 	a := &chanAPI{t: t, store: storetest.New(t)}
 	box, err := secret.NewBox(secret.GenerateKey())
 	if err != nil {
@@ -54,7 +61,11 @@ func newChanAPI(t *testing.T) *chanAPI {
 	a.cfg.AdminKeys = []string{chanAdminKey, "ops:" + chanOpsKey}
 	a.cfg.AdminKey = chanAdminKey
 	logger := slog.New(slog.NewTextHandler(lockedWriter{a}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := api.New(storeDeps(a.cfg, a.store, box, logger)).App()
+	deps := storeDeps(a.cfg, a.store, box, logger)
+	if tweak != nil {
+		tweak(&deps)
+	}
+	app := api.New(deps).App()
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
 	a.base = a.cfg.PublicBaseURL
@@ -150,5 +161,5 @@ func storeDeps(cfg config.Config, st *store.Store, box *secret.Box, logger *slog
 	return api.Deps{Config: cfg, Logger: logger, Box: box, Tokens: tokens,
 		Accounts: st, Workstreams: st, Queues: st, SLAPolicies: st, Agents: st, Templates: st, Audit: st,
 		Conversations: st, AgentAPI: st, AgentEvents: st, Webhooks: st, Customers: st, RoutingInputs: st,
-		Idempotency: st, Postgres: st, Reports: st, Distribution: distribution.New(st, nil, logger)}
+		Idempotency: st, Postgres: st, Reports: st, Campaigns: st, Distribution: distribution.New(st, nil, logger)}
 }
