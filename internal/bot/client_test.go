@@ -265,13 +265,15 @@ func TestParseReplyCapsMessages(t *testing.T) {
 	}
 }
 
-// FuzzParseReply: whatever a bot answers, no panic, no empty message, at
+// FuzzParseReply: whatever a bot answers, no panic, no empty message (a
+// message of buttons alone is sent as numbered options), no untitled button, at
 // most MaxMessages, and a reason exactly when handing off.
 func FuzzParseReply(f *testing.F) {
 	for _, s := range []string{
 		`[]`, `null`, `[{"text": "hi"}]`, `[{"custom": {"handoff": true}}]`,
 		`[{"text": "a", "image": "https://x/y.png", "buttons": [{"title": "t", "payload": "p"}], "custom": {"handoff": true, "reason": "r"}}]`,
 		`{"text": "x"}`, `[{"custom": [1, 2]}]`, `[{"image": "::"}]`, "[\"\xff\"]", `[{"buttons": null}]`,
+		`[{"buttons": [{"title": "0"}]}]`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -284,7 +286,12 @@ func FuzzParseReply(f *testing.F) {
 			t.Fatalf("%d messages", len(r.Messages))
 		}
 		for _, m := range r.Messages {
-			if strings.TrimSpace(m.Text) == "" && m.Image == "" {
+			for _, b := range m.Buttons {
+				if strings.TrimSpace(b.Title) == "" {
+					t.Fatalf("untitled button in %+v", r)
+				}
+			}
+			if strings.TrimSpace(m.Text) == "" && m.Image == "" && len(m.Buttons) == 0 {
 				t.Fatalf("empty message in %+v", r)
 			}
 			if m.Image != "" && !isHTTPURL(m.Image) {
