@@ -3,11 +3,13 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboard/switchboard/internal/domain"
@@ -92,12 +94,21 @@ func (s *Server) eraseCustomer(c *fiber.Ctx) error {
 	defer cancel()
 	var res erasure.Result
 	if err := run.Get(wctx, &res); err != nil {
-		if wctx.Err() != nil && ctx.Err() == nil {
+		if waitedOut(err, wctx) && ctx.Err() == nil {
 			return c.Status(fiber.StatusAccepted).JSON(erasureStarted{Status: "in_progress", ErasureID: id, Customer: fp})
 		}
 		return workflowError(err)
 	}
 	return c.JSON(erasureDone{Status: "erased", ErasureID: id, Customer: fp, Result: res})
+}
+
+// waitedOut tells a wait that ran out of time from a failure: the
+// deadline may be noticed by the client (wctx is done) or, a moment
+// before, by the server ending the long poll with DeadlineExceeded while
+// wctx still runs. Either way the workflow goes on.
+func waitedOut(err error, wctx context.Context) bool {
+	var deadline *serviceerror.DeadlineExceeded
+	return wctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline)
 }
 
 func (s *Server) erasureWait() time.Duration {
