@@ -211,6 +211,24 @@ func (s *stack) workflowState(workflowID string) workflows.ConversationState {
 	return st
 }
 
+// workflowStateWhen is the workflow's state once ok says it caught up
+// with what PostgreSQL already shows: an activity writes the row before
+// the workflow's next task records the same change in its state, so a
+// query right after a row changed may still answer the state before.
+// After 10 s it fails the test with the last state.
+func (s *stack) workflowStateWhen(workflowID, what string, ok func(workflows.ConversationState) bool) workflows.ConversationState {
+	s.t.Helper()
+	var st workflows.ConversationState
+	deadline := time.Now().Add(10 * time.Second)
+	for st = s.workflowState(workflowID); !ok(st); st = s.workflowState(workflowID) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the workflow's state never showed %s: %+v", what, st)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return st
+}
+
 // plainTemplate is a template without a Content SID (sent as Body).
 func plainTemplate(name string) map[string]any {
 	return map[string]any{"name": name, "category": "utility", "default_language": "fr",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/workflows"
 )
 
 // TestPickAcceptRace: in a pick workstream a waiting conversation is in
@@ -73,9 +74,9 @@ func TestPickAcceptRace(t *testing.T) {
 	t.Logf("%s won, %s got 409: %s", winner.agent.Name, loser.agent.Name, loser.body)
 
 	conv = s.openConversation(customerOne, "the winner to hold the conversation", assignedTo(winner.agent.ID))
-	if st := s.workflowState(conv.WorkflowID); st.AgentID != winner.agent.ID || st.State != domain.StateAssigned {
-		t.Fatalf("workflow: %+v", st)
-	}
+	s.workflowStateWhen(conv.WorkflowID, "the winner", func(st workflows.ConversationState) bool {
+		return st.AgentID == winner.agent.ID && st.State == domain.StateAssigned
+	})
 	// A late accept still says someone else took it; then it is gone for the loser.
 	s.agentError(loser.agent.Token, http.MethodPost, base+"/accept", nil, http.StatusConflict, domain.CodeConflict)
 	s.agentError(loser.agent.Token, http.MethodGet, base, nil, http.StatusNotFound, domain.CodeNotFound)

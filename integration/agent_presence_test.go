@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows"
 )
 
 // TestPresenceDispatchesAWaitingConversation: a conversation waits while
@@ -33,8 +34,8 @@ func TestPresenceDispatchesAWaitingConversation(t *testing.T) {
 	if got.ID != conv.ID {
 		t.Fatalf("another conversation: %s", got.ID)
 	}
-	if st := s.workflowState(conv.WorkflowID); st.AgentID != ada.ID || st.State != domain.StateAssigned {
-		t.Fatalf("workflow: %+v", st)
-	}
+	s.workflowStateWhen(conv.WorkflowID, "ada", func(st workflows.ConversationState) bool {
+		return st.AgentID == ada.ID && st.State == domain.StateAssigned
+	})
 	s.agentDo(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+conv.ID+"/messages", map[string]any{"text": "Oui !"}, http.StatusCreated, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/workflows"
 )
 
 type started struct {
@@ -60,9 +61,9 @@ func TestProactiveStartByAgentAndAdmin(t *testing.T) {
 	if conv.ID != c.ID || conv.Routing == nil || !strings.Contains(conv.Routing.By, "agent:"+ada.ID) {
 		t.Fatalf("conversation: %+v", conv)
 	}
-	if st := s.workflowState(conv.WorkflowID); st.AgentID != ada.ID || st.Mode != domain.ModeTemplateOnly || st.State != domain.StateAssigned {
-		t.Fatalf("workflow: %+v", st)
-	}
+	s.workflowStateWhen(conv.WorkflowID, "ada, template only", func(st workflows.ConversationState) bool {
+		return st.AgentID == ada.ID && st.Mode == domain.ModeTemplateOnly && st.State == domain.StateAssigned
+	})
 	// Free-form is refused until the customer answers.
 	s.agentError(ada.Token, http.MethodPost, "/api/v1/agent/conversations/"+c.ID+"/messages", map[string]any{"text": "?"}, http.StatusConflict, domain.CodeWindowClosed)
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/workflows"
 )
 
 // overviewOf reads the supervisor's live view with token.
@@ -127,7 +128,7 @@ func TestSupervisorWatchesAndStepsIn(t *testing.T) {
 	s.agentDo(sup.Token, http.MethodPut, "/api/v1/supervisor/agents/"+sup.ID+"/presence", map[string]any{"presence": "available"}, http.StatusOK, nil)
 	s.agentDo(sup.Token, http.MethodPost, base+"/transfer", map[string]any{"agent_id": sup.ID, "reason": "escalation"}, http.StatusOK, nil)
 	s.openConversation(customerOne, "the conversation to be sue's", assignedTo(sup.ID))
-	if st := s.workflowState(conv.WorkflowID); st.NoteCount != 2 || st.LastNoteBy != "agent:"+sup.ID || st.Routing == nil ||
+	if st := s.workflowStateWhen(conv.WorkflowID, "sue", func(st workflows.ConversationState) bool { return st.AgentID == sup.ID }); st.NoteCount != 2 || st.LastNoteBy != "agent:"+sup.ID || st.Routing == nil ||
 		!strings.Contains(st.Routing.Reason, "supervisor:"+sup.ID) {
 		t.Fatalf("workflow state: notes %d by %s, routing %+v", st.NoteCount, st.LastNoteBy, st.Routing)
 	}
