@@ -127,19 +127,10 @@ func sendOutlived(ctx, actx workflow.Context, in FollowupInput) (string, string)
 	if err := workflow.ExecuteActivity(actx, a.CreateOutbound, msg).Get(ctx, &stored); err != nil {
 		return "", "not stored: " + err.Error()
 	}
-	send := activities.SendInput{
-		MessageID: id, AccountID: in.AccountID, From: in.NumberE164, To: in.CustomerE164, Body: in.TemplateBody,
-	}
-	if in.Template.ContentSID != "" {
-		send.Body, send.ContentSID, send.ContentVariables = "", in.Template.ContentSID, contentVariables(in.Template.Variables)
-	}
-	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: sendTimeout,
-		RetryPolicy:            retry.Patient(),
-	})
+	send := activities.SendInput{MessageID: id, AccountID: in.AccountID, From: in.NumberE164, To: in.CustomerE164}
+	withTemplate(&send, in.Template, in.TemplateBody)
 	var out activities.SendOutput
-	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, send).Get(ctx, &out); err != nil {
+	if err := workflow.ExecuteActivity(sendOptions(ctx), a.SendMessage, send).Get(ctx, &out); err != nil {
 		return id, "not sent: " + err.Error()
 	}
 	if out.Message.Status.IsFailure() || out.ErrorCode != 0 {

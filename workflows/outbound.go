@@ -199,6 +199,25 @@ func (c *conversation) sendLoop(ctx workflow.Context) {
 	}
 }
 
+// withTemplate makes in send template t: by its Content SID and
+// variables when it has one, else as its rendered body.
+func withTemplate(in *activities.SendInput, t *domain.TemplateUse, body string) {
+	in.Body = body
+	if t.ContentSID != "" {
+		in.Body, in.ContentSID, in.ContentVariables = "", t.ContentSID, contentVariables(t.Variables)
+	}
+}
+
+// sendOptions are SendMessage's options: Twilio is retried patiently for
+// up to sendTimeout.
+func sendOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: sendTimeout,
+		RetryPolicy:            retry.Patient(),
+	})
+}
+
 // handOver gives one stored message to Twilio. A free-form message whose
 // window closed while it waited is not sent (Twilio would refuse it with
 // 63016): it is marked failed with that reason.
@@ -219,23 +238,13 @@ func (c *conversation) handOver(ctx workflow.Context, req SendRequest) {
 		MediaURLs: req.MediaURLs,
 	}
 	if req.Template != nil {
-		in.Body = req.TemplateBody
-		if req.Template.ContentSID != "" {
-			in.Body = ""
-			in.ContentSID = req.Template.ContentSID
-			in.ContentVariables = contentVariables(req.Template.Variables)
-		}
+		withTemplate(&in, req.Template, req.TemplateBody)
 	}
 	if req.Interactive != nil {
 		in.Body, in.Interactive = req.Interactive.Body, req.Interactive
 	}
-	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: sendTimeout,
-		RetryPolicy:            retry.Patient(),
-	})
 	var out activities.SendOutput
-	if err := workflow.ExecuteActivity(sendCtx, a.SendMessage, in).Get(ctx, &out); err != nil {
+	if err := workflow.ExecuteActivity(sendOptions(ctx), a.SendMessage, in).Get(ctx, &out); err != nil {
 		c.logger.Warn("send gave up", "message_id", req.MessageID, "error", err)
 		c.markFailed(ctx, req.MessageID, 0, "not sent: "+err.Error())
 		return
