@@ -26,13 +26,7 @@ func (c *conversation) sendAutomated(ctx workflow.Context, kind string) {
 
 // sendInternal sends a message the workflow itself writes (automated, bot).
 func (c *conversation) sendInternal(ctx workflow.Context, author, text string, media []string) {
-	if c.st.Mode != domain.ModeSession {
-		return
-	}
-	req := SendRequest{MessageID: c.newMessageID(), ConversationID: c.st.ConversationID, Author: author, Text: text, MediaURLs: media}
-	if _, err := c.queue(ctx, req); err != nil {
-		c.logger.Error("an automated message was refused", "author", author, "error", err)
-	}
+	c.queueInternal(ctx, SendRequest{Author: author, Text: text, MediaURLs: media})
 }
 
 // sendInternalInteractive sends buttons or a list for author (the bot)
@@ -40,12 +34,18 @@ func (c *conversation) sendInternal(ctx workflow.Context, author, text string, m
 // keeps what it offers, the send activity creates its Content SID); only
 // inside the window, and the caller checked PatchInteractive.
 func (c *conversation) sendInternalInteractive(ctx workflow.Context, author string, in *domain.Interactive) {
+	c.queueInternal(ctx, SendRequest{Author: author, Interactive: in})
+}
+
+// queueInternal names req and puts it on the outbox, only inside the
+// window (outside it, a message the workflow writes itself is dropped).
+func (c *conversation) queueInternal(ctx workflow.Context, req SendRequest) {
 	if c.st.Mode != domain.ModeSession {
 		return
 	}
-	req := SendRequest{MessageID: c.newMessageID(), ConversationID: c.st.ConversationID, Author: author, Interactive: in}
+	req.MessageID, req.ConversationID = c.newMessageID(), c.st.ConversationID
 	if _, err := c.queue(ctx, req); err != nil {
-		c.logger.Error("an interactive message was refused", "author", author, "error", err)
+		c.logger.Error("an automated message was refused", "author", req.Author, "interactive", req.Interactive != nil, "error", err)
 	}
 }
 
