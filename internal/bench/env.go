@@ -419,9 +419,17 @@ func (s *stack) waitInbound(ctx context.Context, want int, stall time.Duration, 
 		select {
 		case <-ctx.Done():
 			return time.Time{}, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(countEvery(want)):
 		}
 	}
+}
+
+// countEvery spaces the count(*) polls of waitInbound: every 20 ms for a
+// small run, up to once a second when waiting for a hundred thousand
+// messages, where a count scans that many rows and polling it 50 times a
+// second would load PostgreSQL more than the run it measures.
+func countEvery(want int) time.Duration {
+	return min(time.Second, time.Duration(max(want, 1000))*20*time.Microsecond)
 }
 
 // customer returns a distinct customer number for this stack.

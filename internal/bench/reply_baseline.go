@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/internal/twilio"
 )
@@ -106,7 +107,12 @@ type ReplyComparison struct {
 func (e *env) compareReplies(ctx context.Context) (ReplyComparison, error) {
 	const convs, conc, rounds = 100, 32, 2
 	res := ReplyComparison{Messages: e.opts.OutboundMessages, Concurrency: conc}
-	s, err := e.newStack(ctx, stackConfig{name: "replies", temporal: e.temporalAddress()})
+	// No pacing on either side: the baseline has none, and Switchboard's
+	// per-sender limiter (on by default at 80/s, shared through
+	// PostgreSQL) would add a slot query per reply that the baseline does
+	// not pay. The runs before this one measure the limiter.
+	s, err := e.newStack(ctx, stackConfig{name: "replies", temporal: e.temporalAddress(),
+		configure: func(c *config.Config) { c.TwilioRatePerSender = 0 }})
 	if err != nil {
 		return res, err
 	}
