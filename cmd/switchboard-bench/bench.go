@@ -98,6 +98,7 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 	f.IntVar(&o.Sends, "sends", o.Sends, "send: replies measured")
 	f.IntVar(&o.Conversations, "conversations", o.Conversations, "scale: open conversations (the target is at 100000)")
 	f.IntVar(&o.ScaleConcurrency, "scale-concurrency", o.ScaleConcurrency, "scale: webhooks in flight while opening the conversations")
+	f.IntVar(&o.ScaleBacklog, "scale-backlog", o.ScaleBacklog, "scale: webhooks stored in the inbox and not yet recorded by their workflow, at most (0: no bound; a flood measures the inbox, not the opening rate)")
 	f.BoolVar(&o.Split, "split", o.Split, "scale: run the API and the worker as child processes to measure each one's memory")
 	f.IntVar(&o.Pollers, "pollers", o.Pollers, "worker's long polls per task type (0: SWITCHBOARD_WORKER_POLLERS's default)")
 	f.IntVar(&o.StickyCache, "sticky-cache", o.StickyCache, "worker's sticky workflow cache size (0: SWITCHBOARD_WORKER_STICKY_CACHE_SIZE's default)")

@@ -60,6 +60,7 @@ type Options struct {
 	// 5. scale.
 	Conversations    int  `json:"conversations"`
 	ScaleConcurrency int  `json:"scale_concurrency"` // webhooks in flight while opening them (file-backed Temporal is slower)
+	ScaleBacklog     int  `json:"scale_backlog"`     // webhooks stored and not yet recorded, at most (0: no bound)
 	Split            bool `json:"split"`
 	StickyCache      int  `json:"sticky_cache"` // 0: the configuration's default
 	Pollers          int  `json:"pollers"`      // 0: the configuration's default
@@ -98,6 +99,7 @@ func DefaultOptions() Options {
 		Sends:               200,
 		Conversations:       10000,
 		ScaleConcurrency:    16,
+		ScaleBacklog:        500,
 		WindowConversations: 1000,
 		Window:              20 * time.Second,
 		OutboundMessages:    800,

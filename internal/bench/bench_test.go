@@ -2,8 +2,10 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -132,5 +134,42 @@ func TestStatCPU(t *testing.T) {
 	}
 	if statCPU("garbage") != 0 {
 		t.Error("garbage should read as 0")
+	}
+}
+
+// TestBacklogGateHoldsWebhooksBack: webhook i waits until fewer than max
+// before it are unrecorded, and goes at once when max is 0.
+func TestBacklogGateHoldsWebhooksBack(t *testing.T) {
+	var recorded atomic.Int64
+	g := newBacklogGate(3, func(context.Context) (int, error) { return int(recorded.Load()), nil })
+	defer g.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 3 {
+		if err := g.wait(ctx, i); err != nil {
+			t.Fatalf("webhook %d held with %d unrecorded: %v", i, i, err)
+		}
+	}
+	released := make(chan struct{})
+	go func() {
+		_ = g.wait(ctx, 3)
+		close(released)
+	}()
+	select {
+	case <-released:
+		t.Fatal("webhook 3 went with 3 unrecorded")
+	case <-time.After(200 * time.Millisecond):
+	}
+	recorded.Store(1)
+	select {
+	case <-released:
+	case <-time.After(3 * time.Second):
+		t.Fatal("webhook 3 still held after one was recorded")
+	}
+	if g.recorded() != 1 {
+		t.Fatalf("recorded() = %d, want 1", g.recorded())
+	}
+	if err := newBacklogGate(0, nil).wait(ctx, 1000); err != nil {
+		t.Fatal(err)
 	}
 }

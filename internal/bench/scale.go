@@ -71,10 +71,16 @@ func (e *env) runScale(ctx context.Context) error {
 	e.progressf(PhaseScale, "opening %d conversations (%s, %d in flight)", o.Conversations, where, o.ScaleConcurrency)
 
 	start := time.Now()
+	gate := newBacklogGate(o.ScaleBacklog, s.countInbound)
+	defer gate.stop()
 	lr := closedLoop(ctx, o.Conversations, o.ScaleConcurrency, func(ctx context.Context, i int) error {
+		if err := gate.wait(ctx, i); err != nil {
+			return err
+		}
 		return s.post(ctx, s.prepareInbound(s.customer(80, i), "Bonjour"))
 	}, func(done int) {
-		e.progressf(PhaseScale, "webhooks %d/%d (%.0f/s)", done, o.Conversations, float64(done)/time.Since(start).Seconds())
+		e.progressf(PhaseScale, "webhooks %d/%d (%.0f/s), recorded %d (%.0f/s)", done, o.Conversations, float64(done)/time.Since(start).Seconds(),
+			gate.recorded(), float64(gate.recorded())/time.Since(start).Seconds())
 	})
 	res.Errors = lr.errors
 	if lr.firstErr != nil {
@@ -155,7 +161,7 @@ func (e *env) runScale(ctx context.Context) error {
 	rows := []Row{{
 		ID: "5 scale", Measure: fmt.Sprintf("open %d conversations (%s)", n, res.Temporal),
 		Result: fmt.Sprintf("%.0f s (%s)", res.CreateSeconds, fmtRate(res.CreatePerSec)), Verdict: Info,
-		Note: fmt.Sprintf("%d webhooks in flight, from the first webhook to the last message recorded; %s; %d errors", o.ScaleConcurrency, timer, res.Errors),
+		Note: fmt.Sprintf("%d webhooks in flight, at most %d stored and not yet recorded by their workflow, from the first webhook to the last message recorded; %s; %d errors", o.ScaleConcurrency, o.ScaleBacklog, timer, res.Errors),
 	}}
 	if o.Split {
 		v := Info
