@@ -166,6 +166,8 @@ func (s *Server) send(c *fiber.Ctx, conv domain.Conversation, req workflows.Send
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.SendWait)
 	defer cancel()
+	w := s.watchOutcome(req.MessageID)
+	defer w.Close()
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   conv.WorkflowID,
 		UpdateID:     req.MessageID,
@@ -184,7 +186,7 @@ func (s *Server) send(c *fiber.Ctx, conv domain.Conversation, req workflows.Send
 		// Accepted, not yet stored (a slow database): the workflow keeps it.
 		msg = s.acceptedMessage(ctx, req)
 	}
-	msg, status, err := s.twilioOutcome(ctx, msg)
+	msg, status, err := s.twilioOutcome(ctx, msg, w)
 	if err != nil {
 		return err
 	}

@@ -158,6 +158,8 @@ func (s *Server) startProactive(c *fiber.Ctx, p proactive) error {
 
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.SendWait)
 	defer cancel()
+	w := s.watchOutcome(req.MessageID)
+	defer w.Close()
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -178,7 +180,7 @@ func (s *Server) startProactive(c *fiber.Ctx, p proactive) error {
 		// Accepted, not stored yet: the workflow keeps it.
 		msg = s.acceptedMessage(ctx, req)
 	}
-	msg, status, err := s.twilioOutcome(ctx, msg)
+	msg, status, err := s.twilioOutcome(ctx, msg, w)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/switchboard/switchboard/internal/agentevents"
 	"github.com/switchboard/switchboard/internal/domain"
 	"github.com/switchboard/switchboard/workflows"
 )
@@ -16,14 +17,25 @@ import (
 // hands it to Twilio behind that answer. It returns the message as last
 // read and 201 once Twilio accepted (a SID) or refused it (failed), or 202
 // with the message still queued when ctx ended first.
-func (s *Server) twilioOutcome(ctx context.Context, msg domain.Message) (domain.Message, int, error) {
+//
+// The row is read again when the hub says the answer was stored (w, from
+// watchOutcome before the update was sent, so that no answer comes
+// unseen), and on a slow back-off in case a notification was lost (the
+// listener reconnecting). Without a hub it polls quickly, as it must.
+func (s *Server) twilioOutcome(ctx context.Context, msg domain.Message, w *agentevents.Subscription) (domain.Message, int, error) {
 	read := context.WithoutCancel(ctx)
-	wait := 5 * time.Millisecond
+	wait, most := 5*time.Millisecond, 100*time.Millisecond
+	var wake <-chan struct{}
+	if w != nil {
+		wait, most, wake = 250*time.Millisecond, time.Second, w.Wake()
+	}
 	for !answered(msg) {
 		select {
 		case <-ctx.Done():
 			return msg, fiber.StatusAccepted, nil
+		case <-wake:
 		case <-time.After(wait):
+			wait = min(2*wait, most)
 		}
 		m, err := s.conversations.GetMessage(read, msg.ID)
 		switch {
@@ -32,9 +44,18 @@ func (s *Server) twilioOutcome(ctx context.Context, msg domain.Message) (domain.
 		case domain.ErrorCode(err) != domain.CodeNotFound:
 			return msg, 0, err
 		}
-		wait = min(2*wait, 100*time.Millisecond)
 	}
 	return msg, fiber.StatusCreated, nil
+}
+
+// watchOutcome subscribes to the notification of Twilio's answer to
+// message id (nil without a hub); close it when done.
+func (s *Server) watchOutcome(id string) *agentevents.Subscription {
+	if s.events == nil {
+		return nil
+	}
+	w, _ := s.events.TrySubscribe(agentevents.MessageKey(id), 0)
+	return w
 }
 
 // acceptedMessage is a message whose send the workflow accepted but had not

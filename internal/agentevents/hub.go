@@ -1,6 +1,7 @@
 // Package agentevents wakes agents' event streams when their events are
-// committed: one PostgreSQL LISTEN connection per process, fanned out to
-// the streams of each agent. A wake-up only says "look again": the
+// committed, and send requests when Twilio answered their message: one
+// PostgreSQL LISTEN connection per process, fanned out to the streams of
+// each agent and to the requests waiting on a message. A wake-up only says "look again": the
 // agent_events table is the truth, so a lost notification costs latency
 // (streams also poll), never an event.
 package agentevents
@@ -56,6 +57,11 @@ func New(dsn string, logger *slog.Logger) *Hub {
 	}
 }
 
+// MessageKey is the subscription key woken when Twilio's answer to the
+// message id is stored (store.MessageOutcomeChannel): a send request
+// subscribes to it to answer without polling the row.
+func MessageKey(id string) string { return "message:" + id }
+
 // Context ends when the hub stops (the server shuts down): streams use it
 // for their queries and end with it, so that clients reconnect elsewhere.
 func (h *Hub) Context() context.Context { return h.ctx }
@@ -106,8 +112,11 @@ func (h *Hub) CredentialsChanged(agentID string) {
 // pending is enough, since the stream reads everything after its last id.
 func (s *Subscription) Wake() <-chan struct{} { return s.wake }
 
-// Close unsubscribes; safe to call more than once.
+// Close unsubscribes; safe to call more than once, and on nil.
 func (s *Subscription) Close() {
+	if s == nil {
+		return
+	}
 	s.once.Do(func() {
 		h := s.hub
 		h.mu.Lock()
@@ -200,6 +209,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		if err == nil {
 			err = l.Listen(store.AgentCredentialsChannel)
 		}
+		if err == nil {
+			err = l.Listen(store.MessageOutcomeChannel)
+		}
 		listening <- err
 	}()
 	ping := time.NewTicker(h.PingEvery)
@@ -230,8 +242,12 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.recheckAll()
 				continue
 			}
-			if n.Channel == store.AgentCredentialsChannel {
+			switch n.Channel {
+			case store.AgentCredentialsChannel:
 				h.CredentialsChanged(n.Extra)
+				continue
+			case store.MessageOutcomeChannel:
+				h.Wake(MessageKey(n.Extra))
 				continue
 			}
 			h.Wake(n.Extra)

@@ -137,3 +137,39 @@ func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
 		t.Fatal("the hub's Context is still live after Run returned")
 	}
 }
+
+// TestHubWakesTheRequestWaitingOnAMessage: a NOTIFY on the message outcome
+// channel wakes the send request waiting on that message only, never an
+// agent's stream whose key happens to be the same string.
+func TestHubWakesTheRequestWaitingOnAMessage(t *testing.T) {
+	app := "hubtest_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	dsn := withParam(t, storetest.NewDSN(t), "application_name", app)
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hub := agentevents.New(dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	id, other := uuid.NewString(), uuid.NewString()
+	w, wOther, agent := hub.Subscribe(agentevents.MessageKey(id)), hub.Subscribe(agentevents.MessageKey(other)), hub.Subscribe(id)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = hub.Run(ctx) }()
+	for _, s := range []*agentevents.Subscription{w, wOther, agent} { // ready: everyone woken once
+		if !woken(s, 5*time.Second) {
+			t.Fatal("no wake-up once the listener was ready")
+		}
+	}
+	if _, err := db.Exec(`SELECT pg_notify($1, $2)`, store.MessageOutcomeChannel, id); err != nil {
+		t.Fatal(err)
+	}
+	if !woken(w, 2*time.Second) {
+		t.Fatal("the request waiting on the message was not woken")
+	}
+	if woken(wOther, 200*time.Millisecond) || woken(agent, 0) {
+		t.Fatal("another message's request or an agent stream was woken")
+	}
+	w.Close()
+	var none *agentevents.Subscription
+	none.Close() // a route without a hub closes its nil watch
+}

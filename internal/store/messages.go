@@ -148,15 +148,22 @@ func (s *Store) ListMessages(ctx context.Context, conversationID string) ([]doma
 	return out, nil
 }
 
+// MessageOutcomeChannel is the PostgreSQL NOTIFY channel of Twilio's
+// answers: its payload is the id of a message that just got its SID or
+// failed. The API's send routes wait on it instead of polling the row.
+const MessageOutcomeChannel = "switchboard_message_outcome"
+
 // RecordSendResult stores the Twilio SID of a sent message, then applies any
-// status callback that arrived before the SID was known.
+// status callback that arrived before the SID was known. Waiters on
+// MessageOutcomeChannel are told at commit.
 func (s *Store) RecordSendResult(ctx context.Context, id, sid string, status domain.MessageStatus) (domain.Message, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			UPDATE messages SET twilio_sid = $2,
 				status = CASE WHEN message_status_rank(status) < message_status_rank($3) THEN $3 ELSE status END,
 				updated_at = now()
-			WHERE id = $1`, id, sid, string(status))
+			WHERE id = $1
+			RETURNING pg_notify($4, id::text)`, id, sid, string(status), MessageOutcomeChannel)
 		if err != nil {
 			return err
 		}
@@ -170,13 +177,14 @@ func (s *Store) RecordSendResult(ctx context.Context, id, sid string, status dom
 
 // MarkSendFailed records a final refusal by Twilio (or a send that gave
 // up) and tells the conversation's agent, in the same transaction, with a
-// delivery_status event, as a failed status callback does.
+// delivery_status event, as a failed status callback does, and the
+// waiters on MessageOutcomeChannel.
 func (s *Store) MarkSendFailed(ctx context.Context, id string, code int, message string) (domain.Message, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var convID string
 		err := tx.QueryRowxContext(ctx, `
 			UPDATE messages SET status = 'failed', error_code = NULLIF($2, 0), error_message = NULLIF($3, ''), updated_at = now()
-			WHERE id = $1 RETURNING conversation_id`, id, code, truncate(message, 500)).Scan(&convID)
+			WHERE id = $1 RETURNING conversation_id, pg_notify($4, id::text) IS NULL`, id, code, truncate(message, 500), MessageOutcomeChannel).Scan(&convID, new(bool))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
