@@ -88,7 +88,7 @@ func open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL is not set")
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.OpenPool(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ type Config struct {
 	WorkerStickyCacheSize              int           // SWITCHBOARD_WORKER_STICKY_CACHE_SIZE
 	TwilioRatePerSender                float64       // SWITCHBOARD_TWILIO_RATE_PER_SENDER: sends per second per sender (0: unpaced)
 	WorkerPollers                      int           // SWITCHBOARD_WORKER_POLLERS: long polls per task type (workflow, activity)
+	DBMaxConns                         int           // SWITCHBOARD_DB_MAX_CONNS: this process's PostgreSQL pool
 	TemporalTLS                        bool          // TEMPORAL_TLS: TLS with the system roots (implied by the settings below)
 	TemporalTLSCert                    string        // TEMPORAL_TLS_CERT: client certificate (PEM file, mTLS)
 	TemporalTLSKey                     string        // TEMPORAL_TLS_KEY: its private key (PEM file)
@@ -96,6 +97,7 @@ func Defaults() Config {
 		WorkerStickyCacheSize:              DefaultStickyCacheSize,
 		TwilioRatePerSender:                DefaultTwilioRatePerSender,
 		WorkerPollers:                      DefaultWorkerPollers,
+		DBMaxConns:                         DefaultDBMaxConns,
 		SecuritySettings:                   defaultSecurity(),
 		SupervisorSettings:                 defaultSupervisor(),
 	}

@@ -55,6 +55,7 @@ func (c *Config) opsFromEnv() {
 	num("SWITCHBOARD_WORKER_STICKY_CACHE_SIZE", &c.WorkerStickyCacheSize)
 	c.twilioRateFromEnv()
 	c.workerPollersFromEnv()
+	c.dbPoolFromEnv()
 
 	// Temporal's names: the short ones of the Temporal CLI's environment, and
 	// the TEMPORAL_TLS_CLIENT_*_PATH ones of its environment configuration.
@@ -255,6 +256,7 @@ func Vars() []Var {
 			return strconv.FormatFloat(c.TwilioRatePerSender, 'f', -1, 64)
 		}},
 		{"SWITCHBOARD_WORKER_POLLERS", itoa(DefaultWorkerPollers), false, func(c Config) string { return itoa(c.WorkerPollers) }},
+		{"SWITCHBOARD_DB_MAX_CONNS", itoa(DefaultDBMaxConns), false, func(c Config) string { return itoa(c.DBMaxConns) }},
 	}, append(securityVars(), supervisorVars()...)...)
 }
 

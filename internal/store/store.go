@@ -43,14 +43,23 @@ func (s *Store) stamp() *time.Time {
 	return &t
 }
 
-// Open connects to PostgreSQL and checks the connection.
+// DefaultMaxConns is the pool of Open.
+const DefaultMaxConns = 32
+
+// Open connects to PostgreSQL with a pool of DefaultMaxConns and checks
+// the connection.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return OpenPool(ctx, dsn, DefaultMaxConns)
+}
+
+// OpenPool is Open with a pool of maxConns connections (SWITCHBOARD_DB_MAX_CONNS).
+func OpenPool(ctx context.Context, dsn string, maxConns int) (*Store, error) {
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
