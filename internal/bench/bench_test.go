@@ -173,3 +173,22 @@ func TestBacklogGateHoldsWebhooksBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRatio(t *testing.T) {
+	if got := ratio(120, 100); got != 1.2 {
+		t.Errorf("ratio = %v", got)
+	}
+	if got := ratio(5, 0); got != 0 {
+		t.Errorf("ratio over nothing = %v", got)
+	}
+	if got := fmtRatio(ratio(1, 3)); got != "0.33" {
+		t.Errorf("fmtRatio = %q", got)
+	}
+}
+
+func TestCountMode(t *testing.T) {
+	rows := []convRow{{Mode: "session"}, {Mode: "template_only"}, {Mode: "template_only"}}
+	if got := countMode(rows, "template_only"); got != 2 {
+		t.Errorf("countMode = %d", got)
+	}
+}

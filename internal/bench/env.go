@@ -60,8 +60,9 @@ type stack struct {
 	cancel      context.CancelFunc
 	done        chan error
 	children    []*child
-	workerURL   string // split: the worker child's /healthz, /readyz, /metrics
-	sendSample  string // a workflow of the send phase, for its history
+	childEnv    []string // split: the children's environment
+	workerURL   string   // split: the worker child's /healthz, /readyz, /metrics
+	sendSample  string   // a workflow of the send phase, for its history
 	closeOnce   sync.Once
 	http        *http.Client
 }
@@ -280,7 +281,7 @@ func (s *stack) waitHTTP(ctx context.Context, url string, within time.Duration) 
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
@@ -290,15 +291,11 @@ func (s *stack) waitHTTP(ctx context.Context, url string, within time.Duration) 
 // serve and worker commands run the same internal/app code), so that each
 // one's memory is measured alone.
 func (s *stack) startChildren(ctx context.Context) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	workerPort, err := devenv.FreePort()
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(),
+	s.childEnv = append(os.Environ(),
 		"DATABASE_URL="+s.cfg.DatabaseURL,
 		"TEMPORAL_ADDRESS="+s.cfg.TemporalAddress,
 		"TEMPORAL_NAMESPACE="+s.cfg.TemporalNamespace,
@@ -320,19 +317,58 @@ func (s *stack) startChildren(ctx context.Context) error {
 		"SWITCHBOARD_LOG_FORMAT=text",
 	)
 	for _, name := range []string{"serve", "worker"} {
-		cmd := exec.Command(exe, name)
-		cmd.Env = env
-		cmd.Stdout, cmd.Stderr = s.env.logFile, s.env.logFile
-		cmd.SysProcAttr = childAttr()
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("start `switchboard %s`: %w", name, err)
+		if err := s.startChild(name); err != nil {
+			return err
 		}
-		c := &child{name: name, cmd: cmd, done: make(chan struct{})}
-		go func() { _ = cmd.Wait(); close(c.done) }()
-		s.children = append(s.children, c)
 	}
 	s.workerURL = "http://127.0.0.1:" + strconv.Itoa(workerPort)
 	return s.waitHTTP(ctx, s.workerURL+"/readyz", 60*time.Second)
+}
+
+// startChild starts `switchboard <name>` (serve or worker) with the
+// children's environment; it replaces a stopped child of that name.
+func (s *stack) startChild(name string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, name)
+	cmd.Env = s.childEnv
+	cmd.Stdout, cmd.Stderr = s.env.logFile, s.env.logFile
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start `switchboard %s`: %w", name, err)
+	}
+	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(c.done) }()
+	for i, old := range s.children {
+		if old.name == name {
+			s.children[i] = c
+			return nil
+		}
+	}
+	s.children = append(s.children, c)
+	return nil
+}
+
+// stopChild stops a child gracefully (SIGTERM, as an orchestrator does),
+// killing it after within, and returns once it has exited.
+func (s *stack) stopChild(name string, within time.Duration) error {
+	for _, c := range s.children {
+		if c.name != name {
+			continue
+		}
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.done:
+			return nil
+		case <-time.After(within):
+			_ = c.cmd.Process.Kill()
+			<-c.done
+			return fmt.Errorf("`switchboard %s` still running %s after SIGTERM: killed", name, within)
+		}
+	}
+	return fmt.Errorf("no child process %q", name)
 }
 
 // childPID returns the pid of the named child process (0 when in-process).
