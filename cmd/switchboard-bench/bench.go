@@ -54,6 +54,13 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 			if o.Window < 5*time.Second {
 				return fmt.Errorf("--window must be at least 5s")
 			}
+			var dbs []string
+			for _, d := range o.TemporalDatabases {
+				if d = strings.TrimSpace(d); d != "" {
+					dbs = append(dbs, d)
+				}
+			}
+			o.TemporalDatabases = dbs
 			if !filepath.IsAbs(out) {
 				root, err := devenv.ProjectRoot()
 				if err != nil {
@@ -110,6 +117,8 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 	f.IntVar(&o.ExportMessages, "export-messages", o.ExportMessages, "export: messages seeded into PostgreSQL and exported as NDJSON (1000000 for the issue's measure)")
 	f.StringVar(&o.TemporalAddress, "temporal-address", "", "run every phase against this Temporal frontend (host:port) instead of dev servers the bench starts")
 	f.StringVar(&o.TemporalNamespace, "temporal-namespace", "default", "namespace on --temporal-address (its Sb* search attributes registered)")
+	f.StringSliceVar(&o.TemporalDatabases, "temporal-databases", o.TemporalDatabases,
+		"scale with --temporal-address: the server's databases, sized when they are on the bench's PostgreSQL cluster (deploy/temporal/config's names; empty: not measured)")
 	f.BoolVar(&o.Profile, "profile", o.Profile, "write CPU and heap profiles of each phase next to the results")
 	return cmd
 }

@@ -80,6 +80,9 @@ type Options struct {
 	// Sb* search attributes registered.
 	TemporalAddress   string `json:"temporal_address,omitempty"`
 	TemporalNamespace string `json:"temporal_namespace,omitempty"`
+	// TemporalDatabases are the given server's databases, measured (scale)
+	// when they are on the bench's PostgreSQL cluster.
+	TemporalDatabases []string `json:"temporal_databases,omitempty"`
 
 	Profile bool   `json:"profile"` // CPU and heap profiles per phase
 	OutDir  string `json:"-"`
@@ -106,6 +109,7 @@ func DefaultOptions() Options {
 		OutboundRate:        80,
 		OutboundCompare:     true,
 		ExportMessages:      100000,
+		TemporalDatabases:   []string{"temporal", "temporal_visibility"},
 	}
 }
 

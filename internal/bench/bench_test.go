@@ -192,3 +192,30 @@ func TestCountMode(t *testing.T) {
 		t.Errorf("countMode = %d", got)
 	}
 }
+
+func TestTemporalDatabaseRows(t *testing.T) {
+	names := []string{"temporal", "temporal_visibility"}
+	rows := temporalDatabaseRows(10, names, map[string]int64{"temporal_visibility": 2 << 20, "temporal": 5 << 20}, "127.0.0.1:5432")
+	if len(rows) != 2 || rows[0].Result != "5 MiB" || rows[1].Result != "2 MiB" ||
+		!strings.Contains(rows[0].Measure, "temporal at 10") || !strings.Contains(rows[1].Measure, "temporal_visibility") {
+		t.Fatalf("rows = %+v", rows)
+	}
+	if !strings.Contains(rows[0].Note, "7 MiB in all") {
+		t.Errorf("no total in %q", rows[0].Note)
+	}
+	rows = temporalDatabaseRows(10, names, map[string]int64{"temporal": 1 << 20}, "h:1")
+	if len(rows) != 1 || !strings.Contains(rows[0].Note, "1 of --temporal-databases not found") {
+		t.Errorf("one found: %+v", rows)
+	}
+	rows = temporalDatabaseRows(10, names, map[string]int64{}, "h:1")
+	if len(rows) != 1 || rows[0].Result != "not measured" || !strings.Contains(rows[0].Note, "none of the databases temporal, temporal_visibility") {
+		t.Errorf("none found: %+v", rows)
+	}
+	rows = temporalDatabaseRows(10, nil, nil, "h:1")
+	if len(rows) != 1 || rows[0].Result != "not measured" || !strings.Contains(rows[0].Note, "--temporal-databases empty") {
+		t.Errorf("disabled: %+v", rows)
+	}
+	if got := dsnHost("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"); got != "127.0.0.1:5432" {
+		t.Errorf("dsnHost = %q", got)
+	}
+}

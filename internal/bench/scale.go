@@ -3,12 +3,15 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
+	"github.com/lib/pq"
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/switchboard/switchboard/internal/devenv"
@@ -36,6 +39,9 @@ type ScaleResult struct {
 	TemporalRSS     int64   `json:"temporal_server_rss_bytes"`
 	PostgresBytes   int64   `json:"postgres_database_bytes"`
 	TemporalDBBytes int64   `json:"temporal_sqlite_bytes"`
+	// TemporalPGBytes are the given server's databases found on the bench's
+	// PostgreSQL cluster (--temporal-databases), by name.
+	TemporalPGBytes map[string]int64 `json:"temporal_postgres_bytes,omitempty"`
 }
 
 // runScale opens N conversations (each with its pending window timer) on a
@@ -149,6 +155,10 @@ func (e *env) runScale(ctx context.Context) error {
 	}
 	if dbFile != "" {
 		res.TemporalDBBytes = fileSizes(dbFile, dbFile+"-wal", dbFile+"-shm")
+	} else if len(o.TemporalDatabases) > 0 {
+		if res.TemporalPGBytes, err = databaseSizes(ctx, s, o.TemporalDatabases); err != nil {
+			return err
+		}
 	}
 	e.setPhase(PhaseScale, res)
 
@@ -194,9 +204,68 @@ func (e *env) runScale(ctx context.Context) error {
 		rows = append(rows, Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal persistence at %d conversations", n), Result: fmtBytes(res.TemporalDBBytes), Verdict: Info,
 			Note: fmt.Sprintf("dev server's SQLite file (+ WAL); the dev server's RSS %s", fmtBytes(res.TemporalRSS))})
 	} else {
-		rows = append(rows, Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal persistence at %d conversations", n), Result: "not measured", Verdict: Info,
-			Note: "a given server (--temporal-address): measure its databases where they live"})
+		rows = append(rows, temporalDatabaseRows(n, o.TemporalDatabases, res.TemporalPGBytes, dsnHost(e.baseDSN))...)
 	}
 	e.addRows(rows...)
 	return nil
+}
+
+// databaseSizes is pg_database_size of each named database that exists on
+// the stack's PostgreSQL cluster.
+func databaseSizes(ctx context.Context, s *stack, names []string) (map[string]int64, error) {
+	var rows []struct {
+		Name  string `db:"datname"`
+		Bytes int64  `db:"bytes"`
+	}
+	if err := s.app.Store.DB().SelectContext(ctx, &rows,
+		`SELECT datname, pg_database_size(datname) AS bytes FROM pg_database WHERE datname = ANY($1)`, pq.Array(names)); err != nil {
+		return nil, fmt.Errorf("Temporal's database sizes: %w", err)
+	}
+	sizes := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		sizes[r.Name] = r.Bytes
+	}
+	return sizes, nil
+}
+
+// temporalDatabaseRows reports a given server's persistence: a row per
+// database of names found on our PostgreSQL cluster (where), in the order
+// given, or one row saying why it was not measured.
+func temporalDatabaseRows(n int, names []string, sizes map[string]int64, where string) []Row {
+	measure := fmt.Sprintf("Temporal persistence at %d conversations", n)
+	if len(names) == 0 {
+		return []Row{{ID: "5 scale", Measure: measure, Result: "not measured", Verdict: Info,
+			Note: "a given server (--temporal-address) and --temporal-databases empty: measure its databases where they live"}}
+	}
+	var rows []Row
+	var total int64
+	for _, name := range names {
+		b, ok := sizes[name]
+		if !ok {
+			continue
+		}
+		total += b
+		rows = append(rows, Row{ID: "5 scale", Measure: fmt.Sprintf("Temporal database %s at %d conversations", name, n), Result: fmtBytes(b), Verdict: Info,
+			Note: "pg_database_size on the bench's PostgreSQL cluster (" + where + "), the given server's persistence; every workflow it holds counts, not only this run's"})
+	}
+	if len(rows) == 0 {
+		return []Row{{ID: "5 scale", Measure: measure, Result: "not measured", Verdict: Info,
+			Note: fmt.Sprintf("none of the databases %s on the bench's PostgreSQL cluster (%s): the given server's persistence lives elsewhere (--temporal-databases names them)",
+				strings.Join(names, ", "), where)}}
+	}
+	if len(rows) > 1 {
+		rows[0].Note += fmt.Sprintf("; %s in all", fmtBytes(total))
+	}
+	if missing := len(names) - len(rows); missing > 0 {
+		rows[0].Note += fmt.Sprintf("; %d of --temporal-databases not found there", missing)
+	}
+	return rows
+}
+
+// dsnHost is a PostgreSQL URL's host:port (the URL itself when it is not one).
+func dsnHost(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return dsn
 }
