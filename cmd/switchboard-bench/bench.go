@@ -26,7 +26,7 @@ one, a baseline measured on the same server in the same run. Progress goes to
 stderr, the table to stdout, and the JSON to <out>/<timestamp>.json and
 <out>/latest.json. Numbers vary with the machine's load: compare ratios.
 
-Phases: ` + strings.Join(bench.AllPhases, ", "),
+Phases: ` + strings.Join(bench.AllPhases, ", ") + ` (expiry only when named: it waits out its window).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -48,11 +48,12 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 				return slices.Index(bench.AllPhases, a) - slices.Index(bench.AllPhases, b)
 			})
 			if o.Concurrency < 1 || o.LatencyRate < 1 || o.IngestRounds < 1 || o.IngestMessages < 1 || o.Conversations < 1 || o.ScaleConcurrency < 1 ||
-				o.WindowConversations < 1 || o.HistoryMessages < 1 || o.Sends < 1 || o.OutboundMessages < 1 || o.LatencyCustomers < 1 || o.ExportMessages < 1 {
+				o.WindowConversations < 1 || o.HistoryMessages < 1 || o.Sends < 1 || o.OutboundMessages < 1 || o.LatencyCustomers < 1 || o.ExportMessages < 1 ||
+				o.ExpiryConversations < 1 {
 				return fmt.Errorf("counts, rates and concurrency must be at least 1")
 			}
-			if o.Window < 5*time.Second {
-				return fmt.Errorf("--window must be at least 5s")
+			if o.Window < 5*time.Second || o.ExpiryWindow < 5*time.Second {
+				return fmt.Errorf("--window and --expiry-window must be at least 5s")
 			}
 			var dbs []string
 			for _, d := range o.TemporalDatabases {
@@ -93,7 +94,7 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&phases, "phases", strings.Join(bench.AllPhases, ","), "phases to run, comma-separated")
+	f.StringVar(&phases, "phases", strings.Join(bench.DefaultPhases, ","), "phases to run, comma-separated (expiry is opt-in)")
 	f.StringVar(&out, "out", "bench-results", "directory for the JSON results, logs and profiles (relative to the project root)")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "requests in flight (ingest, and opening conversations)")
 	f.IntVar(&o.IngestMessages, "ingest-messages", o.IngestMessages, "ingest: messages per round and side")
@@ -115,6 +116,8 @@ Phases: ` + strings.Join(bench.AllPhases, ", "),
 	f.IntVar(&o.OutboundRate, "outbound-rate", o.OutboundRate, "outbound: the emulator's per-sender limit (messages/s)")
 	f.BoolVar(&o.OutboundCompare, "outbound-compare", o.OutboundCompare, "outbound: also run with Switchboard's per-sender limiter off")
 	f.IntVar(&o.ExportMessages, "export-messages", o.ExportMessages, "export: messages seeded into PostgreSQL and exported as NDJSON (1000000 for the issue's measure)")
+	f.IntVar(&o.ExpiryConversations, "expiry-conversations", o.ExpiryConversations, "expiry: conversations whose windows expire together while the worker is down")
+	f.DurationVar(&o.ExpiryWindow, "expiry-window", o.ExpiryWindow, "expiry: their session window; every one must be open before the first deadline (on a Temporal on PostgreSQL opening ~8/s, 30m for 10000)")
 	f.StringVar(&o.TemporalAddress, "temporal-address", "", "run every phase against this Temporal frontend (host:port) instead of dev servers the bench starts")
 	f.StringVar(&o.TemporalNamespace, "temporal-namespace", "default", "namespace on --temporal-address (its Sb* search attributes registered)")
 	f.StringSliceVar(&o.TemporalDatabases, "temporal-databases", o.TemporalDatabases,

@@ -37,10 +37,15 @@ const (
 	PhaseWindow   = "window"
 	PhaseOutbound = "outbound"
 	PhaseExport   = "export"
+	PhaseExpiry   = "expiry"
 )
 
 // AllPhases lists every phase in run order.
-var AllPhases = []string{PhaseIngest, PhaseLatency, PhaseHistory, PhaseSend, PhaseScale, PhaseWindow, PhaseOutbound, PhaseExport}
+var AllPhases = []string{PhaseIngest, PhaseLatency, PhaseHistory, PhaseSend, PhaseScale, PhaseWindow, PhaseOutbound, PhaseExport, PhaseExpiry}
+
+// DefaultPhases are the phases of a default run: every one but expiry,
+// which waits out its window (10 minutes by default) and is opt-in.
+var DefaultPhases = slices.DeleteFunc(slices.Clone(AllPhases), func(p string) bool { return p == PhaseExpiry })
 
 // Options are the bench's settings (flags of `switchboard-bench`).
 type Options struct {
@@ -73,6 +78,9 @@ type Options struct {
 	OutboundCompare  bool `json:"outbound_compare"` // also run without Switchboard's limiter
 	// 8. export: messages seeded straight into PostgreSQL, then exported.
 	ExportMessages int `json:"export_messages"`
+	// 9. expiry: N windows expiring together while the worker is down.
+	ExpiryConversations int           `json:"expiry_conversations"`
+	ExpiryWindow        time.Duration `json:"expiry_window_ns"`
 
 	// TemporalAddress runs every phase against this server (host:port,
 	// namespace TemporalNamespace) instead of dev servers the bench starts:
@@ -91,7 +99,7 @@ type Options struct {
 // DefaultOptions is a default run: a few minutes on two cores.
 func DefaultOptions() Options {
 	return Options{
-		Phases:              slices.Clone(AllPhases),
+		Phases:              slices.Clone(DefaultPhases),
 		Concurrency:         64,
 		IngestMessages:      1500,
 		IngestRounds:        4,
@@ -109,6 +117,8 @@ func DefaultOptions() Options {
 		OutboundRate:        80,
 		OutboundCompare:     true,
 		ExportMessages:      100000,
+		ExpiryConversations: 10000,
+		ExpiryWindow:        10 * time.Minute,
 		TemporalDatabases:   []string{"temporal", "temporal_visibility"},
 	}
 }
@@ -296,6 +306,8 @@ func (e *env) runPhase(ctx context.Context, phase string, main *stack) {
 		err = e.runOutbound(ctx)
 	case PhaseExport:
 		err = e.runExport(ctx)
+	case PhaseExpiry:
+		err = e.runExpiry(ctx)
 	default:
 		err = fmt.Errorf("unknown phase %q", phase)
 	}

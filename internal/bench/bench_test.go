@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,5 +218,33 @@ func TestTemporalDatabaseRows(t *testing.T) {
 	}
 	if got := dsnHost("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"); got != "127.0.0.1:5432" {
 		t.Errorf("dsnHost = %q", got)
+	}
+}
+
+func TestDrain(t *testing.T) {
+	start := time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)
+	ready := start.Add(2 * time.Second)
+	updated := []time.Time{ready.Add(3 * time.Second), ready.Add(-100 * time.Millisecond), ready.Add(time.Second), ready.Add(4 * time.Second)}
+	fromStart, fromReady, perSec, lag := drain(start, ready, updated)
+	if fromStart != 6*time.Second || fromReady != 4*time.Second {
+		t.Errorf("from start %s, from ready %s", fromStart, fromReady)
+	}
+	if perSec != 1 {
+		t.Errorf("%v per second, want 4 in 4 s", perSec)
+	}
+	if lag.N != 4 || lag.Min != -100 || lag.P50 != 1000 || lag.Max != 4000 {
+		t.Errorf("lag = %+v", lag)
+	}
+	if _, _, r, d := drain(start, ready, nil); r != 0 || d.N != 0 {
+		t.Error("nothing drained should be empty")
+	}
+}
+
+func TestDefaultPhasesLeaveExpiryOut(t *testing.T) {
+	if len(DefaultPhases) != len(AllPhases)-1 || slices.Contains(DefaultPhases, PhaseExpiry) || !slices.Contains(AllPhases, PhaseExpiry) {
+		t.Errorf("default %v, all %v", DefaultPhases, AllPhases)
+	}
+	if !slices.Equal(DefaultOptions().Phases, DefaultPhases) {
+		t.Errorf("default options run %v", DefaultOptions().Phases)
 	}
 }

@@ -219,7 +219,7 @@ func databaseSizes(ctx context.Context, s *stack, names []string) (map[string]in
 	}
 	if err := s.app.Store.DB().SelectContext(ctx, &rows,
 		`SELECT datname, pg_database_size(datname) AS bytes FROM pg_database WHERE datname = ANY($1)`, pq.Array(names)); err != nil {
-		return nil, fmt.Errorf("Temporal's database sizes: %w", err)
+		return nil, fmt.Errorf("sizes of the given server's databases: %w", err)
 	}
 	sizes := make(map[string]int64, len(rows))
 	for _, r := range rows {
