@@ -225,7 +225,7 @@ func (e *env) waitExpired(ctx context.Context, s *stack, want int, stall time.Du
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(countEvery(want)):
 		}
 	}
 }
