@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,3 +62,30 @@ func (g *backlogGate) wait(ctx context.Context, i int) error {
 }
 
 func (g *backlogGate) stop() { g.once.Do(func() { close(g.done) }) }
+
+// openPaced opens n conversations (customers of series) with webhooks at
+// most ScaleConcurrency in flight and ScaleBacklog stored but not yet
+// recorded (backlogGate), and returns once every accepted one is recorded,
+// with when that was seen.
+func (e *env) openPaced(ctx context.Context, s *stack, phase string, series, n int) (loadResult, time.Time, error) {
+	o := e.opts
+	start := time.Now()
+	gate := newBacklogGate(o.ScaleBacklog, s.countInbound)
+	defer gate.stop()
+	lr := closedLoop(ctx, n, o.ScaleConcurrency, func(ctx context.Context, i int) error {
+		if err := gate.wait(ctx, i); err != nil {
+			return err
+		}
+		return s.post(ctx, s.prepareInbound(s.customer(series, i), "Bonjour"))
+	}, func(done int) {
+		e.progressf(phase, "webhooks %d/%d (%.0f/s), recorded %d (%.0f/s)", done, n, float64(done)/time.Since(start).Seconds(),
+			gate.recorded(), float64(gate.recorded())/time.Since(start).Seconds())
+	})
+	at, err := s.waitInbound(ctx, n-lr.errors, 2*time.Minute, func(k int) {
+		e.progressf(phase, "recorded %d/%d (%.0f/s)", k, n, float64(k)/time.Since(start).Seconds())
+	})
+	if err != nil {
+		return lr, at, fmt.Errorf("opening %d conversations: %w", n, err)
+	}
+	return lr, at, nil
+}

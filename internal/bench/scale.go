@@ -77,24 +77,11 @@ func (e *env) runScale(ctx context.Context) error {
 	e.progressf(PhaseScale, "opening %d conversations (%s, %d in flight)", o.Conversations, where, o.ScaleConcurrency)
 
 	start := time.Now()
-	gate := newBacklogGate(o.ScaleBacklog, s.countInbound)
-	defer gate.stop()
-	lr := closedLoop(ctx, o.Conversations, o.ScaleConcurrency, func(ctx context.Context, i int) error {
-		if err := gate.wait(ctx, i); err != nil {
-			return err
-		}
-		return s.post(ctx, s.prepareInbound(s.customer(80, i), "Bonjour"))
-	}, func(done int) {
-		e.progressf(PhaseScale, "webhooks %d/%d (%.0f/s), recorded %d (%.0f/s)", done, o.Conversations, float64(done)/time.Since(start).Seconds(),
-			gate.recorded(), float64(gate.recorded())/time.Since(start).Seconds())
-	})
+	lr, at, err := e.openPaced(ctx, s, PhaseScale, 80, o.Conversations)
 	res.Errors = lr.errors
 	if lr.firstErr != nil {
 		res.FirstError = lr.firstErr.Error()
 	}
-	at, err := s.waitInbound(ctx, o.Conversations-lr.errors, 2*time.Minute, func(n int) {
-		e.progressf(PhaseScale, "recorded %d/%d (%.0f/s)", n, o.Conversations, float64(n)/time.Since(start).Seconds())
-	})
 	if err != nil {
 		return err
 	}
