@@ -75,6 +75,32 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*TemporalServer, 
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
+	// Ports we pick can be taken before the server binds them (another
+	// server, or a client's ephemeral source port, in the same range):
+	// then pick again. Ports the caller chose are the caller's.
+	picked := opts.Port == 0 && (!opts.UI || opts.UIPort == 0)
+	for attempt := 1; ; attempt++ {
+		s, err := startTemporalOnce(ctx, opts)
+		var busy *portInUseError
+		if err == nil || !picked || attempt == 5 || !errors.As(err, &busy) {
+			return s, err
+		}
+	}
+}
+
+// portInUseError: a port of the server was taken before it started.
+type portInUseError struct {
+	port int
+	err  error
+}
+
+func (e *portInUseError) Error() string {
+	return fmt.Sprintf("temporal server: port %d on 127.0.0.1 is in use: %v", e.port, e.err)
+}
+
+func (e *portInUseError) Unwrap() error { return e.err }
+
+func startTemporalOnce(ctx context.Context, opts TemporalOptions) (*TemporalServer, error) {
 	var err error
 	if opts.Port == 0 {
 		if opts.Port, err = FreePort(); err != nil {
@@ -167,7 +193,7 @@ func (s *TemporalServer) start(ctx context.Context) error {
 	for _, p := range s.ports {
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
-			return fmt.Errorf("temporal server: port %d on 127.0.0.1 is in use: %w", p, err)
+			return &portInUseError{port: p, err: err}
 		}
 		l.Close()
 	}
