@@ -34,6 +34,22 @@ func withParam(t *testing.T, dsn, key, value string) string {
 	return u.String()
 }
 
+// newTestHub returns a hub listening through a connection named app (so a
+// test can find and kill it), and a connection to notify on. Tests share a
+// database (a schema each), and NOTIFY is per database: the listener is
+// found by its application_name, never another's.
+func newTestHub(t *testing.T) (*agentevents.Hub, *sql.DB, string) {
+	t.Helper()
+	app := "hubtest_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	dsn := withParam(t, storetest.NewDSN(t), "application_name", app)
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return agentevents.New(dsn, slog.New(slog.NewTextHandler(io.Discard, nil))), db, app
+}
+
 func woken(s *agentevents.Subscription, within time.Duration) bool {
 	select {
 	case <-s.Wake():
@@ -51,14 +67,7 @@ func woken(s *agentevents.Subscription, within time.Duration) bool {
 func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
 	// Tests share a database (a schema each), and NOTIFY is per database:
 	// the listener is found by its application_name, never another's.
-	app := "hubtest_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-	dsn := withParam(t, storetest.NewDSN(t), "application_name", app)
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	hub := agentevents.New(dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub, db, app := newTestHub(t)
 	hub.ReconnectMin = 50 * time.Millisecond
 	a1, a2, b := hub.Subscribe("agent-a"), hub.Subscribe("agent-a"), hub.Subscribe("agent-b")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -142,14 +151,7 @@ func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
 // channel wakes the send request waiting on that message only, never an
 // agent's stream whose key happens to be the same string.
 func TestHubWakesTheRequestWaitingOnAMessage(t *testing.T) {
-	app := "hubtest_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-	dsn := withParam(t, storetest.NewDSN(t), "application_name", app)
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	hub := agentevents.New(dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub, db, _ := newTestHub(t)
 	id, other := uuid.NewString(), uuid.NewString()
 	w, wOther, agent := hub.Subscribe(agentevents.MessageKey(id)), hub.Subscribe(agentevents.MessageKey(other)), hub.Subscribe(id)
 	ctx, cancel := context.WithCancel(context.Background())
