@@ -65,8 +65,6 @@ func woken(s *agentevents.Subscription, within time.Duration) bool {
 // was notified meanwhile is lost) and notifications flow again; stopping
 // the hub ends its Context.
 func TestHubFansOutAndSurvivesAReconnect(t *testing.T) {
-	// Tests share a database (a schema each), and NOTIFY is per database:
-	// the listener is found by its application_name, never another's.
 	hub, db, app := newTestHub(t)
 	hub.ReconnectMin = 50 * time.Millisecond
 	a1, a2, b := hub.Subscribe("agent-a"), hub.Subscribe("agent-a"), hub.Subscribe("agent-b")
