@@ -20,8 +20,20 @@ func (s *Store) LinkSID(ctx context.Context, accountID, messageID, sid string) (
 	if !validUUID(accountID) || !validUUID(messageID) || sid == "" {
 		return false, nil
 	}
+	// Nearly always the sender recorded the SID first: one read says so,
+	// without a transaction (the update below checks again).
+	var unlinked bool
+	err := s.db.GetContext(ctx, &unlinked, `
+		SELECT m.twilio_sid IS NULL FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.id = $2 AND m.direction = 'outbound' AND c.account_id = $1`, accountID, messageID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !unlinked) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
 	linked := false
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE messages m SET twilio_sid = $3, updated_at = now()
 			FROM conversations c

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -188,5 +189,56 @@ func TestRecordInboundOfDuplicatesOpensNoConversation(t *testing.T) {
 	}
 	if _, err := st.GetConversation(ctx, conv.ID); err != nil {
 		t.Fatalf("the real conversation: %v", err)
+	}
+}
+
+// The store answers its writes without reading the row back: what it
+// answers must be what a read returns, for every shape of message, and a
+// retried write must answer the stored row, not its own input.
+func TestWritesAnswerWhatAReadReturns(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	conv := newConversation(t, st)
+	shapes := map[string]domain.Message{
+		"text":     {Body: "Bonjour"},
+		"media":    {Media: []domain.Media{{URL: "https://example.com/a.jpg", ContentType: "image/jpeg"}}},
+		"template": {Body: "Votre commande", Template: &domain.TemplateUse{Name: "order", Language: "fr", Variables: []string{"42"}}},
+		"interactive": {Body: "Taille ?", Interactive: &domain.Interactive{Type: domain.InteractiveButtons, Body: "Taille ?",
+			Options: []domain.InteractiveOption{{ID: "s", Title: "S"}, {ID: "m", Title: "M"}}}},
+		"extra input fields": {Body: "x", Status: domain.StatusQueued, MessageType: "text", Note: true},
+	}
+	for name, m := range shapes {
+		t.Run(name, func(t *testing.T) {
+			m.ID, m.ConversationID, m.Author = uuid.NewString(), conv.ID, "agent:a1"
+			created, err := st.CreateOutbound(ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read, err := st.GetMessage(ctx, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(created, read) {
+				t.Errorf("CreateOutbound answered\n%+v\na read returns\n%+v", created, read)
+			}
+			m.Body = "changed on retry"
+			again, err := st.CreateOutbound(ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(again, read) {
+				t.Errorf("a retried CreateOutbound answered\n%+v\nthe stored row is\n%+v", again, read)
+			}
+			sent, err := st.RecordSendResult(ctx, m.ID, "SM"+uuid.NewString()[:8], domain.StatusQueued)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if read, err = st.GetMessage(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(sent, read) {
+				t.Errorf("RecordSendResult answered\n%+v\na read returns\n%+v", sent, read)
+			}
+		})
 	}
 }
