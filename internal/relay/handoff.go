@@ -26,12 +26,14 @@ type handoff struct {
 	olderPending bool
 }
 
-// handoffs is a FIFO served by at most HandoffWorkers goroutines, started
-// when there is work and gone when there is none.
+// handoffs is a FIFO served by at most HandoffWorkers goroutines (fewer
+// while Temporal is overloaded: handoffLimit), started when there is work
+// and gone when there is none.
 type handoffs struct {
 	mu      sync.Mutex
 	queue   []handoff
 	workers int
+	limit   handoffLimit  // how many workers may run (handoff_limit.go)
 	n       int           // handed off, not yet delivered (or given up)
 	idle    chan struct{} // closed when n falls to 0
 	// rows are the inbox rows handed off and not yet delivered: the sweep
@@ -72,7 +74,7 @@ func (r *Relay) Handoff(workflowID string, m domain.InboundMessage, olderPending
 	}
 	h.rows[m.InboxID] = struct{}{}
 	h.queue = append(h.queue, handoff{workflowID: workflowID, msg: m, olderPending: olderPending})
-	if h.workers < HandoffWorkers {
+	if h.workers < h.limit.allowed() {
 		h.workers++
 		go r.deliverHandoffs()
 	}
@@ -87,6 +89,11 @@ func (r *Relay) deliverHandoffs() {
 		if len(h.queue) == 0 {
 			h.workers--
 			h.queue = nil // let a drained burst's array go
+			h.mu.Unlock()
+			return
+		}
+		if h.workers > h.limit.allowed() {
+			h.workers-- // Temporal is overloaded: fewer calls at once
 			h.mu.Unlock()
 			return
 		}
@@ -105,6 +112,11 @@ func (r *Relay) deliverHandoffs() {
 			r.logger.Warn("Temporal did not take an inbound message; it waits in the inbox", "inbox_id", it.msg.InboxID, "err", err)
 		}
 		h.mu.Lock()
+		h.limit.record(err)
+		if h.workers < h.limit.allowed() && len(h.queue) > 0 {
+			h.workers++ // the limit grew back: serve the backlog wider
+			go r.deliverHandoffs()
+		}
 		delete(h.rows, it.msg.InboxID)
 		if h.n--; h.n == 0 {
 			close(h.idle)
