@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -28,18 +29,7 @@ func (c *Config) opsFromEnv() {
 			}
 		}
 	}
-	num := func(key string, dst *int) {
-		v := strings.TrimSpace(os.Getenv(key))
-		if v == "" {
-			return
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			c.envProblems = append(c.envProblems, fmt.Errorf("%s=%q is not a whole number", key, v))
-			return
-		}
-		*dst = n
-	}
+	num := func(key string, dst *int) { c.intFromEnv(key, dst, math.MinInt, "") }
 	str(&c.WorkerHTTPAddr, "SWITCHBOARD_WORKER_HTTP_ADDR")
 	if v := strings.TrimSpace(os.Getenv("SWITCHBOARD_SHUTDOWN_TIMEOUT")); v != "" {
 		d, err := time.ParseDuration(v)

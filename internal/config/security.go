@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -104,14 +105,7 @@ func (c *Config) securityFromEnv() {
 	limit("SWITCHBOARD_RATE_LIMIT_ADMIN", &c.RateLimitAdmin)
 	limit("SWITCHBOARD_RATE_LIMIT_AGENT", &c.RateLimitAgent)
 	limit("SWITCHBOARD_RATE_LIMIT_UNAUTHENTICATED", &c.RateLimitUnauthenticated)
-	if v := strings.TrimSpace(os.Getenv("SWITCHBOARD_AGENT_MAX_STREAMS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			c.envProblems = append(c.envProblems, fmt.Errorf("SWITCHBOARD_AGENT_MAX_STREAMS=%q is not a whole number", v))
-		} else {
-			c.AgentMaxStreams = n
-		}
-	}
+	c.intFromEnv("SWITCHBOARD_AGENT_MAX_STREAMS", &c.AgentMaxStreams, math.MinInt, "")
 }
 
 func (c Config) validateSecurity() []error {
