@@ -14,7 +14,7 @@ import (
 // It only tells the main loop (a warning due, the deadline passed); the
 // main loop changes the conversation.
 func (c *conversation) keepWindow(ctx workflow.Context) {
-	lead := warningLead(c.window)
+	lead := WarningLead(c.window)
 	for {
 		_ = workflow.Await(ctx, func() bool {
 			return c.st.Mode == domain.ModeSession || c.st.State == StateClosed
@@ -58,9 +58,9 @@ func (c *conversation) warnWindow(ctx workflow.Context, deadline time.Time) {
 	}
 }
 
-// warningLead is how long before the window closes the agent is warned:
+// WarningLead is how long before the window closes the agent is warned:
 // two hours of WhatsApp's 24, scaled down for the short windows of tests.
-func warningLead(window time.Duration) time.Duration {
+func WarningLead(window time.Duration) time.Duration {
 	if window >= 4*time.Hour {
 		return 2 * time.Hour
 	}

@@ -10,6 +10,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/switchboard/switchboard/workflows"
 )
 
 // WindowResult is phase 6.
@@ -131,6 +133,13 @@ func (e *env) runWindow(ctx context.Context) error {
 		"row updated_at lag p50 %s p99 %s; the workflow task after the timer waited p50 %s p99 %s for a worker and ran p50 %s p99 %s",
 		o.WindowConversations, res.CreateSeconds, o.Window, fmtMS(res.RowUpdated.P50), fmtMS(res.RowUpdated.P99),
 		fmtMS(res.TaskWait.P50), fmtMS(res.TaskWait.P99), fmtMS(res.TaskRun.P50), fmtMS(res.TaskRun.P99))
+	if lead := workflows.WarningLead(o.Window); lead.Seconds() < res.CreateSeconds {
+		// Production's warnings come 2 h before the deadlines; here they
+		// add a second timer task per conversation to the expiry storm,
+		// which the bare workflow does not have.
+		note += fmt.Sprintf("; the agents' window warnings (%s before each deadline) fired among the expiries: a --window of at least %s (12 × the opening time) keeps them apart, as WhatsApp's 24 h window does",
+			lead, (time.Duration(12*res.CreateSeconds*float64(time.Second)) + time.Minute - 1).Truncate(time.Minute))
+	}
 	if res.LateOpened > 0 {
 		note += fmt.Sprintf("; %d conversations left out: opened after their window had passed", res.LateOpened)
 	}
