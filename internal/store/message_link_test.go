@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboard/switchboard/internal/domain"
+	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/store/storetest"
 )
 
@@ -57,9 +58,7 @@ func TestMarkSendFailedTellsTheAgent(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	conv := newConversation(t, st)
-	agent := uuid.NewString()
-	st.DB().MustExec(`INSERT INTO agents (id, name, email, capacity, token_hash) VALUES ($1, 'A', 'a@example.com', 2, 'h')`, agent)
-	st.DB().MustExec(`UPDATE conversations SET agent_id = $1 WHERE id = $2`, agent, conv.ID)
+	agent := assignAgent(t, st, conv)
 	m := outbound(t, st, conv)
 	failed, err := st.MarkSendFailed(ctx, m.ID, 21211, "Invalid 'To' Phone Number")
 	if err != nil || failed.Status != domain.StatusFailed || failed.ErrorCode == nil || *failed.ErrorCode != 21211 {
@@ -87,9 +86,7 @@ func TestStatusCallbackBeforeAndAfterTheSIDLeaveTheSameTrace(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	conv := newConversation(t, st)
-	agent := uuid.NewString()
-	st.DB().MustExec(`INSERT INTO agents (id, name, email, capacity, token_hash) VALUES ($1, 'A', 'a@example.com', 2, 'h')`, agent)
-	st.DB().MustExec(`UPDATE conversations SET agent_id = $1 WHERE id = $2`, agent, conv.ID)
+	agent := assignAgent(t, st, conv)
 
 	type trace struct {
 		Status   domain.MessageStatus
@@ -178,4 +175,14 @@ func TestStatusCallbackBeforeAndAfterTheSIDLeaveTheSameTrace(t *testing.T) {
 	if len(got.Payloads) != 2 || len(want.Payloads) != 1 || !reflect.DeepEqual(got.Payloads[1], want.Payloads[0]) {
 		t.Errorf("agent events after the SID %v, before it %v", got.Payloads, want.Payloads)
 	}
+}
+
+// assignAgent stores an agent and makes it conv's, so that the store's
+// writes about conv tell that agent; it returns the agent's id.
+func assignAgent(t *testing.T, st *store.Store, conv domain.ConversationRecord) string {
+	t.Helper()
+	agent := uuid.NewString()
+	st.DB().MustExec(`INSERT INTO agents (id, name, email, capacity, token_hash) VALUES ($1, 'A', 'a@example.com', 2, 'h')`, agent)
+	st.DB().MustExec(`UPDATE conversations SET agent_id = $1 WHERE id = $2`, agent, conv.ID)
+	return agent
 }

@@ -316,7 +316,7 @@ func (s *Store) applyKnownStatus(ctx context.Context, accountID, sid string, sta
 			UPDATE messages m SET status = $3, error_code = COALESCE(NULLIF($4, 0), m.error_code),
 				error_message = COALESCE(NULLIF($5, ''), m.error_message), updated_at = now()
 			FROM known k WHERE m.id = k.id AND message_status_rank(m.status) < message_status_rank($3)
-			RETURNING m.id, m.status, COALESCE(m.error_code, 0) AS error_code
+			RETURNING m.id, m.status
 		), kept AS (
 			INSERT INTO message_status_events (account_id, twilio_sid, status, error_code, error_message)
 			SELECT $1, $2, $3, NULLIF($4, 0), NULLIF($5, '') WHERE EXISTS (SELECT 1 FROM known)

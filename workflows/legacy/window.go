@@ -12,7 +12,7 @@ import (
 // customer message only moves the deadline; the timer is never cancelled,
 // and when it fires before the (moved) deadline it sleeps the remainder.
 func (c *conversation) keepWindow(ctx workflow.Context) {
-	lead := WarningLead(c.window)
+	lead := warningLead(c.window)
 	for {
 		_ = workflow.Await(ctx, func() bool {
 			return c.st.Mode == domain.ModeSession || c.st.State == domain.StateClosed
@@ -46,9 +46,9 @@ func (c *conversation) keepWindow(ctx workflow.Context) {
 	}
 }
 
-// WarningLead is how long before the window closes the agent is warned:
+// warningLead is how long before the window closes the agent is warned:
 // two hours of WhatsApp's 24, scaled down for the short windows of tests.
-func WarningLead(window time.Duration) time.Duration {
+func warningLead(window time.Duration) time.Duration {
 	if window >= 4*time.Hour {
 		return 2 * time.Hour
 	}
